@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-xapi.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(tb-xapi-error-quark, tb_xapi_error)
+
+gboolean
+tb_xapi_error_is_transient(const GError *error)
+{
+  return error != NULL && error->domain == TB_XAPI_ERROR &&
+         (error->code == TB_XAPI_ERROR_NETWORK || error->code == TB_XAPI_ERROR_SERVER ||
+          error->code == TB_XAPI_ERROR_RATE_LIMITED || error->code == TB_XAPI_ERROR_MALFORMED);
+}
+
+static gint64
+header_int(const TbHttpResponse *resp, const char *name, gboolean *ok)
+{
+  const char *v = tb_http_response_header(resp, name);
+  gint64 n = 0;
+
+  if (v == NULL || !g_ascii_string_to_signed(v, 10, 0, G_MAXINT64, &n, NULL))
+    *ok = FALSE;
+  return n;
+}
+
+void
+tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out)
+{
+  gboolean ok = TRUE;
+
+  out->limit = header_int(resp, "x-rate-limit-limit", &ok);
+  out->remaining = header_int(resp, "x-rate-limit-remaining", &ok);
+  out->reset = header_int(resp, "x-rate-limit-reset", &ok);
+  out->known = ok;
+}
+
+gboolean
+tb_xapi_id_is_valid(const char *id)
+{
+  gsize n = id ? strlen(id) : 0;
+
+  if (n == 0 || n > 19)
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    if (!g_ascii_isdigit(id[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+char *
+tb_xapi_url(const char *api_base, const char *path, const char *const *query)
+{
+  GString *url = g_string_new(api_base);
+  char sep = '?';
+
+  g_string_append(url, path);
+  for (gsize i = 0; query && query[i]; i += 2) {
+    if (query[i + 1] == NULL)
+      continue;
+    g_string_append_c(url, sep);
+    g_string_append_uri_escaped(url, query[i], NULL, FALSE);
+    g_string_append_c(url, '=');
+    g_string_append_uri_escaped(url, query[i + 1], NULL, FALSE);
+    sep = '&';
+  }
+  return g_string_free(url, FALSE);
+}
+
+TbHttpRequest *
+tb_xapi_request(const TbXapiAuth *auth, const char *method, const char *api_base, const char *path,
+                const char *const *query)
+{
+  g_autofree char *url = tb_xapi_url(api_base, path, query);
+  TbHttpRequest *req = tb_http_request_new(method, url);
+
+  if (auth->kind == TB_XAPI_AUTH_BEARER) {
+    g_autofree char *value = g_strconcat("Bearer ", auth->token, NULL);
+    tb_http_request_add_header(req, "Authorization", value);
+  }
+  tb_http_request_add_header(req, "Accept", "application/json");
+  return req;
+}
+
+void
+tb_xapi_request_set_json(TbHttpRequest *req, JsonNode *body)
+{
+  gsize len = 0;
+  g_autofree char *text = json_to_string(body, FALSE);
+
+  len = strlen(text);
+  tb_http_request_set_body(req, "application/json", text, len);
+}
+
+/* What each status means to the plugin; the detail text comes from X's body when it has one. */
+static const struct {
+  int status;
+  TbXapiError code;
+  const char *fallback;
+} status_map[] = {
+    {400, TB_XAPI_ERROR_INVALID, "X rejected the request"},
+    {401, TB_XAPI_ERROR_UNAUTHORIZED, "X did not accept the sign-in token"},
+    {402, TB_XAPI_ERROR_PAYMENT, "the X developer account is out of credits"},
+    {403, TB_XAPI_ERROR_FORBIDDEN, "X does not allow this"},
+    {404, TB_XAPI_ERROR_NOT_FOUND, "not found on X"},
+    {429, TB_XAPI_ERROR_RATE_LIMITED, "X rate limit reached"},
+};
+
+static char *
+problem_text(JsonNode *root)
+{
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+    return NULL;
+  JsonObject *obj = json_node_get_object(root);
+  const char *detail = json_object_get_string_member_with_default(obj, "detail", NULL);
+  const char *title = json_object_get_string_member_with_default(obj, "title", NULL);
+
+  if (detail && title && strcmp(detail, title) != 0)
+    return g_strdup_printf("%s: %s", title, detail);
+  if (detail || title)
+    return g_strdup(detail ? detail : title);
+  /* Legacy v1.1 shape: {"errors":[{"code":88,"message":"..."}]} */
+  JsonArray *errors = tb_xapi_json_array(obj, "errors");
+  if (errors && json_array_get_length(errors) > 0) {
+    JsonNode *first = json_array_get_element(errors, 0);
+    if (JSON_NODE_HOLDS_OBJECT(first)) {
+      const char *msg = json_object_get_string_member_with_default(json_node_get_object(first),
+                                                                   "message", NULL);
+      if (msg)
+        return g_strdup(msg);
+    }
+  }
+  return NULL;
+}
+
+static TbXapiError
+refine_code(TbXapiError code, JsonNode *root)
+{
+  if (code != TB_XAPI_ERROR_RATE_LIMITED || root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
+    return code;
+  const char *type =
+      json_object_get_string_member_with_default(json_node_get_object(root), "type", "");
+  /* A monthly cap also answers 429, but waiting for the window reset will not help. */
+  return g_str_has_suffix(type, "/usage-capped") ? TB_XAPI_ERROR_USAGE_CAPPED : code;
+}
+
+static JsonNode *
+parse_body(const TbHttpResponse *resp, GError **error)
+{
+  gsize len = 0;
+  const char *data = g_bytes_get_data(resp->body, &len);
+  g_autoptr(JsonParser) parser = json_parser_new();
+
+  if (len == 0 || !json_parser_load_from_data(parser, data, (gssize)len, error))
+    return NULL;
+  JsonNode *root = json_parser_get_root(parser);
+  return root ? json_node_copy(root) : NULL;
+}
+
+JsonNode *
+tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
+{
+  if (resp->outcome != TB_HTTP_OK) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NETWORK, "could not reach X: %s",
+                resp->error ? resp->error : "unknown network error");
+    return NULL;
+  }
+
+  g_autoptr(GError) parse_error = NULL;
+  JsonNode *root = parse_body(resp, &parse_error);
+
+  if (resp->status >= 200 && resp->status < 300) {
+    if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+      g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                  "X sent an unreadable answer (HTTP %d): %s", resp->status,
+                  parse_error ? parse_error->message : "not a JSON object");
+      g_clear_pointer(&root, json_node_unref);
+      return NULL;
+    }
+    return root;
+  }
+
+  TbXapiError code = resp->status >= 500 ? TB_XAPI_ERROR_SERVER : TB_XAPI_ERROR_OTHER;
+  const char *fallback = "X answered with an error";
+  for (gsize i = 0; i < G_N_ELEMENTS(status_map); i++) {
+    if (status_map[i].status == resp->status) {
+      code = status_map[i].code;
+      fallback = status_map[i].fallback;
+    }
+  }
+  code = refine_code(code, root);
+  g_autofree char *text = problem_text(root);
+  g_set_error(error, TB_XAPI_ERROR, code, "%s (HTTP %d)", text ? text : fallback, resp->status);
+  g_clear_pointer(&root, json_node_unref);
+  return NULL;
+}
+
+JsonObject *
+tb_xapi_json_object(JsonObject *obj, const char *name)
+{
+  JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+  return node && JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+}
+
+JsonArray *
+tb_xapi_json_array(JsonObject *obj, const char *name)
+{
+  JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+  return node && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
+}
+
+const char *
+tb_xapi_json_string(JsonObject *obj, const char *name)
+{
+  JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string(node);
+}
+
+static char *
+dup_member(JsonObject *obj, const char *name)
+{
+  return g_strdup(tb_xapi_json_string(obj, name));
+}
+
+TbXapiUser *
+tb_xapi_user_from_json(JsonObject *obj, GError **error)
+{
+  g_autoptr(TbXapiUser) user = g_new0(TbXapiUser, 1);
+
+  user->id = dup_member(obj, "id");
+  user->username = dup_member(obj, "username");
+  user->name = dup_member(obj, "name");
+  user->profile_image_url = dup_member(obj, "profile_image_url");
+  user->protected_account = json_object_get_boolean_member_with_default(obj, "protected", FALSE);
+  if (!tb_xapi_id_is_valid(user->id) || user->username == NULL || *user->username == '\0') {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                "X sent a user without a valid id or username");
+    return NULL;
+  }
+  if (user->name == NULL)
+    user->name = g_strdup(user->username);
+  return g_steal_pointer(&user);
+}
+
+void
+tb_xapi_user_free(TbXapiUser *user)
+{
+  if (user == NULL)
+    return;
+  g_free(user->id);
+  g_free(user->username);
+  g_free(user->name);
+  g_free(user->profile_image_url);
+  g_free(user);
+}
+
+TbHttpRequest *
+tb_xapi_users_me_request(const TbXapiAuth *auth, const char *api_base)
+{
+  const char *query[] = {"user.fields", "profile_image_url,protected", NULL};
+  return tb_xapi_request(auth, "GET", api_base, "/2/users/me", query);
+}
+
+TbXapiUser *
+tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error)
+{
+  g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, error);
+  if (root == NULL)
+    return NULL;
+
+  JsonObject *data = tb_xapi_json_object(json_node_get_object(root), "data");
+  if (data == NULL) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                "X answered /2/users/me without a user");
+    return NULL;
+  }
+  return tb_xapi_user_from_json(data, error);
+}

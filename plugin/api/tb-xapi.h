@@ -1,0 +1,88 @@
+/* X API v2: requests, responses to structs, errors. Knows HTTP as data only and includes no
+ * libpurple header at all, so every function here is unit-testable.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_XAPI_H
+#define TB_XAPI_H
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "http/tb-http-message.h"
+
+G_BEGIN_DECLS
+
+#define TB_XAPI_ERROR (tb_xapi_error_quark())
+GQuark tb_xapi_error_quark(void);
+
+typedef enum {
+  TB_XAPI_ERROR_NETWORK,      /* no usable response: try again later */
+  TB_XAPI_ERROR_SERVER,       /* 5xx: try again later */
+  TB_XAPI_ERROR_UNAUTHORIZED, /* 401: credentials refused */
+  TB_XAPI_ERROR_FORBIDDEN,    /* 403 */
+  TB_XAPI_ERROR_NOT_FOUND,    /* 404 */
+  TB_XAPI_ERROR_RATE_LIMITED, /* 429 Too Many Requests: wait for the reset */
+  TB_XAPI_ERROR_USAGE_CAPPED, /* 429 usage-capped: the app's monthly cap */
+  TB_XAPI_ERROR_PAYMENT,      /* 402: the developer account is out of credits */
+  TB_XAPI_ERROR_INVALID,      /* 400 */
+  TB_XAPI_ERROR_MALFORMED,    /* success status with a body that is not the promised JSON */
+  TB_XAPI_ERROR_OTHER,
+} TbXapiError;
+
+gboolean tb_xapi_error_is_transient(const GError *error);
+
+typedef struct {
+  gboolean known;
+  gint64 limit, remaining;
+  gint64 reset; /* Unix time the window resets */
+} TbXapiRateLimit;
+
+void tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out);
+
+typedef enum { TB_XAPI_AUTH_BEARER, TB_XAPI_AUTH_OAUTH1 } TbXapiAuthKind;
+
+typedef struct {
+  TbXapiAuthKind kind;
+  char *token; /* bearer: an OAuth 2.0 user access token */
+} TbXapiAuth;
+
+/* URL = base + path + "?" + escaped query; query is NULL-terminated name, value pairs whose NULL
+ * values are skipped. */
+char *tb_xapi_url(const char *api_base, const char *path, const char *const *query);
+TbHttpRequest *tb_xapi_request(const TbXapiAuth *auth, const char *method, const char *api_base,
+                               const char *path, const char *const *query);
+void tb_xapi_request_set_json(TbHttpRequest *req, JsonNode *body);
+
+/* Checks status and body. On success returns the parsed document root (a JSON object);
+ * otherwise NULL with error set from X's problem+json (or legacy) body or the transport. */
+JsonNode *tb_xapi_response_parse(const TbHttpResponse *resp, GError **error);
+
+typedef struct {
+  char *id; /* decimal string, up to 19 digits: above 2^53, never a double */
+  char *username;
+  char *name;
+  char *profile_image_url;
+  gboolean protected_account;
+} TbXapiUser;
+
+TbXapiUser *tb_xapi_user_from_json(JsonObject *obj, GError **error);
+void tb_xapi_user_free(TbXapiUser *user);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiUser, tb_xapi_user_free)
+
+/* GET /2/users/me with the fields the plugin shows. */
+TbHttpRequest *tb_xapi_users_me_request(const TbXapiAuth *auth, const char *api_base);
+TbXapiUser *tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error);
+
+/* Typed member lookups that return NULL when the member is absent or of another type
+ * (json-glib 1.6 has these only for scalars). */
+JsonObject *tb_xapi_json_object(JsonObject *obj, const char *name);
+JsonArray *tb_xapi_json_array(JsonObject *obj, const char *name);
+const char *tb_xapi_json_string(JsonObject *obj, const char *name);
+
+/* X ids: 1 to 19 ASCII digits. */
+gboolean tb_xapi_id_is_valid(const char *id);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
+
+#define TB_ROLE_MAX_CHARS 32
+
+static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
+
+static gboolean
+check_role(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  glong n = g_utf8_strlen(value, -1);
+
+  if (n == 0 || n > TB_ROLE_MAX_CHARS) {
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                "Account option %s: must be 1 to %d characters (personal, work or a label of yours)",
+                spec->key, TB_ROLE_MAX_CHARS);
+    return FALSE;
+  }
+  /* The role is printed inside every outgoing tag, so it must not carry markup or controls. */
+  for (const char *p = value; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    if (g_unichar_iscntrl(c) || c == '[' || c == ']' || c == '<' || c == '>' || c == '&' ||
+        g_unichar_type(c) == G_UNICODE_FORMAT) {
+      g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                  "Account option %s: '%s' contains a character that cannot appear in a tag",
+                  spec->key, value);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+tb_config_host_is_loopback(const char *host)
+{
+  if (host == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
+      strcmp(host, "[::1]") == 0)
+    return TRUE;
+  /* 127.0.0.0/8 in dotted-quad form only: "127.evil.example" is a name, not an address. */
+  guint a, b, c, d;
+  char tail;
+  return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
+         c < 256 && d < 256;
+}
+
+static gboolean
+check_api_base(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  g_autoptr(GError) uri_error = NULL;
+  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, &uri_error);
+  const char *why = NULL;
+
+  if (uri == NULL)
+    why = "is not a URL";
+  else if (g_strcmp0(g_uri_get_scheme(uri), "https") != 0 &&
+           g_strcmp0(g_uri_get_scheme(uri), "http") != 0)
+    why = "must start with https://";
+  else if (g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0')
+    why = "has no host";
+  else if (g_strcmp0(g_uri_get_scheme(uri), "http") == 0 &&
+           !tb_config_host_is_loopback(g_uri_get_host(uri)))
+    why = "may use plain http:// only for a loopback test server; use https://";
+  else if (g_uri_get_query(uri) != NULL || g_uri_get_fragment(uri) != NULL ||
+           g_uri_get_userinfo(uri) != NULL)
+    why = "must be just scheme://host[:port]";
+  else if (*g_uri_get_path(uri) != '\0' && strcmp(g_uri_get_path(uri), "/") != 0)
+    why = "must not have a path (the plugin adds /2/...)";
+
+  if (why != NULL) {
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, "Account option %s: '%s' %s",
+                spec->key, value, why);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+check_ca_file(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  if (*value == '\0' || g_file_test(value, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+              "Account option %s: '%s' is not a readable file", spec->key, value);
+  return FALSE;
+}
+
+#define STR_OPT(k, l, d, chk, field)                                                               \
+  {k, TB_OPT_STRING, l, d, NULL, 0, 0, chk, offsetof(TbConfig, field)}
+#define INT_OPT(k, l, d, lo, hi, field)                                                            \
+  {k, TB_OPT_INT, l, #d, NULL, lo, hi, NULL, offsetof(TbConfig, field)}
+
+static const TbOptionSpec option_specs[] = {
+    STR_OPT("role", "Role (personal, work or your own label)", "personal", check_role, role),
+    STR_OPT("api_base", "X API base URL", "https://api.x.com", check_api_base, api_base),
+    {"auth", TB_OPT_CHOICE, "Sign-in method", "oauth2", auth_choices, 0, 0, NULL,
+     offsetof(TbConfig, auth)},
+    STR_OPT("client_id", "OAuth 2.0 client ID of your X app", "", NULL, client_id),
+    STR_OPT("consumer_key", "OAuth 1.0a consumer key", "", NULL, consumer_key),
+    STR_OPT("consumer_secret", "OAuth 1.0a consumer secret", "", NULL, consumer_secret),
+    STR_OPT("ca_file", "Extra CA certificate file (test servers)", "", check_ca_file, ca_file),
+    INT_OPT("dm_interval", "Seconds between DM checks", 120, 1, 86400, dm_interval),
+    INT_OPT("mention_interval", "Seconds between mention checks", 60, 1, 86400, mention_interval),
+};
+
+const TbOptionSpec *
+tb_config_get_specs(gsize *n_specs)
+{
+  *n_specs = G_N_ELEMENTS(option_specs);
+  return option_specs;
+}
+
+const char *
+tb_config_auth_name(TbAuthKind auth)
+{
+  return auth_choices[auth];
+}
+
+static gboolean
+load_choice(const TbOptionSpec *spec, const char *value, int *out, GError **error)
+{
+  for (int i = 0; spec->choices[i]; i++) {
+    if (g_ascii_strcasecmp(value, spec->choices[i]) == 0) {
+      *out = i;
+      return TRUE;
+    }
+  }
+  g_autofree char *list = g_strjoinv(", ", (char **)spec->choices);
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+              "Account option %s: '%s' is not one of %s", spec->key, value, list);
+  return FALSE;
+}
+
+gboolean
+tb_config_load(TbConfig *cfg, const TbConfigSource *src, gpointer user, GError **error)
+{
+  memset(cfg, 0, sizeof(*cfg));
+  for (gsize i = 0; i < G_N_ELEMENTS(option_specs); i++) {
+    const TbOptionSpec *spec = &option_specs[i];
+    gpointer field = (char *)cfg + spec->offset;
+
+    if (spec->kind == TB_OPT_INT) {
+      int v = src->get_int(spec->key, (int)g_ascii_strtoll(spec->def, NULL, 10), user);
+      if (v < spec->min || v > spec->max) {
+        g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                    "Account option %s: %d is out of range (%d to %d seconds)", spec->key, v,
+                    spec->min, spec->max);
+        goto fail;
+      }
+      *(int *)field = v;
+      continue;
+    }
+
+    const char *raw = src->get_string(spec->key, spec->def, user);
+    g_autofree char *value = g_strstrip(g_strdup(raw ? raw : spec->def));
+
+    if (spec->kind == TB_OPT_CHOICE) {
+      if (!load_choice(spec, value, (int *)field, error))
+        goto fail;
+      continue;
+    }
+    if (spec->check && !spec->check(spec, value, error))
+      goto fail;
+    *(char **)field = g_steal_pointer(&value);
+  }
+
+  /* Normalise: the API layer appends "/2/..." itself. */
+  gsize len = strlen(cfg->api_base);
+  while (len > 0 && cfg->api_base[len - 1] == '/')
+    cfg->api_base[--len] = '\0';
+  if (cfg->ca_file && *cfg->ca_file == '\0')
+    g_clear_pointer(&cfg->ca_file, g_free);
+  return TRUE;
+
+fail:
+  tb_config_clear(cfg);
+  return FALSE;
+}
+
+void
+tb_config_clear(TbConfig *cfg)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(option_specs); i++) {
+    if (option_specs[i].kind == TB_OPT_STRING)
+      g_clear_pointer((char **)((char *)cfg + option_specs[i].offset), g_free);
+  }
+}

@@ -1,0 +1,63 @@
+/* Account options: one table drives the libpurple options, BitlBee's `account set` help and the
+ * validation done at sign-in, so the three can never disagree.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_CONFIG_H
+#define TB_CONFIG_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define TB_CONFIG_ERROR (tb_config_error_quark())
+GQuark tb_config_error_quark(void);
+typedef enum { TB_CONFIG_ERROR_INVALID } TbConfigError;
+
+typedef enum { TB_AUTH_OAUTH2, TB_AUTH_OAUTH1, TB_AUTH_BEARER } TbAuthKind;
+
+typedef enum { TB_OPT_STRING, TB_OPT_INT, TB_OPT_CHOICE } TbOptKind;
+
+typedef struct {
+  char *role;      /* "personal", "work" or the user's own label */
+  char *api_base;  /* scheme://host[:port], no trailing slash */
+  TbAuthKind auth;
+  char *client_id;
+  char *consumer_key;
+  char *consumer_secret;
+  char *ca_file;   /* NULL when unset */
+  int dm_interval; /* seconds */
+  int mention_interval;
+} TbConfig;
+
+typedef struct _TbOptionSpec TbOptionSpec;
+typedef gboolean (*TbOptionCheck)(const TbOptionSpec *spec, const char *value, GError **error);
+
+struct _TbOptionSpec {
+  const char *key;
+  TbOptKind kind;
+  const char *label; /* untranslated; the adapter passes it through _() */
+  const char *def;   /* default, as text */
+  const char *const *choices; /* TB_OPT_CHOICE: NULL-terminated */
+  int min, max;               /* TB_OPT_INT */
+  TbOptionCheck check;        /* extra check for strings, may be NULL */
+  gsize offset;               /* where the value lands in TbConfig */
+};
+
+/* Reads one option's raw value from wherever the UI keeps it (a PurpleAccount, a test table). */
+typedef struct {
+  const char *(*get_string)(const char *key, const char *def, gpointer user);
+  int (*get_int)(const char *key, int def, gpointer user);
+} TbConfigSource;
+
+const TbOptionSpec *tb_config_get_specs(gsize *n_specs);
+gboolean tb_config_load(TbConfig *cfg, const TbConfigSource *src, gpointer user, GError **error);
+void tb_config_clear(TbConfig *cfg);
+const char *tb_config_auth_name(TbAuthKind auth);
+
+/* TRUE for 127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may reach. */
+gboolean tb_config_host_is_loopback(const char *host);
+
+G_END_DECLS
+
+#endif /* TB_CONFIG_H */

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The pattern follows libcurl's multi_socket API: curl tells us which sockets to watch
+ * (CURLMOPT_SOCKETFUNCTION) and when to wake it (CURLMOPT_TIMERFUNCTION, one timer that each new
+ * value replaces); we turn both into purple_input_add/purple_timeout_add and call
+ * curl_multi_socket_action back. libcurl is never called from inside those two callbacks.
+ */
+#include "tb-http.h"
+#include "core/tb-config.h"
+
+#include <curl/curl.h>
+#include <gio/gio.h>
+#include <eventloop.h>
+#include <string.h>
+
+#define TB_HTTP_DEFAULT_MAX_BODY (8u * 1024u * 1024u)
+
+typedef struct {
+  TbHttp *http;
+  guint id;
+  CURL *easy;
+  TbHttpRequest *req;
+  struct curl_slist *req_headers;
+  GByteArray *body;
+  TbHttpResponse *resp;
+  gboolean too_large;
+  TbHttpDone done;
+  gpointer user_data;
+  char errbuf[CURL_ERROR_SIZE];
+} TbHttpJob;
+
+typedef struct {
+  curl_socket_t fd;
+  guint watch;
+} TbHttpSock;
+
+struct _TbHttp {
+  CURLM *multi;
+  guint timer;
+  GHashTable *jobs;  /* id -> TbHttpJob */
+  GHashTable *socks; /* TbHttpSock set, so teardown can remove stray watches */
+  guint next_id;
+  int dispatching;   /* >0 while user callbacks run */
+  gboolean doomed;   /* tb_http_free() was called during a callback */
+  char *ca_file, *proxy, *proxy_userpwd, *user_agent;
+  gsize max_body;
+  long connect_timeout_s, stall_timeout_s, total_timeout_s;
+};
+
+static int global_users;
+
+static void job_free(TbHttpJob *job);
+static void drain(TbHttp *http);
+
+static void
+sock_event(gpointer data, gint fd, PurpleInputCondition cond)
+{
+  TbHttp *http = data;
+  int running = 0;
+  int flags = ((cond & PURPLE_INPUT_READ) ? CURL_CSELECT_IN : 0) |
+              ((cond & PURPLE_INPUT_WRITE) ? CURL_CSELECT_OUT : 0);
+
+  curl_multi_socket_action(http->multi, fd, flags, &running);
+  drain(http);
+}
+
+static int
+on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+  TbHttp *http = userp;
+  TbHttpSock *sock = socketp;
+  (void)easy;
+
+  if (what == CURL_POLL_REMOVE) {
+    /* curl may report REMOVE for a socket it never announced: tolerate a NULL socketp. */
+    if (sock != NULL) {
+      if (sock->watch)
+        purple_input_remove(sock->watch);
+      g_hash_table_remove(http->socks, sock);
+      curl_multi_assign(http->multi, fd, NULL);
+    }
+    return 0;
+  }
+  if (sock == NULL) {
+    sock = g_new0(TbHttpSock, 1);
+    sock->fd = fd;
+    g_hash_table_add(http->socks, sock);
+    curl_multi_assign(http->multi, fd, sock);
+  }
+  /* Always replace the watch with exactly what curl asks for: a stale write watch on an
+   * always-writable socket would spin the loop. */
+  if (sock->watch)
+    purple_input_remove(sock->watch);
+  PurpleInputCondition cond = ((what & CURL_POLL_IN) ? PURPLE_INPUT_READ : 0) |
+                              ((what & CURL_POLL_OUT) ? PURPLE_INPUT_WRITE : 0);
+  sock->watch = purple_input_add(fd, cond, sock_event, http);
+  return 0;
+}
+
+static gboolean
+timer_fired(gpointer data)
+{
+  TbHttp *http = data;
+  int running = 0;
+
+  http->timer = 0;
+  curl_multi_socket_action(http->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+  drain(http);
+  return FALSE;
+}
+
+static int
+on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+  TbHttp *http = userp;
+  (void)multi;
+
+  if (http->timer) {
+    purple_timeout_remove(http->timer);
+    http->timer = 0;
+  }
+  if (timeout_ms >= 0)
+    http->timer = purple_timeout_add((guint)timeout_ms, timer_fired, http);
+  return 0;
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+  TbHttpJob *job = userdata;
+  size_t n = size * nmemb;
+
+  if (job->body->len + n > job->http->max_body) {
+    job->too_large = TRUE;
+    return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
+  }
+  g_byte_array_append(job->body, (const guint8 *)ptr, (guint)n);
+  return n;
+}
+
+static size_t
+on_header(char *buffer, size_t size, size_t nitems, void *userdata)
+{
+  TbHttpJob *job = userdata;
+  size_t n = size * nitems;
+  const char *colon = memchr(buffer, ':', n);
+
+  /* A new status line (redirect, 100-continue) starts a fresh header set. */
+  if (n >= 5 && strncmp(buffer, "HTTP/", 5) == 0)
+    g_hash_table_remove_all(job->resp->headers);
+  if (colon != NULL) {
+    char *name = g_ascii_strdown(buffer, colon - buffer);
+    char *value = g_strstrip(g_strndup(colon + 1, n - (colon + 1 - buffer)));
+    g_hash_table_replace(job->resp->headers, name, value);
+  }
+  return n;
+}
+
+static TbHttpOutcome
+outcome_for(CURLcode code, gboolean too_large)
+{
+  static const struct {
+    CURLcode code;
+    TbHttpOutcome outcome;
+  } map[] = {
+      {CURLE_COULDNT_RESOLVE_HOST, TB_HTTP_FAIL_CONNECT},
+      {CURLE_COULDNT_RESOLVE_PROXY, TB_HTTP_FAIL_CONNECT},
+      {CURLE_COULDNT_CONNECT, TB_HTTP_FAIL_CONNECT},
+      {CURLE_OPERATION_TIMEDOUT, TB_HTTP_FAIL_TIMEOUT},
+      {CURLE_SSL_CONNECT_ERROR, TB_HTTP_FAIL_TLS},
+      {CURLE_PEER_FAILED_VERIFICATION, TB_HTTP_FAIL_TLS},
+      {CURLE_SSL_CACERT_BADFILE, TB_HTTP_FAIL_TLS},
+      {CURLE_SSL_CERTPROBLEM, TB_HTTP_FAIL_TLS},
+      {CURLE_UNSUPPORTED_PROTOCOL, TB_HTTP_FAIL_POLICY},
+  };
+
+  if (too_large)
+    return TB_HTTP_FAIL_TOO_LARGE;
+  if (code == CURLE_OK)
+    return TB_HTTP_OK;
+  for (gsize i = 0; i < G_N_ELEMENTS(map); i++) {
+    if (map[i].code == code)
+      return map[i].outcome;
+  }
+  return TB_HTTP_FAIL_PROTOCOL;
+}
+
+static void
+job_finish(TbHttpJob *job, CURLcode code)
+{
+  TbHttpResponse *resp = job->resp;
+  long status = 0;
+
+  curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
+  resp->outcome = outcome_for(code, job->too_large);
+  resp->status = (int)status;
+  g_bytes_unref(resp->body);
+  resp->body = g_bytes_new(job->body->data, job->body->len);
+  if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE)
+    resp->error = g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes",
+                                  job->http->max_body);
+  else if (resp->outcome != TB_HTTP_OK)
+    resp->error = g_strdup(job->errbuf[0] ? job->errbuf : curl_easy_strerror(code));
+}
+
+/* Collects finished transfers first, then calls back: a callback may cancel other requests or
+ * free the whole driver, which must not happen while curl_multi_info_read iterates. */
+static void
+drain(TbHttp *http)
+{
+  GPtrArray *finished = g_ptr_array_new();
+  CURLMsg *msg;
+  int left;
+
+  while ((msg = curl_multi_info_read(http->multi, &left)) != NULL) {
+    if (msg->msg != CURLMSG_DONE)
+      continue;
+    TbHttpJob *job = NULL;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+    job_finish(job, msg->data.result);
+    g_ptr_array_add(finished, GUINT_TO_POINTER(job->id));
+  }
+
+  http->dispatching++;
+  for (guint i = 0; i < finished->len && !http->doomed; i++) {
+    TbHttpJob *job = g_hash_table_lookup(http->jobs, finished->pdata[i]);
+    if (job == NULL)
+      continue; /* cancelled by an earlier callback */
+    g_hash_table_steal(http->jobs, finished->pdata[i]);
+    job->done(job->resp, job->user_data);
+    job_free(job);
+  }
+  http->dispatching--;
+  g_ptr_array_free(finished, TRUE);
+
+  if (http->doomed && http->dispatching == 0)
+    tb_http_free(http);
+}
+
+static void
+job_free(TbHttpJob *job)
+{
+  if (job->easy) {
+    curl_multi_remove_handle(job->http->multi, job->easy);
+    curl_easy_cleanup(job->easy);
+  }
+  curl_slist_free_all(job->req_headers);
+  tb_http_request_free(job->req);
+  g_byte_array_unref(job->body);
+  tb_http_response_free(job->resp);
+  g_free(job);
+}
+
+TbHttp *
+tb_http_new(const TbHttpConfig *cfg)
+{
+  if (global_users++ == 0)
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+  TbHttp *http = g_new0(TbHttp, 1);
+  http->multi = curl_multi_init();
+  http->jobs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)job_free);
+  http->socks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  http->ca_file = g_strdup(cfg->ca_file);
+  http->proxy = g_strdup(cfg->proxy);
+  http->proxy_userpwd = g_strdup(cfg->proxy_userpwd);
+  http->user_agent = g_strdup(cfg->user_agent ? cfg->user_agent : "Twinbird");
+  http->max_body = cfg->max_body ? cfg->max_body : TB_HTTP_DEFAULT_MAX_BODY;
+  http->connect_timeout_s = cfg->connect_timeout_s ? cfg->connect_timeout_s : 15;
+  http->stall_timeout_s = cfg->stall_timeout_s ? cfg->stall_timeout_s : 30;
+  http->total_timeout_s = cfg->total_timeout_s ? cfg->total_timeout_s : 120;
+
+  curl_multi_setopt(http->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+  curl_multi_setopt(http->multi, CURLMOPT_SOCKETDATA, http);
+  curl_multi_setopt(http->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+  curl_multi_setopt(http->multi, CURLMOPT_TIMERDATA, http);
+  return http;
+}
+
+static gboolean
+url_allowed(const char *url, GError **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+  const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+
+  if (g_strcmp0(scheme, "https") == 0)
+    return TRUE;
+  if (g_strcmp0(scheme, "http") == 0 && tb_config_host_is_loopback(g_uri_get_host(uri)))
+    return TRUE;
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
+              "refusing %s: only https://, or http:// to a loopback test server", url);
+  return FALSE;
+}
+
+static void
+setup_easy(TbHttp *http, TbHttpJob *job)
+{
+  CURL *e = job->easy;
+  TbHttpRequest *req = job->req;
+
+  curl_easy_setopt(e, CURLOPT_URL, req->url);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, job);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job->errbuf);
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+  curl_easy_setopt(e, CURLOPT_USERAGENT, http->user_agent);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, http->connect_timeout_s);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, http->total_timeout_s);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, http->stall_timeout_s);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, job);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
+  if (http->ca_file)
+    curl_easy_setopt(e, CURLOPT_CAINFO, http->ca_file);
+  if (http->proxy)
+    curl_easy_setopt(e, CURLOPT_PROXY, http->proxy);
+  if (http->proxy_userpwd)
+    curl_easy_setopt(e, CURLOPT_PROXYUSERPWD, http->proxy_userpwd);
+
+  for (guint i = 0; i < req->headers->len; i++)
+    job->req_headers = curl_slist_append(job->req_headers, req->headers->pdata[i]);
+  /* curl would otherwise add "Expect: 100-continue" to larger POSTs, costing a round trip. */
+  job->req_headers = curl_slist_append(job->req_headers, "Expect:");
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, job->req_headers);
+
+  if (g_strcmp0(req->method, "GET") != 0)
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+  if (req->body != NULL) {
+    gsize len = 0;
+    const char *data = g_bytes_get_data(req->body, &len);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, data);
+  } else if (g_strcmp0(req->method, "POST") == 0) {
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, "");
+  }
+}
+
+guint
+tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
+             GError **error)
+{
+  if (!url_allowed(req->url, error)) {
+    tb_http_request_free(req);
+    return 0;
+  }
+
+  TbHttpJob *job = g_new0(TbHttpJob, 1);
+  job->http = http;
+  job->id = ++http->next_id ? http->next_id : ++http->next_id;
+  job->req = req;
+  job->body = g_byte_array_new();
+  job->resp = tb_http_response_new();
+  job->done = done;
+  job->user_data = user_data;
+  job->easy = curl_easy_init();
+  setup_easy(http, job);
+
+  g_hash_table_insert(http->jobs, GUINT_TO_POINTER(job->id), job);
+  /* Adding the handle arms curl's timer; the transfer starts from the event loop. */
+  curl_multi_add_handle(http->multi, job->easy);
+  return job->id;
+}
+
+void
+tb_http_cancel(TbHttp *http, guint id)
+{
+  g_hash_table_remove(http->jobs, GUINT_TO_POINTER(id));
+}
+
+guint
+tb_http_pending(TbHttp *http)
+{
+  return g_hash_table_size(http->jobs);
+}
+
+void
+tb_http_free(TbHttp *http)
+{
+  if (http == NULL)
+    return;
+  if (http->dispatching > 0) {
+    http->doomed = TRUE; /* finish the callback loop first; drain() frees us */
+    return;
+  }
+  g_hash_table_destroy(http->jobs);
+  /* cleanup may still call the socket callback for cached connections */
+  curl_multi_cleanup(http->multi);
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init(&iter, http->socks);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    TbHttpSock *sock = key;
+    if (sock->watch)
+      purple_input_remove(sock->watch);
+  }
+  g_hash_table_destroy(http->socks);
+  if (http->timer)
+    purple_timeout_remove(http->timer);
+  g_free(http->ca_file);
+  g_free(http->proxy);
+  g_free(http->proxy_userpwd);
+  g_free(http->user_agent);
+  g_free(http);
+  if (--global_users == 0)
+    curl_global_cleanup();
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-conn.h"
+#include "tb-blist.h"
+#include "tb-build-config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define TB_LOGIN_MAX_ATTEMPTS 6
+#define TB_BACKOFF_CAP_S 60
+
+typedef struct {
+  TbConn *conn;
+  guint id;
+  GSourceFunc fn;
+  gpointer data;
+} TbConnTimer;
+
+typedef struct {
+  TbConn *conn;
+  TbConnDone done;
+  gpointer user_data;
+} TbConnCall;
+
+static const char *
+account_string(const char *key, const char *def, gpointer user)
+{
+  return purple_account_get_string(user, key, def);
+}
+
+static int
+account_int(const char *key, int def, gpointer user)
+{
+  return purple_account_get_int(user, key, def);
+}
+
+static const TbConfigSource account_source = {account_string, account_int};
+
+TbConn *
+tb_conn_from_gc(PurpleConnection *gc)
+{
+  return purple_connection_get_protocol_data(gc);
+}
+
+static gboolean
+timer_trampoline(gpointer data)
+{
+  TbConnTimer *t = data;
+
+  if (t->fn(t->data))
+    return TRUE;
+  g_hash_table_remove(t->conn->timers, GUINT_TO_POINTER(t->id));
+  return FALSE;
+}
+
+guint
+tb_conn_timeout_add(TbConn *conn, guint ms, GSourceFunc fn, gpointer data)
+{
+  TbConnTimer *t = g_new0(TbConnTimer, 1);
+
+  t->conn = conn;
+  t->fn = fn;
+  t->data = data;
+  /* Whole seconds let the UI batch wake-ups; shorter waits need millisecond precision. */
+  t->id = (ms >= 1000 && ms % 1000 == 0) ? purple_timeout_add_seconds(ms / 1000, timer_trampoline, t)
+                                         : purple_timeout_add(ms, timer_trampoline, t);
+  g_hash_table_insert(conn->timers, GUINT_TO_POINTER(t->id), t);
+  return t->id;
+}
+
+void
+tb_conn_timeout_remove(TbConn *conn, guint id)
+{
+  if (id != 0 && g_hash_table_remove(conn->timers, GUINT_TO_POINTER(id)))
+    purple_timeout_remove(id);
+}
+
+static void
+call_done(const TbHttpResponse *resp, gpointer user_data)
+{
+  TbConnCall *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, &error);
+
+  if (error != NULL)
+    purple_debug_info("twinbird", "@%s: request failed: %s\n", call->conn->handle,
+                      error->message);
+  call->done(call->conn, root, resp, error, call->user_data);
+  g_free(call);
+}
+
+guint
+tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data)
+{
+  TbConnCall *call = g_new0(TbConnCall, 1);
+  g_autoptr(GError) error = NULL;
+
+  call->conn = conn;
+  call->done = done;
+  call->user_data = user_data;
+  /* Method and path only: the query can be long and carries nothing a bug report needs. */
+  const char *path = req->url + strlen(conn->cfg.api_base);
+  purple_debug_misc("twinbird", "@%s: %s %.*s\n", conn->handle, req->method,
+                    (int)strcspn(path, "?"), path);
+  guint id = tb_http_send(conn->http, req, call_done, call, &error);
+  if (id == 0) {
+    done(conn, NULL, NULL, error, user_data);
+    g_free(call);
+  }
+  return id;
+}
+
+static void
+free_timer(gpointer data)
+{
+  g_free(data);
+}
+
+static char *
+proxy_url(PurpleProxyInfo *info, char **userpwd)
+{
+  static const struct {
+    PurpleProxyType type;
+    const char *scheme;
+  } schemes[] = {
+      {PURPLE_PROXY_HTTP, "http"},
+      {PURPLE_PROXY_SOCKS4, "socks4a"},
+      {PURPLE_PROXY_SOCKS5, "socks5h"},
+      {PURPLE_PROXY_TOR, "socks5h"},
+  };
+  PurpleProxyType type = info ? purple_proxy_info_get_type(info) : PURPLE_PROXY_NONE;
+
+  *userpwd = NULL;
+  if (type == PURPLE_PROXY_USE_ENVVAR)
+    return NULL; /* curl reads http_proxy/https_proxy/no_proxy itself */
+  for (gsize i = 0; i < G_N_ELEMENTS(schemes); i++) {
+    if (schemes[i].type != type || purple_proxy_info_get_host(info) == NULL)
+      continue;
+    if (purple_proxy_info_get_username(info) != NULL) {
+      g_autofree char *u = g_uri_escape_string(purple_proxy_info_get_username(info), NULL, FALSE);
+      g_autofree char *p = g_uri_escape_string(
+          purple_proxy_info_get_password(info) ? purple_proxy_info_get_password(info) : "", NULL,
+          FALSE);
+      *userpwd = g_strdup_printf("%s:%s", u, p);
+    }
+    return g_strdup_printf("%s://%s:%d", schemes[i].scheme, purple_proxy_info_get_host(info),
+                           purple_proxy_info_get_port(info));
+  }
+  return g_strdup(""); /* no proxy, and not the environment's either: the user said none */
+}
+
+TbConn *
+tb_conn_new(PurpleConnection *gc)
+{
+  TbConn *conn = g_new0(TbConn, 1);
+  const char *username = purple_account_get_username(purple_connection_get_account(gc));
+
+  conn->gc = gc;
+  conn->account = purple_connection_get_account(gc);
+  conn->timers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_timer);
+  conn->handle = g_strdup(username[0] == '@' ? username + 1 : username);
+  purple_connection_set_protocol_data(gc, conn);
+  return conn;
+}
+
+void
+tb_conn_free(TbConn *conn)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (conn == NULL)
+    return;
+  g_hash_table_iter_init(&iter, conn->timers);
+  while (g_hash_table_iter_next(&iter, &key, NULL))
+    purple_timeout_remove(GPOINTER_TO_UINT(key));
+  g_hash_table_destroy(conn->timers);
+  tb_http_free(conn->http); /* cancels every request; no callback runs */
+  tb_config_clear(&conn->cfg);
+  g_free(conn->auth.token);
+  tb_xapi_user_free(conn->me);
+  g_free(conn->handle);
+  purple_connection_set_protocol_data(conn->gc, NULL);
+  g_free(conn);
+}
+
+static void login_verify(TbConn *conn);
+
+static gboolean
+login_retry(gpointer data)
+{
+  login_verify(data);
+  return FALSE;
+}
+
+/* Transient failures while signing in: try again with exponential backoff before handing the
+ * reconnect over to the UI with a (non-fatal) network error. */
+static void
+login_backoff(TbConn *conn, const GError *error, const TbHttpResponse *resp)
+{
+  if (conn->login_attempts >= TB_LOGIN_MAX_ATTEMPTS) {
+    g_autofree char *msg = g_strdup_printf(_("Could not reach X after %u tries: %s"),
+                                           conn->login_attempts, error->message);
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_NETWORK_ERROR, msg);
+    return;
+  }
+
+  guint delay = MIN(1u << (conn->login_attempts - 1), TB_BACKOFF_CAP_S);
+  TbXapiRateLimit rl = {0};
+  if (resp != NULL)
+    tb_xapi_rate_limit_read(resp, &rl);
+  if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_RATE_LIMITED) && rl.known) {
+    gint64 wait = rl.reset - g_get_real_time() / G_USEC_PER_SEC;
+    delay = (guint)CLAMP(wait, (gint64)delay, (gint64)15 * 60);
+  }
+  g_autofree char *msg =
+      g_strdup_printf(_("%s; trying again in %u s"), error->message, delay);
+  purple_debug_warning("twinbird", "@%s: sign-in: %s\n", conn->handle, msg);
+  purple_connection_update_progress(conn->gc, msg, 1, 3);
+  tb_conn_timeout_add(conn, delay * 1000, login_retry, conn);
+}
+
+static PurpleConnectionError
+fatal_reason_for(const GError *error)
+{
+  if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED) ||
+      g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN))
+    return PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED;
+  return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
+}
+
+static void
+login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+              gpointer user_data)
+{
+  g_autoptr(GError) parse_error = NULL;
+  (void)user_data;
+
+  if (error == NULL) {
+    JsonObject *data = tb_xapi_json_object(json_node_get_object(root), "data");
+    conn->me = data ? tb_xapi_user_from_json(data, &parse_error)
+                    : (g_set_error(&parse_error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                                   "X answered /2/users/me without a user"),
+                       NULL);
+    error = parse_error;
+  }
+  if (error != NULL) {
+    if (tb_xapi_error_is_transient(error)) {
+      login_backoff(conn, error, resp);
+      return;
+    }
+    g_autofree char *msg = g_strdup_printf(_("X refused the sign-in of @%s: %s"), conn->handle,
+                                           error->message);
+    purple_connection_error_reason(conn->gc, fatal_reason_for(error), msg);
+    return;
+  }
+
+  /* The token must belong to this very account: a personal token in the work account is how
+   * two identities get mixed, so it is refused, never corrected. */
+  if (g_ascii_strcasecmp(conn->me->username, conn->handle) != 0) {
+    g_autofree char *msg = g_strdup_printf(
+        _("This token signs in as @%s, but this account is @%s. Refusing so the two identities "
+          "never mix: give this account a token of @%s."),
+        conn->me->username, conn->handle, conn->handle);
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED, msg);
+    return;
+  }
+
+  g_free(conn->handle);
+  conn->handle = g_strdup(conn->me->username); /* X's spelling of the handle */
+  g_autofree char *display = g_strdup_printf("@%s", conn->handle);
+  purple_connection_set_display_name(conn->gc, display);
+  purple_connection_set_state(conn->gc, PURPLE_CONNECTED);
+  purple_debug_info("twinbird", "@%s (%s) signed in, user id %s\n", conn->handle, conn->cfg.role,
+                    conn->me->id);
+  tb_blist_add_self(conn);
+}
+
+static void
+login_verify(TbConn *conn)
+{
+  conn->login_attempts++;
+  purple_connection_update_progress(conn->gc, _("Checking the account with X"), 1, 3);
+  tb_conn_send(conn, tb_xapi_users_me_request(&conn->auth, conn->cfg.api_base), login_me_done,
+               NULL);
+}
+
+static gboolean
+login_setup_auth(TbConn *conn, GError **error)
+{
+  const char *password = purple_account_get_password(conn->account);
+
+  switch (conn->cfg.auth) {
+  case TB_AUTH_BEARER:
+    if (password == NULL || *password == '\0') {
+      g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                  _("Account option auth: bearer needs an OAuth 2.0 user access token as the "
+                    "account password"));
+      return FALSE;
+    }
+    conn->auth.kind = TB_XAPI_AUTH_BEARER;
+    conn->auth.token = g_strdup(password);
+    return TRUE;
+  case TB_AUTH_OAUTH2:
+  case TB_AUTH_OAUTH1:
+  default:
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option auth: %s sign-in is not available in this version yet; set auth "
+                  "to bearer and put an access token in the password"),
+                tb_config_auth_name(conn->cfg.auth));
+    return FALSE;
+  }
+}
+
+void
+tb_conn_login(TbConn *conn)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!tb_config_load(&conn->cfg, &account_source, conn->account, &error) ||
+      !login_setup_auth(conn, &error)) {
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_INVALID_SETTINGS,
+                                   error->message);
+    return;
+  }
+
+  g_autofree char *userpwd = NULL;
+  g_autofree char *proxy = proxy_url(purple_proxy_get_setup(conn->account), &userpwd);
+  TbHttpConfig http_cfg = {
+      .ca_file = conn->cfg.ca_file,
+      .proxy = proxy,
+      .proxy_userpwd = userpwd,
+      .user_agent = "Twinbird/" TB_VERSION,
+  };
+  conn->http = tb_http_new(&http_cfg);
+  login_verify(conn);
+}
