@@ -266,17 +266,19 @@ tb_xapi_users_me_request(const TbXapiAuth *auth, const char *api_base)
 }
 
 TbXapiUser *
-tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error)
+tb_xapi_user_parse(JsonNode *root, GError **error)
 {
-  g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, error);
-  if (root == NULL)
-    return NULL;
-
   JsonObject *data = tb_xapi_json_object(json_node_get_object(root), "data");
   if (data == NULL) {
-    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                "X answered /2/users/me without a user");
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NOT_FOUND, "X returned no such user");
     return NULL;
   }
   return tb_xapi_user_from_json(data, error);
+}
+
+TbXapiUser *
+tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error)
+{
+  g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, error);
+  return root ? tb_xapi_user_parse(root, error) : NULL;
 }

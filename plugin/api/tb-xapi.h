@@ -70,6 +70,9 @@ TbXapiUser *tb_xapi_user_from_json(JsonObject *obj, GError **error);
 void tb_xapi_user_free(TbXapiUser *user);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiUser, tb_xapi_user_free)
 
+/* {"data": User} of a single-user lookup (users/me, users/by/username). */
+TbXapiUser *tb_xapi_user_parse(JsonNode *root, GError **error);
+
 /* GET /2/users/me with the fields the plugin shows. */
 TbHttpRequest *tb_xapi_users_me_request(const TbXapiAuth *auth, const char *api_base);
 TbXapiUser *tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error);

@@ -237,11 +237,7 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   (void)user_data;
 
   if (error == NULL) {
-    JsonObject *data = tb_xapi_json_object(json_node_get_object(root), "data");
-    conn->me = data ? tb_xapi_user_from_json(data, &parse_error)
-                    : (g_set_error(&parse_error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                                   "X answered /2/users/me without a user"),
-                       NULL);
+    conn->me = tb_xapi_user_parse(root, &parse_error);
     error = parse_error;
   }
   if (error != NULL) {

@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-xapi-data.h"
+
+#include <string.h>
+
+/* Ask for exactly what the plugin shows: X returns fields only when asked, and bills for what
+ * it returns. */
+#define TWEET_FIELDS                                                                               \
+  "author_id,conversation_id,created_at,entities,in_reply_to_user_id,note_tweet,referenced_tweets"
+#define TWEET_EXPANSIONS "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
+#define USER_FIELDS "name,username,profile_image_url,protected"
+#define DM_FIELDS "id,event_type,text,sender_id,dm_conversation_id,created_at,participant_ids"
+
+static char *
+dup_str(JsonObject *obj, const char *name)
+{
+  return g_strdup(tb_xapi_json_string(obj, name));
+}
+
+static void
+entity_free(gpointer data)
+{
+  TbXapiEntity *e = data;
+  g_free(e->url);
+  g_free(e->expanded_url);
+  g_free(e->display_url);
+  g_free(e->username);
+  g_free(e->id);
+  g_free(e->tag);
+  g_free(e);
+}
+
+static void
+ref_free(gpointer data)
+{
+  TbXapiRef *r = data;
+  g_free(r->type);
+  g_free(r->id);
+  g_free(r);
+}
+
+void
+tb_xapi_tweet_free(TbXapiTweet *t)
+{
+  if (t == NULL)
+    return;
+  g_free(t->id);
+  g_free(t->text);
+  g_free(t->note_text);
+  g_free(t->author_id);
+  g_free(t->conversation_id);
+  g_free(t->in_reply_to_user_id);
+  g_free(t->created_at);
+  g_ptr_array_unref(t->refs);
+  g_ptr_array_unref(t->entities);
+  g_free(t);
+}
+
+static const struct {
+  const char *member;
+  TbXapiEntityKind kind;
+} entity_members[] = {
+    {"urls", TB_XAPI_ENTITY_URL},
+    {"mentions", TB_XAPI_ENTITY_MENTION},
+    {"hashtags", TB_XAPI_ENTITY_HASHTAG},
+    {"cashtags", TB_XAPI_ENTITY_CASHTAG},
+};
+
+static void
+parse_entities(JsonObject *entities, GPtrArray *out)
+{
+  for (gsize m = 0; entities && m < G_N_ELEMENTS(entity_members); m++) {
+    JsonArray *arr = tb_xapi_json_array(entities, entity_members[m].member);
+    for (guint i = 0; arr && i < json_array_get_length(arr); i++) {
+      JsonNode *node = json_array_get_element(arr, i);
+      if (!JSON_NODE_HOLDS_OBJECT(node))
+        continue;
+      JsonObject *o = json_node_get_object(node);
+      TbXapiEntity *e = g_new0(TbXapiEntity, 1);
+      e->kind = entity_members[m].kind;
+      e->start = (int)json_object_get_int_member_with_default(o, "start", -1);
+      e->end = (int)json_object_get_int_member_with_default(o, "end", -1);
+      e->url = dup_str(o, "url");
+      e->expanded_url = dup_str(o, "expanded_url");
+      e->display_url = dup_str(o, "display_url");
+      e->username = dup_str(o, "username");
+      e->id = dup_str(o, "id");
+      e->tag = dup_str(o, "tag");
+      if (e->start < 0 || e->end < e->start) {
+        entity_free(e); /* indices we cannot trust would mangle the text */
+        continue;
+      }
+      g_ptr_array_add(out, e);
+    }
+  }
+}
+
+TbXapiTweet *
+tb_xapi_tweet_from_json(JsonObject *obj, GError **error)
+{
+  TbXapiTweet *t = g_new0(TbXapiTweet, 1);
+
+  t->refs = g_ptr_array_new_with_free_func(ref_free);
+  t->entities = g_ptr_array_new_with_free_func(entity_free);
+  t->id = dup_str(obj, "id");
+  t->text = dup_str(obj, "text");
+  t->author_id = dup_str(obj, "author_id");
+  t->conversation_id = dup_str(obj, "conversation_id");
+  t->in_reply_to_user_id = dup_str(obj, "in_reply_to_user_id");
+  t->created_at = dup_str(obj, "created_at");
+  if (!tb_xapi_id_is_valid(t->id) || t->text == NULL) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                "X sent a post without a valid id or text");
+    tb_xapi_tweet_free(t);
+    return NULL;
+  }
+  if (t->conversation_id == NULL)
+    t->conversation_id = g_strdup(t->id);
+
+  JsonObject *note = tb_xapi_json_object(obj, "note_tweet");
+  t->note_text = dup_str(note, "text");
+  /* A long post's entities index into the note text, not the truncated one. */
+  parse_entities(t->note_text ? tb_xapi_json_object(note, "entities")
+                              : tb_xapi_json_object(obj, "entities"),
+                 t->entities);
+
+  JsonArray *refs = tb_xapi_json_array(obj, "referenced_tweets");
+  for (guint i = 0; refs && i < json_array_get_length(refs); i++) {
+    JsonNode *node = json_array_get_element(refs, i);
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+      continue;
+    TbXapiRef *r = g_new0(TbXapiRef, 1);
+    r->type = dup_str(json_node_get_object(node), "type");
+    r->id = dup_str(json_node_get_object(node), "id");
+    if (r->type && tb_xapi_id_is_valid(r->id))
+      g_ptr_array_add(t->refs, r);
+    else
+      ref_free(r);
+  }
+  return t;
+}
+
+const char *
+tb_xapi_tweet_ref(const TbXapiTweet *tweet, const char *type)
+{
+  for (guint i = 0; i < tweet->refs->len; i++) {
+    TbXapiRef *r = tweet->refs->pdata[i];
+    if (g_strcmp0(r->type, type) == 0)
+      return r->id;
+  }
+  return NULL;
+}
+
+static GHashTable *
+parse_include_users(JsonObject *includes)
+{
+  GHashTable *users =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_user_free);
+  JsonArray *arr = tb_xapi_json_array(includes, "users");
+
+  for (guint i = 0; arr && i < json_array_get_length(arr); i++) {
+    JsonNode *node = json_array_get_element(arr, i);
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+      continue;
+    TbXapiUser *u = tb_xapi_user_from_json(json_node_get_object(node), NULL);
+    if (u)
+      g_hash_table_replace(users, u->id, u);
+  }
+  return users;
+}
+
+void
+tb_xapi_tweet_page_free(TbXapiTweetPage *page)
+{
+  if (page == NULL)
+    return;
+  g_ptr_array_unref(page->tweets);
+  g_hash_table_destroy(page->users);
+  g_hash_table_destroy(page->included_tweets);
+  g_free(page->newest_id);
+  g_free(page->oldest_id);
+  g_free(page->next_token);
+  g_free(page);
+}
+
+TbXapiTweetPage *
+tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
+{
+  JsonObject *obj = json_node_get_object(root);
+  JsonObject *includes = tb_xapi_json_object(obj, "includes");
+  JsonObject *meta = tb_xapi_json_object(obj, "meta");
+  TbXapiTweetPage *page = g_new0(TbXapiTweetPage, 1);
+
+  page->tweets = g_ptr_array_new_with_free_func((GDestroyNotify)tb_xapi_tweet_free);
+  page->users = parse_include_users(includes);
+  page->included_tweets =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_tweet_free);
+  page->newest_id = dup_str(meta, "newest_id");
+  page->oldest_id = dup_str(meta, "oldest_id");
+  page->next_token = dup_str(meta, "next_token");
+  page->result_count = meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0)
+                            : 0;
+
+  /* An empty page has no "data" member at all. */
+  JsonArray *data = tb_xapi_json_array(obj, "data");
+  for (guint i = 0; data && i < json_array_get_length(data); i++) {
+    JsonNode *node = json_array_get_element(data, i);
+    TbXapiTweet *t = JSON_NODE_HOLDS_OBJECT(node)
+                         ? tb_xapi_tweet_from_json(json_node_get_object(node), error)
+                         : NULL;
+    if (t == NULL) {
+      if (error && *error == NULL)
+        g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED, "X sent a post that is not an object");
+      tb_xapi_tweet_page_free(page);
+      return NULL;
+    }
+    g_ptr_array_add(page->tweets, t);
+  }
+  JsonArray *inc = tb_xapi_json_array(includes, "tweets");
+  for (guint i = 0; inc && i < json_array_get_length(inc); i++) {
+    JsonNode *node = json_array_get_element(inc, i);
+    TbXapiTweet *t =
+        JSON_NODE_HOLDS_OBJECT(node) ? tb_xapi_tweet_from_json(json_node_get_object(node), NULL)
+                                     : NULL;
+    if (t)
+      g_hash_table_replace(page->included_tweets, t->id, t);
+  }
+  return page;
+}
+
+static void
+dm_event_free(gpointer data)
+{
+  TbXapiDmEvent *e = data;
+  g_free(e->id);
+  g_free(e->event_type);
+  g_free(e->text);
+  g_free(e->sender_id);
+  g_free(e->dm_conversation_id);
+  g_free(e->created_at);
+  g_free(e);
+}
+
+void
+tb_xapi_dm_page_free(TbXapiDmPage *page)
+{
+  if (page == NULL)
+    return;
+  g_ptr_array_unref(page->events);
+  g_hash_table_destroy(page->users);
+  g_free(page->next_token);
+  g_free(page);
+}
+
+TbXapiDmPage *
+tb_xapi_dm_page_parse(JsonNode *root, GError **error)
+{
+  JsonObject *obj = json_node_get_object(root);
+  JsonObject *meta = tb_xapi_json_object(obj, "meta");
+  TbXapiDmPage *page = g_new0(TbXapiDmPage, 1);
+
+  page->events = g_ptr_array_new_with_free_func(dm_event_free);
+  page->users = parse_include_users(tb_xapi_json_object(obj, "includes"));
+  page->next_token = dup_str(meta, "next_token");
+  page->result_count = meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0)
+                            : 0;
+
+  JsonArray *data = tb_xapi_json_array(obj, "data");
+  for (guint i = 0; data && i < json_array_get_length(data); i++) {
+    JsonNode *node = json_array_get_element(data, i);
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+      continue;
+    JsonObject *o = json_node_get_object(node);
+    TbXapiDmEvent *e = g_new0(TbXapiDmEvent, 1);
+    e->id = dup_str(o, "id");
+    e->event_type = dup_str(o, "event_type");
+    e->text = dup_str(o, "text");
+    e->sender_id = dup_str(o, "sender_id");
+    e->dm_conversation_id = dup_str(o, "dm_conversation_id");
+    e->created_at = dup_str(o, "created_at");
+    if (!tb_xapi_id_is_valid(e->id)) {
+      dm_event_free(e);
+      tb_xapi_dm_page_free(page);
+      g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                  "X sent a DM event without a valid id");
+      return NULL;
+    }
+    g_ptr_array_add(page->events, e);
+  }
+  return page;
+}
+
+gint64
+tb_xapi_time_parse(const char *iso8601, gint64 fallback)
+{
+  if (iso8601 == NULL)
+    return fallback;
+  g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(iso8601, NULL);
+  return dt ? g_date_time_to_unix(dt) : fallback;
+}
+
+TbHttpRequest *
+tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base, const char *user_id,
+                         const char *since_id, const char *pagination_token, int max_results)
+{
+  g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/users/%s/mentions", escaped);
+  g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 5, 100));
+  const char *query[] = {"max_results", max,
+                         "since_id", since_id,
+                         "pagination_token", pagination_token,
+                         "tweet.fields", TWEET_FIELDS,
+                         "expansions", TWEET_EXPANSIONS,
+                         "user.fields", USER_FIELDS,
+                         NULL};
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+TbHttpRequest *
+tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
+                          const char *pagination_token, int max_results)
+{
+  g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 100));
+  const char *query[] = {"max_results", max,
+                         "pagination_token", pagination_token,
+                         "event_types", "MessageCreate",
+                         "dm_event.fields", DM_FIELDS,
+                         "expansions", "sender_id,participant_ids",
+                         "user.fields", USER_FIELDS,
+                         NULL};
+  return tb_xapi_request(auth, "GET", api_base, "/2/dm_events", query);
+}
+
+TbHttpRequest *
+tb_xapi_post_tweet_request(const TbXapiAuth *auth, const char *api_base, const char *text,
+                           const char *in_reply_to)
+{
+  TbHttpRequest *req = tb_xapi_request(auth, "POST", api_base, "/2/tweets", NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "text");
+  json_builder_add_string_value(b, text);
+  if (in_reply_to != NULL) {
+    json_builder_set_member_name(b, "reply");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "in_reply_to_tweet_id");
+    json_builder_add_string_value(b, in_reply_to);
+    json_builder_end_object(b);
+  }
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) body = json_builder_get_root(b);
+  tb_xapi_request_set_json(req, body);
+  return req;
+}
+
+TbHttpRequest *
+tb_xapi_dm_send_request(const TbXapiAuth *auth, const char *api_base, const char *participant_id,
+                        const char *text)
+{
+  g_autofree char *escaped = g_uri_escape_string(participant_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/dm_conversations/with/%s/messages", escaped);
+  TbHttpRequest *req = tb_xapi_request(auth, "POST", api_base, path, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "text");
+  json_builder_add_string_value(b, text);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) body = json_builder_get_root(b);
+  tb_xapi_request_set_json(req, body);
+  return req;
+}
+
+TbHttpRequest *
+tb_xapi_user_by_username_request(const TbXapiAuth *auth, const char *api_base,
+                                 const char *username)
+{
+  g_autofree char *escaped = g_uri_escape_string(username, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/users/by/username/%s", escaped);
+  const char *query[] = {"user.fields", USER_FIELDS, NULL};
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+char *
+tb_xapi_created_id(JsonNode *root, const char *member, GError **error)
+{
+  JsonObject *data = tb_xapi_json_object(json_node_get_object(root), "data");
+  const char *id = tb_xapi_json_string(data, member);
+
+  if (!tb_xapi_id_is_valid(id)) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                "X confirmed without saying the new %s", member);
+    return NULL;
+  }
+  return g_strdup(id);
+}

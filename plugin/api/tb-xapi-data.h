@@ -1,0 +1,104 @@
+/* Posts, DM events and the pages they come in, parsed from X API v2 JSON into plain structs;
+ * and the requests that fetch or create them.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_XAPI_DATA_H
+#define TB_XAPI_DATA_H
+
+#include "tb-xapi.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  TB_XAPI_ENTITY_URL,
+  TB_XAPI_ENTITY_MENTION,
+  TB_XAPI_ENTITY_HASHTAG,
+  TB_XAPI_ENTITY_CASHTAG,
+} TbXapiEntityKind;
+
+typedef struct {
+  TbXapiEntityKind kind;
+  int start, end; /* X's indices into the text (code points) */
+  char *url, *expanded_url, *display_url; /* URL */
+  char *username, *id;                    /* MENTION */
+  char *tag;                              /* HASHTAG, CASHTAG */
+} TbXapiEntity;
+
+typedef struct {
+  char *type; /* "replied_to", "quoted", "retweeted" */
+  char *id;
+} TbXapiRef;
+
+typedef struct {
+  char *id;
+  char *text;
+  char *note_text; /* the full text of a long post (note_tweet), else NULL */
+  char *author_id;
+  char *conversation_id;
+  char *in_reply_to_user_id;
+  char *created_at;    /* ISO 8601 as X sent it */
+  GPtrArray *refs;     /* TbXapiRef */
+  GPtrArray *entities; /* TbXapiEntity, from entities (or note_tweet.entities) */
+} TbXapiTweet;
+
+typedef struct {
+  GPtrArray *tweets;           /* data: newest first, as X sends them */
+  GHashTable *users;           /* includes.users: id -> TbXapiUser */
+  GHashTable *included_tweets; /* includes.tweets: id -> TbXapiTweet */
+  char *newest_id, *oldest_id, *next_token;
+  int result_count;
+} TbXapiTweetPage;
+
+typedef struct {
+  char *id;
+  char *event_type; /* "MessageCreate", "ParticipantsJoin", ... */
+  char *text;
+  char *sender_id;
+  char *dm_conversation_id;
+  char *created_at;
+} TbXapiDmEvent;
+
+typedef struct {
+  GPtrArray *events; /* newest first */
+  GHashTable *users; /* includes.users: id -> TbXapiUser */
+  char *next_token;
+  int result_count;
+} TbXapiDmPage;
+
+void tb_xapi_tweet_free(TbXapiTweet *tweet);
+void tb_xapi_tweet_page_free(TbXapiTweetPage *page);
+void tb_xapi_dm_page_free(TbXapiDmPage *page);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiTweetPage, tb_xapi_tweet_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiDmPage, tb_xapi_dm_page_free)
+
+TbXapiTweet *tb_xapi_tweet_from_json(JsonObject *obj, GError **error);
+TbXapiTweetPage *tb_xapi_tweet_page_parse(JsonNode *root, GError **error);
+TbXapiDmPage *tb_xapi_dm_page_parse(JsonNode *root, GError **error);
+/* First referenced post of that type, or NULL. */
+const char *tb_xapi_tweet_ref(const TbXapiTweet *tweet, const char *type);
+/* created_at as Unix seconds, or fallback when absent or unreadable. */
+gint64 tb_xapi_time_parse(const char *iso8601, gint64 fallback);
+
+/* GET /2/users/:id/mentions; since_id and pagination_token may be NULL. */
+TbHttpRequest *tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base,
+                                        const char *user_id, const char *since_id,
+                                        const char *pagination_token, int max_results);
+/* GET /2/dm_events (MessageCreate only, with sender and participants expanded). */
+TbHttpRequest *tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
+                                         const char *pagination_token, int max_results);
+/* POST /2/tweets; in_reply_to may be NULL. */
+TbHttpRequest *tb_xapi_post_tweet_request(const TbXapiAuth *auth, const char *api_base,
+                                          const char *text, const char *in_reply_to);
+/* POST /2/dm_conversations/with/:participant_id/messages */
+TbHttpRequest *tb_xapi_dm_send_request(const TbXapiAuth *auth, const char *api_base,
+                                       const char *participant_id, const char *text);
+/* GET /2/users/by/username/:username */
+TbHttpRequest *tb_xapi_user_by_username_request(const TbXapiAuth *auth, const char *api_base,
+                                                const char *username);
+/* data.<member> of a create response ("id" for posts, "dm_event_id" for DMs). */
+char *tb_xapi_created_id(JsonNode *root, const char *member, GError **error);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,37 @@
+/* X ids and the short ids shown in front of each incoming tweet (BitlBee style: two hex digits
+ * that commands accept instead of a 19-digit id). One ring for the whole plugin, so a short id
+ * is never ambiguous between the personal and the work account.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_IDS_H
+#define TB_IDS_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Numeric order of two decimal id strings (X ids grow with time). NULL sorts first. */
+int tb_id_compare(const char *a, const char *b);
+
+typedef struct {
+  char *tweet_id;
+  char *account;         /* handle of the account that received it */
+  char *author;          /* author's handle */
+  char *conversation_id; /* thread root id */
+} TbShortEntry;
+
+typedef struct _TbShortIds TbShortIds;
+
+TbShortIds *tb_shortids_new(guint capacity);
+void tb_shortids_free(TbShortIds *ids);
+/* Returns the short id for the tweet, reusing the existing one if the tweet (for that account)
+ * is still in the ring. */
+const char *tb_shortids_add(TbShortIds *ids, const char *tweet_id, const char *account,
+                            const char *author, const char *conversation_id);
+/* Accepts a short id ("3f"), or a full numeric id known to the ring; NULL if unknown. */
+const TbShortEntry *tb_shortids_lookup(TbShortIds *ids, const char *key);
+
+G_END_DECLS
+
+#endif

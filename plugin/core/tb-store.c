@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-store.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#define GROUP_CURSORS "cursors"
+#define OUTBOX_PREFIX "outbox "
+
+struct _TbStore {
+  char *path;
+  GHashTable *values; /* key -> value */
+  GPtrArray *outbox;  /* TbOutboxItem, oldest first */
+  guint next_outbox;
+  gboolean dirty;
+};
+
+static const char *const kind_names[] = {"post", "reply", "dm"};
+
+const char *
+tb_outbox_kind_name(TbOutboxKind kind)
+{
+  return kind_names[kind];
+}
+
+static void
+item_free(gpointer data)
+{
+  TbOutboxItem *item = data;
+  g_free(item->id);
+  g_free(item->target);
+  g_free(item->conv);
+  g_free(item->text);
+  g_free(item->last_error);
+  g_free(item);
+}
+
+static gboolean
+kind_from_name(const char *name, TbOutboxKind *kind)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(kind_names); i++) {
+    if (g_strcmp0(name, kind_names[i]) == 0) {
+      *kind = (TbOutboxKind)i;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+static void
+load_outbox_item(TbStore *store, GKeyFile *kf, const char *group)
+{
+  TbOutboxItem *item = g_new0(TbOutboxItem, 1);
+  g_autofree char *kind = g_key_file_get_string(kf, group, "kind", NULL);
+
+  item->id = g_strdup(group + strlen(OUTBOX_PREFIX));
+  item->text = g_key_file_get_string(kf, group, "text", NULL);
+  item->target = g_key_file_get_string(kf, group, "target", NULL);
+  item->conv = g_key_file_get_string(kf, group, "conv", NULL);
+  item->last_error = g_key_file_get_string(kf, group, "last_error", NULL);
+  item->created = g_key_file_get_int64(kf, group, "created", NULL);
+  if (item->text == NULL || !kind_from_name(kind, &item->kind)) {
+    item_free(item); /* half-written entry from a foreign editor: skip it */
+    return;
+  }
+  guint64 n = 0;
+  if (item->id[0] == 'o' && g_ascii_string_to_unsigned(item->id + 1, 10, 0, G_MAXUINT, &n, NULL))
+    store->next_outbox = MAX(store->next_outbox, (guint)n);
+  g_ptr_array_add(store->outbox, item);
+}
+
+static gint
+item_cmp(gconstpointer a, gconstpointer b)
+{
+  const TbOutboxItem *x = *(TbOutboxItem *const *)a, *y = *(TbOutboxItem *const *)b;
+  if (x->created != y->created)
+    return x->created < y->created ? -1 : 1;
+  return g_strcmp0(x->id, y->id);
+}
+
+TbStore *
+tb_store_load(const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  TbStore *store = g_new0(TbStore, 1);
+
+  store->path = g_strdup(path);
+  store->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  store->outbox = g_ptr_array_new_with_free_func(item_free);
+
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return store;
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), "cannot read %s: ", path);
+    tb_store_free(store);
+    return NULL;
+  }
+
+  g_auto(GStrv) keys = g_key_file_get_keys(kf, GROUP_CURSORS, NULL, NULL);
+  for (gsize i = 0; keys && keys[i]; i++)
+    g_hash_table_insert(store->values, g_strdup(keys[i]),
+                        g_key_file_get_string(kf, GROUP_CURSORS, keys[i], NULL));
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (gsize i = 0; groups[i]; i++) {
+    if (g_str_has_prefix(groups[i], OUTBOX_PREFIX))
+      load_outbox_item(store, kf, groups[i]);
+  }
+  g_ptr_array_sort(store->outbox, item_cmp);
+  return store;
+}
+
+void
+tb_store_free(TbStore *store)
+{
+  if (store == NULL)
+    return;
+  g_free(store->path);
+  g_hash_table_destroy(store->values);
+  g_ptr_array_unref(store->outbox);
+  g_free(store);
+}
+
+const char *
+tb_store_path(TbStore *store)
+{
+  return store->path;
+}
+
+const char *
+tb_store_get(TbStore *store, const char *key)
+{
+  return g_hash_table_lookup(store->values, key);
+}
+
+gint64
+tb_store_get_int(TbStore *store, const char *key, gint64 def)
+{
+  const char *v = tb_store_get(store, key);
+  gint64 n = 0;
+  return v && g_ascii_string_to_signed(v, 10, G_MININT64, G_MAXINT64, &n, NULL) ? n : def;
+}
+
+void
+tb_store_set(TbStore *store, const char *key, const char *value)
+{
+  if (g_strcmp0(tb_store_get(store, key), value) == 0)
+    return;
+  if (value == NULL)
+    g_hash_table_remove(store->values, key);
+  else
+    g_hash_table_insert(store->values, g_strdup(key), g_strdup(value));
+  store->dirty = TRUE;
+}
+
+void
+tb_store_set_int(TbStore *store, const char *key, gint64 value)
+{
+  char buf[32];
+  g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, value);
+  tb_store_set(store, key, buf);
+}
+
+TbOutboxItem *
+tb_store_outbox_add(TbStore *store, TbOutboxKind kind, const char *target, const char *conv,
+                    const char *text)
+{
+  TbOutboxItem *item = g_new0(TbOutboxItem, 1);
+
+  item->id = g_strdup_printf("o%u", ++store->next_outbox);
+  item->kind = kind;
+  item->target = g_strdup(target);
+  item->conv = g_strdup(conv);
+  item->text = g_strdup(text);
+  item->created = g_get_real_time() / G_USEC_PER_SEC;
+  g_ptr_array_add(store->outbox, item);
+  store->dirty = TRUE;
+  return item;
+}
+
+TbOutboxItem *
+tb_store_outbox_find(TbStore *store, const char *id)
+{
+  for (guint i = 0; i < store->outbox->len; i++) {
+    TbOutboxItem *item = store->outbox->pdata[i];
+    if (g_strcmp0(item->id, id) == 0)
+      return item;
+  }
+  return NULL;
+}
+
+void
+tb_store_outbox_set_error(TbStore *store, TbOutboxItem *item, const char *error)
+{
+  g_free(item->last_error);
+  item->last_error = g_strdup(error);
+  store->dirty = TRUE;
+}
+
+gboolean
+tb_store_outbox_remove(TbStore *store, const char *id)
+{
+  TbOutboxItem *item = tb_store_outbox_find(store, id);
+  if (item == NULL)
+    return FALSE;
+  g_ptr_array_remove(store->outbox, item);
+  store->dirty = TRUE;
+  return TRUE;
+}
+
+GList *
+tb_store_outbox_list(TbStore *store)
+{
+  GList *list = NULL;
+  for (guint i = store->outbox->len; i > 0; i--)
+    list = g_list_prepend(list, store->outbox->pdata[i - 1]);
+  return list;
+}
+
+gboolean
+tb_store_is_dirty(TbStore *store)
+{
+  return store->dirty;
+}
+
+gboolean
+tb_store_save(TbStore *store, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  GHashTableIter iter;
+  gpointer k, v;
+
+  g_hash_table_iter_init(&iter, store->values);
+  while (g_hash_table_iter_next(&iter, &k, &v))
+    g_key_file_set_string(kf, GROUP_CURSORS, k, v);
+  for (guint i = 0; i < store->outbox->len; i++) {
+    TbOutboxItem *item = store->outbox->pdata[i];
+    g_autofree char *group = g_strconcat(OUTBOX_PREFIX, item->id, NULL);
+    g_key_file_set_string(kf, group, "kind", kind_names[item->kind]);
+    g_key_file_set_string(kf, group, "text", item->text);
+    if (item->target)
+      g_key_file_set_string(kf, group, "target", item->target);
+    if (item->conv)
+      g_key_file_set_string(kf, group, "conv", item->conv);
+    if (item->last_error)
+      g_key_file_set_string(kf, group, "last_error", item->last_error);
+    g_key_file_set_int64(kf, group, "created", item->created);
+  }
+
+  g_autofree char *dir = g_path_get_dirname(store->path);
+  if (g_mkdir_with_parents(dir, 0700) != 0) {
+    int saved = errno;
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot create %s: %s", dir,
+                g_strerror(saved));
+    return FALSE;
+  }
+  gsize len = 0;
+  g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
+  /* g_file_set_contents writes a temporary file and renames it: a crash never leaves half. */
+  if (!g_file_set_contents_full(store->path, data, (gssize)len,
+                                G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  store->dirty = FALSE;
+  return TRUE;
+}
