@@ -14,6 +14,12 @@ static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
 {
+  /* Account settings can hold any bytes (BitlBee's `account set`); the checks below walk UTF-8. */
+  if (!g_utf8_validate(value, -1, NULL)) {
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                "Account option %s: is not valid UTF-8 text", spec->key);
+    return FALSE;
+  }
   glong n = g_utf8_strlen(value, -1);
 
   if (n == 0 || n > TB_ROLE_MAX_CHARS) {
@@ -44,11 +50,24 @@ tb_config_host_is_loopback(const char *host)
   if (g_ascii_strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
       strcmp(host, "[::1]") == 0)
     return TRUE;
-  /* 127.0.0.0/8 in dotted-quad form only: "127.evil.example" is a name, not an address. */
-  guint a, b, c, d;
-  char tail;
-  return sscanf(host, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a == 127 && b < 256 &&
-         c < 256 && d < 256;
+  /* 127.0.0.0/8 in strict dotted-quad form only: "127.evil.example" is a name, and curl reads a
+   * leading zero as octal ("0127.0.0.1" is 87.0.0.1), so each octet is 0 or 1-255 without one. */
+  const char *p = host;
+  guint first = 0;
+  for (int i = 0; i < 4; i++) {
+    guint v = 0;
+    int n = 0;
+    if (i > 0 && *p++ != '.')
+      return FALSE;
+    for (; n < 4 && g_ascii_isdigit(p[n]); n++)
+      v = v * 10 + (guint)(p[n] - '0');
+    if (n == 0 || n > 3 || v > 255 || (n > 1 && p[0] == '0'))
+      return FALSE;
+    if (i == 0)
+      first = v;
+    p += n;
+  }
+  return *p == '\0' && first == 127;
 }
 
 static gboolean
