@@ -107,31 +107,40 @@ static const struct {
     {429, TB_XAPI_ERROR_RATE_LIMITED, "X rate limit reached"},
 };
 
+/* errors[0].message: all the text of a legacy body, and the useful part of an invalid-request. */
+static const char *
+first_error_message(JsonObject *obj)
+{
+  JsonArray *errors = tb_xapi_json_array(obj, "errors");
+  JsonNode *first =
+      errors && json_array_get_length(errors) > 0 ? json_array_get_element(errors, 0) : NULL;
+
+  if (first == NULL || !JSON_NODE_HOLDS_OBJECT(first))
+    return NULL;
+  return tb_xapi_json_string(json_node_get_object(first), "message");
+}
+
+/* The body comes off the network: typed lookups only, since json-glib's *_with_default getters
+ * raise a g_critical on a member of another type. */
 static char *
 problem_text(JsonNode *root)
 {
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
     return NULL;
   JsonObject *obj = json_node_get_object(root);
-  const char *detail = json_object_get_string_member_with_default(obj, "detail", NULL);
-  const char *title = json_object_get_string_member_with_default(obj, "title", NULL);
+  const char *detail = tb_xapi_json_string(obj, "detail");
+  const char *title = tb_xapi_json_string(obj, "title");
+  const char *first = first_error_message(obj);
+  g_autofree char *text = NULL;
 
   if (detail && title && strcmp(detail, title) != 0)
-    return g_strdup_printf("%s: %s", title, detail);
-  if (detail || title)
-    return g_strdup(detail ? detail : title);
-  /* Legacy v1.1 shape: {"errors":[{"code":88,"message":"..."}]} */
-  JsonArray *errors = tb_xapi_json_array(obj, "errors");
-  if (errors && json_array_get_length(errors) > 0) {
-    JsonNode *first = json_array_get_element(errors, 0);
-    if (JSON_NODE_HOLDS_OBJECT(first)) {
-      const char *msg = json_object_get_string_member_with_default(json_node_get_object(first),
-                                                                   "message", NULL);
-      if (msg)
-        return g_strdup(msg);
-    }
-  }
-  return NULL;
+    text = g_strdup_printf("%s: %s", title, detail);
+  else if (detail || title)
+    text = g_strdup(detail ? detail : title);
+  else
+    return g_strdup(first); /* Legacy v1.1 shape: {"errors":[{"code":88,"message":"..."}]} */
+  /* An invalid-request names the parameter at fault only in errors[]. */
+  return first ? g_strdup_printf("%s (%s)", text, first) : g_steal_pointer(&text);
 }
 
 static TbXapiError
@@ -139,10 +148,9 @@ refine_code(TbXapiError code, JsonNode *root)
 {
   if (code != TB_XAPI_ERROR_RATE_LIMITED || root == NULL || !JSON_NODE_HOLDS_OBJECT(root))
     return code;
-  const char *type =
-      json_object_get_string_member_with_default(json_node_get_object(root), "type", "");
+  const char *type = tb_xapi_json_string(json_node_get_object(root), "type");
   /* A monthly cap also answers 429, but waiting for the window reset will not help. */
-  return g_str_has_suffix(type, "/usage-capped") ? TB_XAPI_ERROR_USAGE_CAPPED : code;
+  return type && g_str_has_suffix(type, "/usage-capped") ? TB_XAPI_ERROR_USAGE_CAPPED : code;
 }
 
 static JsonNode *
@@ -235,7 +243,10 @@ tb_xapi_user_from_json(JsonObject *obj, GError **error)
   user->username = dup_member(obj, "username");
   user->name = dup_member(obj, "name");
   user->profile_image_url = dup_member(obj, "profile_image_url");
-  user->protected_account = json_object_get_boolean_member_with_default(obj, "protected", FALSE);
+  JsonNode *prot = json_object_get_member(obj, "protected");
+  user->protected_account = prot && JSON_NODE_HOLDS_VALUE(prot) &&
+                            json_node_get_value_type(prot) == G_TYPE_BOOLEAN &&
+                            json_node_get_boolean(prot);
   if (!tb_xapi_id_is_valid(user->id) || user->username == NULL || *user->username == '\0') {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
                 "X sent a user without a valid id or username");
