@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-config.h"
+#include "tb-tag.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@ G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
 #define TB_ROLE_MAX_CHARS 32
 
 static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
+static const char *const mention_choices[] = {"thread", "single", "author", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -111,6 +113,13 @@ check_ca_file(const TbOptionSpec *spec, const char *value, GError **error)
   return FALSE;
 }
 
+static gboolean
+check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  (void)spec;
+  return tb_tag_format_is_valid(value, error);
+}
+
 #define STR_OPT(k, l, d, chk, field)                                                               \
   {k, TB_OPT_STRING, l, d, NULL, 0, 0, chk, offsetof(TbConfig, field)}
 #define INT_OPT(k, l, d, lo, hi, field)                                                            \
@@ -127,6 +136,10 @@ static const TbOptionSpec option_specs[] = {
     STR_OPT("ca_file", "Extra CA certificate file (test servers)", "", check_ca_file, ca_file),
     INT_OPT("dm_interval", "Seconds between DM checks", 120, 1, 86400, dm_interval),
     INT_OPT("mention_interval", "Seconds between mention checks", 60, 1, 86400, mention_interval),
+    {"mention_mode", TB_OPT_CHOICE, "Mentions appear as (thread, single, author)", "thread",
+     mention_choices, 0, 0, NULL, offsetof(TbConfig, mention_mode)},
+    STR_OPT("tag_format", "Tag on sent messages ({role}, {handle})", "[{role} @{handle}]",
+            check_tag_format, tag_format),
 };
 
 const TbOptionSpec *

@@ -18,6 +18,9 @@ typedef enum { TB_AUTH_OAUTH2, TB_AUTH_OAUTH1, TB_AUTH_BEARER } TbAuthKind;
 
 typedef enum { TB_OPT_STRING, TB_OPT_INT, TB_OPT_CHOICE } TbOptKind;
 
+/* Where mentions appear: a chat per thread, one chat for all, or an IM per author. */
+typedef enum { TB_MENTIONS_THREAD, TB_MENTIONS_SINGLE, TB_MENTIONS_AUTHOR } TbMentionMode;
+
 typedef struct {
   char *role;      /* "personal", "work" or the user's own label */
   char *api_base;  /* scheme://host[:port], no trailing slash */
@@ -28,6 +31,8 @@ typedef struct {
   char *ca_file;   /* NULL when unset */
   int dm_interval; /* seconds */
   int mention_interval;
+  TbMentionMode mention_mode;
+  char *tag_format; /* e.g. "[{role} @{handle}]" */
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-blist.h"
+#include "tb-conv.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -28,8 +29,8 @@ tb_blist_add_self(TbConn *conn)
 {
   PurpleGroup *group = tb_blist_group(conn);
   PurpleBuddy *self = purple_find_buddy(conn->account, conn->handle);
-  g_autofree char *alias = g_strdup_printf(_("@%s (%s): message to post"), conn->handle,
-                                           conn->cfg.role);
+  g_autofree char *alias = g_strdup_printf("@%s (%s)", conn->handle, conn->cfg.role);
+  g_autofree char *hint = g_strdup_printf(_("Message this buddy to post from @%s"), conn->handle);
 
   if (self == NULL) {
     self = purple_buddy_new(conn->account, conn->handle, NULL);
@@ -38,5 +39,24 @@ tb_blist_add_self(TbConn *conn)
     purple_blist_add_buddy(self, NULL, group, NULL); /* the role changed: move it */
   }
   serv_got_alias(conn->gc, conn->handle, alias);
-  purple_prpl_got_user_status(conn->account, conn->handle, TB_STATUS_AVAILABLE, NULL);
+  purple_prpl_got_user_status(conn->account, conn->handle, TB_STATUS_AVAILABLE, "message", hint,
+                              NULL);
+}
+
+void
+tb_blist_add_person(TbConn *conn, const TbXapiUser *user)
+{
+  if (user == NULL || g_ascii_strcasecmp(user->username, conn->handle) == 0)
+    return;
+  PurpleBuddy *buddy = purple_find_buddy(conn->account, user->username);
+  if (buddy == NULL) {
+    buddy = purple_buddy_new(conn->account, user->username, NULL);
+    purple_blist_add_buddy(buddy, NULL, tb_blist_group(conn), NULL);
+  }
+  /* Display names come from strangers: no control or bidi characters in the list. */
+  g_autofree char *alias = tb_conv_escape(user->name ? user->name : user->username);
+  g_autofree char *plain = purple_unescape_html(alias);
+  serv_got_alias(conn->gc, user->username, plain);
+  /* Online, so every UI lets the user message them (X has no presence to show). */
+  purple_prpl_got_user_status(conn->account, user->username, TB_STATUS_AVAILABLE, NULL);
 }

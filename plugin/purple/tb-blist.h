@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 char *tb_blist_group_name(TbConn *conn);
 PurpleGroup *tb_blist_group(TbConn *conn);
 void tb_blist_add_self(TbConn *conn);
+/* Someone who DMs or mentions the account: a buddy in its group, display name as alias. */
+void tb_blist_add_person(TbConn *conn, const TbXapiUser *user);
 
 G_END_DECLS
 

@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conn.h"
+#include "core/tb-tag.h"
 #include "tb-blist.h"
 #include "tb-build-config.h"
+#include "tb-conv.h"
+#include "tb-fetch.h"
+#include "tb-send.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
 #define TB_LOGIN_MAX_ATTEMPTS 6
 #define TB_BACKOFF_CAP_S 60
+#define TB_STORE_SAVE_DELAY_MS 1000
 
 typedef struct {
   TbConn *conn;
@@ -149,6 +154,80 @@ proxy_url(PurpleProxyInfo *info, char **userpwd)
   return g_strdup(""); /* no proxy, and not the environment's either: the user said none */
 }
 
+TbXapiUser *
+tb_conn_remember_user(TbConn *conn, const TbXapiUser *user)
+{
+  TbXapiUser *kept = g_hash_table_lookup(conn->users_by_id, user->id);
+
+  if (kept == user)
+    return kept;
+  if (kept != NULL) {
+    /* Same person, maybe renamed: drop the old handle key before replacing. */
+    g_autofree char *old_key = g_ascii_strdown(kept->username, -1);
+    g_hash_table_remove(conn->users_by_handle, old_key);
+  }
+  kept = g_new0(TbXapiUser, 1);
+  kept->id = g_strdup(user->id);
+  kept->username = g_strdup(user->username);
+  kept->name = g_strdup(user->name);
+  kept->profile_image_url = g_strdup(user->profile_image_url);
+  kept->protected_account = user->protected_account;
+  g_hash_table_replace(conn->users_by_id, kept->id, kept);
+  g_hash_table_replace(conn->users_by_handle, g_ascii_strdown(kept->username, -1), kept);
+  return kept;
+}
+
+TbXapiUser *
+tb_conn_user_by_handle(TbConn *conn, const char *handle)
+{
+  if (handle == NULL)
+    return NULL;
+  g_autofree char *key = g_ascii_strdown(handle[0] == '@' ? handle + 1 : handle, -1);
+  return g_hash_table_lookup(conn->users_by_handle, key);
+}
+
+TbXapiUser *
+tb_conn_user_by_id(TbConn *conn, const char *id)
+{
+  return id ? g_hash_table_lookup(conn->users_by_id, id) : NULL;
+}
+
+static void
+store_save_now(TbConn *conn)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (conn->store == NULL || !tb_store_is_dirty(conn->store))
+    return;
+  if (!tb_store_save(conn->store, &error))
+    purple_debug_error("twinbird", "@%s: %s\n", conn->handle, error->message);
+}
+
+static gboolean
+store_save_cb(gpointer data)
+{
+  TbConn *conn = data;
+  conn->store_timer = 0;
+  store_save_now(conn);
+  return FALSE;
+}
+
+void
+tb_conn_store_changed(TbConn *conn)
+{
+  /* Coalesce bursts (a page of mentions moves the cursor many times) into one write. */
+  if (conn->store_timer == 0)
+    conn->store_timer = tb_conn_timeout_add(conn, TB_STORE_SAVE_DELAY_MS, store_save_cb, conn);
+}
+
+static char *
+store_path(const char *handle)
+{
+  g_autofree char *lower = g_ascii_strdown(handle, -1);
+  g_autofree char *file = g_strconcat(lower, ".state", NULL);
+  return g_build_filename(purple_user_dir(), "twinbird", file, NULL);
+}
+
 TbConn *
 tb_conn_new(PurpleConnection *gc)
 {
@@ -159,6 +238,11 @@ tb_conn_new(PurpleConnection *gc)
   conn->account = purple_connection_get_account(gc);
   conn->timers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, free_timer);
   conn->handle = g_strdup(username[0] == '@' ? username + 1 : username);
+  conn->users_by_id =
+      g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_user_free);
+  conn->users_by_handle = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  conn->sending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  tb_conv_init(conn);
   purple_connection_set_protocol_data(gc, conn);
   return conn;
 }
@@ -171,6 +255,9 @@ tb_conn_free(TbConn *conn)
 
   if (conn == NULL)
     return;
+  tb_fetch_stop(conn);
+  store_save_now(conn); /* nothing typed or seen is lost on close */
+  tb_store_free(conn->store);
   g_hash_table_iter_init(&iter, conn->timers);
   while (g_hash_table_iter_next(&iter, &key, NULL))
     purple_timeout_remove(GPOINTER_TO_UINT(key));
@@ -179,6 +266,11 @@ tb_conn_free(TbConn *conn)
   tb_config_clear(&conn->cfg);
   g_free(conn->auth.token);
   tb_xapi_user_free(conn->me);
+  g_free(conn->tag);
+  tb_conv_cleanup(conn);
+  g_hash_table_destroy(conn->sending);
+  g_hash_table_destroy(conn->users_by_handle);
+  g_hash_table_destroy(conn->users_by_id);
   g_free(conn->handle);
   purple_connection_set_protocol_data(conn->gc, NULL);
   g_free(conn);
@@ -269,7 +361,11 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   purple_connection_set_state(conn->gc, PURPLE_CONNECTED);
   purple_debug_info("twinbird", "@%s (%s) signed in, user id %s\n", conn->handle, conn->cfg.role,
                     conn->me->id);
+  conn->tag = tb_tag_expand(conn->cfg.tag_format, conn->cfg.role, conn->handle);
+  tb_conn_remember_user(conn, conn->me);
   tb_blist_add_self(conn);
+  tb_send_report_pending(conn);
+  tb_fetch_start(conn);
 }
 
 static void
@@ -317,6 +413,14 @@ tb_conn_login(TbConn *conn)
       !login_setup_auth(conn, &error)) {
     purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_INVALID_SETTINGS,
                                    error->message);
+    return;
+  }
+
+  g_autofree char *path = store_path(conn->handle);
+  conn->store = tb_store_load(path, &error);
+  if (conn->store == NULL) {
+    /* Refuse rather than start from nothing: that would show old messages again. */
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_OTHER_ERROR, error->message);
     return;
   }
 

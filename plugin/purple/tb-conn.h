@@ -10,6 +10,7 @@
 
 #include "api/tb-xapi.h"
 #include "core/tb-config.h"
+#include "core/tb-store.h"
 #include "http/tb-http.h"
 
 G_BEGIN_DECLS
@@ -30,7 +31,24 @@ struct _TbConn {
   char *handle;       /* the account's X username, without '@' */
   TbXapiUser *me;     /* who X says the token belongs to, once signed in */
   guint login_attempts;
+  char *tag;          /* "[work @pat_at_acme]": printed on every outgoing message */
+  TbStore *store;     /* cursors and outbox, persisted per account */
+  guint store_timer;
+  GHashTable *users_by_id;     /* id -> TbXapiUser, everyone seen */
+  GHashTable *users_by_handle; /* lower-case handle -> TbXapiUser (same objects) */
+  GHashTable *threads;         /* conversation key -> TbThread */
+  GHashTable *chats;           /* chat id -> TbThread (same objects) */
+  int next_chat_id;
+  GHashTable *sending;         /* outbox ids under way: a second retry must not post twice */
+  struct _TbPoller *mentions, *dms;
 };
+
+/* Schedules a store save soon (coalesced) ; tb_conn_free() saves anything pending. */
+void tb_conn_store_changed(TbConn *conn);
+/* Remembers a user seen in a response (includes.users, lookups); returns the kept copy. */
+TbXapiUser *tb_conn_remember_user(TbConn *conn, const TbXapiUser *user);
+TbXapiUser *tb_conn_user_by_handle(TbConn *conn, const char *handle);
+TbXapiUser *tb_conn_user_by_id(TbConn *conn, const char *id);
 
 TbConn *tb_conn_new(PurpleConnection *gc);
 void tb_conn_free(TbConn *conn);

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-conv.h"
+#include "core/tb-ids.h"
+#include "tb-blist.h"
+#include "tb-plugin.h"
+#include "tb-signals.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define TB_TITLE_WORDS_CHARS 40
+
+static void
+thread_free(gpointer data)
+{
+  TbThread *t = data;
+  g_free(t->key);
+  g_free(t->name);
+  g_free(t->title);
+  g_free(t->reply_to);
+  g_hash_table_destroy(t->last_by_author);
+  g_free(t);
+}
+
+void
+tb_conv_init(TbConn *conn)
+{
+  conn->threads = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, thread_free);
+  conn->chats = g_hash_table_new(g_direct_hash, g_direct_equal);
+}
+
+void
+tb_conv_cleanup(TbConn *conn)
+{
+  g_clear_pointer(&conn->chats, g_hash_table_destroy);
+  g_clear_pointer(&conn->threads, g_hash_table_destroy);
+}
+
+char *
+tb_conv_escape(const char *text)
+{
+  GString *clean = g_string_sized_new(strlen(text));
+
+  /* Control characters would reach IRC as CTCP, colours or line breaks; bidi overrides would
+   * reorder the tag. Newlines become spaces; Pidgin, Finch and IRC all read that fine. */
+  for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+    gunichar c = g_utf8_get_char(p);
+    if (c == '\n' || c == '\r' || c == '\t')
+      g_string_append_c(clean, ' ');
+    else if (g_unichar_iscntrl(c) || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069))
+      continue;
+    else
+      g_string_append_unichar(clean, c);
+  }
+  char *escaped = purple_markup_escape_text(clean->str, -1);
+  g_string_free(clean, TRUE);
+  return escaped;
+}
+
+PurpleConversation *
+tb_conv_find(TbConn *conn, const char *name)
+{
+  return purple_find_conversation_with_account(PURPLE_CONV_TYPE_ANY, name, conn->account);
+}
+
+TbThread *
+tb_conv_thread_by_chat(TbConn *conn, int chat_id)
+{
+  return g_hash_table_lookup(conn->chats, GINT_TO_POINTER(chat_id));
+}
+
+TbThread *
+tb_conv_thread_by_name(TbConn *conn, const char *name)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, conn->threads);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    TbThread *t = value;
+    if (purple_utf8_strcasecmp(t->name, name) == 0)
+      return t;
+  }
+  return NULL;
+}
+
+void
+tb_conv_chat_left(TbConn *conn, int chat_id)
+{
+  TbThread *t = tb_conv_thread_by_chat(conn, chat_id);
+  if (t == NULL)
+    return;
+  g_hash_table_remove(conn->chats, GINT_TO_POINTER(chat_id));
+  t->chat_id = 0; /* a later mention in the thread opens it again */
+}
+
+/* Conversation names become IRC channel names in BitlBee: keep [A-Za-z0-9_-] only. */
+static char *
+irc_safe(const char *s)
+{
+  GString *out = g_string_new(NULL);
+  for (const char *p = s; *p; p++)
+    g_string_append_c(out, (g_ascii_isalnum(*p) || *p == '_' || *p == '-') ? *p : '_');
+  return g_string_free(out, FALSE);
+}
+
+static char *
+first_words(const char *text)
+{
+  g_autofree char *flat = g_strdup(text);
+  g_strdelimit(flat, "\r\n\t", ' ');
+  if (g_utf8_strlen(flat, -1) <= TB_TITLE_WORDS_CHARS)
+    return g_strdup(flat);
+  char *cut = g_utf8_substring(flat, 0, TB_TITLE_WORDS_CHARS);
+  char *out = g_strconcat(cut, "…", NULL);
+  g_free(cut);
+  return out;
+}
+
+static const char *
+author_handle(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
+{
+  TbXapiUser *u = page ? g_hash_table_lookup(page->users, tweet->author_id ? tweet->author_id : "")
+                       : NULL;
+  if (u == NULL)
+    u = tb_conn_user_by_id(conn, tweet->author_id);
+  return u ? u->username : (tweet->author_id ? tweet->author_id : "unknown");
+}
+
+static TbThread *
+thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, const char *author)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *role = irc_safe(conn->cfg.role);
+
+  switch (conn->cfg.mention_mode) {
+  case TB_MENTIONS_SINGLE:
+    key = g_strdup("all");
+    name = g_strdup_printf("%s-mentions", role);
+    title = g_strdup_printf(_("Mentions of @%s (%s)"), conn->handle, conn->cfg.role);
+    break;
+  case TB_MENTIONS_AUTHOR:
+    key = g_ascii_strdown(author, -1);
+    name = g_strdup_printf("@%s", author);
+    title = g_strdup_printf(_("@%s mentioning @%s (%s)"), author, conn->handle, conn->cfg.role);
+    break;
+  case TB_MENTIONS_THREAD:
+  default: {
+    key = g_strdup(tweet->conversation_id);
+    /* The root's author and first words when X sent the root along, else this post's. */
+    const TbXapiTweet *root = page ? g_hash_table_lookup(page->included_tweets, key) : NULL;
+    const char *root_author = root ? author_handle(conn, root, page) : author;
+    gsize n = strlen(key);
+    g_autofree char *safe_author = irc_safe(root_author);
+    /* Stable across restarts: the tail of the thread's id, not a session short id. */
+    name = g_strdup_printf("%s-%s-%s", role, safe_author, key + (n > 4 ? n - 4 : 0));
+    g_autofree char *words = first_words(root ? (root->note_text ? root->note_text : root->text)
+                                              : (tweet->note_text ? tweet->note_text : tweet->text));
+    title = g_strdup_printf("@%s: %s (%s @%s)", root_author, words, conn->cfg.role, conn->handle);
+    break;
+  }
+  }
+
+  TbThread *t = g_hash_table_lookup(conn->threads, key);
+  if (t == NULL) {
+    t = g_new0(TbThread, 1);
+    t->key = g_steal_pointer(&key);
+    t->name = g_steal_pointer(&name);
+    t->title = g_steal_pointer(&title);
+    t->last_by_author = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_insert(conn->threads, t->key, t);
+  }
+  return t;
+}
+
+static PurpleConversation *
+open_chat(TbConn *conn, TbThread *t)
+{
+  if (t->chat_id != 0) {
+    PurpleConversation *conv = purple_find_chat(conn->gc, t->chat_id);
+    if (conv)
+      return conv;
+  }
+  t->chat_id = ++conn->next_chat_id;
+  g_hash_table_insert(conn->chats, GINT_TO_POINTER(t->chat_id), t);
+  PurpleConversation *conv = serv_got_joined_chat(conn->gc, t->chat_id, t->name);
+  /* BitlBee names the channel from the name at creation; Pidgin shows the title. */
+  purple_conversation_set_title(conv, t->title);
+  purple_conv_chat_set_topic(PURPLE_CONV_CHAT(conv), NULL, t->title);
+  purple_conv_chat_add_user(PURPLE_CONV_CHAT(conv), conn->handle, NULL, PURPLE_CBFLAGS_NONE,
+                            FALSE);
+  return conv;
+}
+
+/* The text to show for a post: the long version if any, t.co links expanded, escaped. */
+static char *
+render_tweet(const TbXapiTweet *tweet)
+{
+  const char *text = tweet->note_text ? tweet->note_text : tweet->text;
+  /* X sends &amp; &lt; &gt; already escaped in v2 text: undo exactly those before escaping. */
+  g_autofree char *plain = purple_unescape_html(text);
+  GString *out = g_string_new(NULL);
+  glong pos = 0, len = g_utf8_strlen(plain, -1);
+
+  /* Replace each t.co URL with where it leads, by X's code point indices. */
+  for (guint i = 0; i < tweet->entities->len; i++) {
+    const TbXapiEntity *e = tweet->entities->pdata[i];
+    if (e->kind != TB_XAPI_ENTITY_URL || e->expanded_url == NULL || e->start < pos ||
+        e->end > len)
+      continue;
+    char *before = g_utf8_substring(plain, pos, e->start);
+    g_string_append(out, before);
+    g_free(before);
+    g_string_append(out, e->expanded_url);
+    pos = e->end;
+  }
+  char *rest = g_utf8_substring(plain, pos, len);
+  g_string_append(out, rest);
+  g_free(rest);
+  char *escaped = tb_conv_escape(out->str);
+  g_string_free(out, TRUE);
+  return escaped;
+}
+
+const char *
+tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
+{
+  const char *author = author_handle(conn, tweet, page);
+  TbThread *t = thread_for(conn, tweet, page, author);
+  const char *short_id = tb_shortids_add(tb_plugin_shortids(), tweet->id, conn->handle, author,
+                                         tweet->conversation_id);
+  g_autofree char *body = render_tweet(tweet);
+  g_autofree char *safe_author = tb_conv_escape(author);
+  g_autofree char *line = g_strdup_printf("[%s] %s", short_id, body);
+  time_t when = (time_t)tb_xapi_time_parse(tweet->created_at, time(NULL));
+  g_autofree char *author_key = g_ascii_strdown(author, -1);
+
+  if (tb_id_compare(tweet->id, t->reply_to) > 0) {
+    g_free(t->reply_to);
+    t->reply_to = g_strdup(tweet->id);
+  }
+  g_hash_table_replace(t->last_by_author, g_steal_pointer(&author_key), g_strdup(tweet->id));
+  tb_blist_add_person(conn, tb_conn_user_by_id(conn, tweet->author_id));
+
+  if (conn->cfg.mention_mode == TB_MENTIONS_AUTHOR) {
+    serv_got_im(conn->gc, t->name, line, PURPLE_MESSAGE_RECV, when);
+  } else {
+    PurpleConversation *conv = open_chat(conn, t);
+    PurpleConvChat *chat = PURPLE_CONV_CHAT(conv);
+    if (!purple_conv_chat_find_user(chat, author))
+      purple_conv_chat_add_user(chat, author, NULL, PURPLE_CBFLAGS_NONE, FALSE);
+    serv_got_chat_in(conn->gc, t->chat_id, author, PURPLE_MESSAGE_RECV, line, when);
+  }
+  tb_signals_emit_mention(conn->account, conn->cfg.role, tweet->id, short_id, author,
+                          tweet->conversation_id, tweet->note_text ? tweet->note_text : tweet->text);
+  (void)safe_author;
+  return short_id;
+}
+
+/* An outgoing line, shown as sent by this account. BitlBee turns SEND|REMOTE_SEND written to an
+ * IM into a self-message, so the IRC user sees it even though BitlBee hides ordinary echoes. */
+static void
+write_outgoing_im(TbConn *conn, const char *peer, const char *html, time_t when)
+{
+  PurpleConversation *conv =
+      purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, peer, conn->account);
+  if (conv == NULL)
+    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, peer);
+  purple_conv_im_write(PURPLE_CONV_IM(conv), peer, html,
+                       PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, when);
+}
+
+void
+tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me)
+{
+  g_autofree char *plain = purple_unescape_html(event->text ? event->text : "");
+  g_autofree char *body = tb_conv_escape(plain);
+  time_t when = (time_t)tb_xapi_time_parse(event->created_at, time(NULL));
+
+  tb_blist_add_person(conn, tb_conn_user_by_handle(conn, peer));
+  if (from_me) {
+    g_autofree char *tag = tb_conv_escape(conn->tag);
+    g_autofree char *line = g_strdup_printf(_("%s %s (DM %s, sent from another app)"), tag, body,
+                                            event->id);
+    write_outgoing_im(conn, peer, line, when);
+    return;
+  }
+  serv_got_im(conn->gc, peer, body, PURPLE_MESSAGE_RECV, when);
+  tb_signals_emit_dm(conn->account, conn->cfg.role, event->id, peer, plain);
+}
+
+static char *
+post_link(TbConn *conn, const char *id)
+{
+  return g_strdup_printf("https://x.com/%s/status/%s", conn->handle, id);
+}
+
+void
+tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id)
+{
+  g_autofree char *tag = tb_conv_escape(conn->tag);
+  g_autofree char *body = tb_conv_escape(item->text);
+  g_autofree char *ref = item->kind == TB_OUTBOX_DM ? g_strdup_printf(_("DM %s"), new_id)
+                                                    : post_link(conn, new_id);
+  g_autofree char *line = g_strdup_printf("%s %s · %s", tag, body, ref);
+  time_t now = time(NULL);
+  TbThread *t = item->conv ? tb_conv_thread_by_name(conn, item->conv) : NULL;
+
+  if (t != NULL && t->chat_id != 0 && purple_find_chat(conn->gc, t->chat_id)) {
+    /* BitlBee drops a chat line from our own handle unless it carries the SEND flag. */
+    serv_got_chat_in(conn->gc, t->chat_id, conn->handle, PURPLE_MESSAGE_SEND, line, now);
+  } else {
+    write_outgoing_im(conn, item->conv ? item->conv : conn->handle, line, now);
+  }
+  tb_signals_emit_sent(conn->account, conn->cfg.role, conn->tag, tb_outbox_kind_name(item->kind),
+                       new_id, item->target, item->text);
+}
+
+void
+tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
+{
+  g_autofree char *html = tb_conv_escape(text);
+  time_t now = time(NULL);
+
+  if (conv == NULL)
+    return;
+  /* System lines never reach IRC in BitlBee, so there the notice is a line "from" the
+   * conversation; everywhere else it is a proper system message. */
+  if (!g_str_equal(purple_core_get_ui(), "BitlBee")) {
+    purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, now);
+    return;
+  }
+  g_autofree char *line = g_strdup_printf("*** %s", html);
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
+    serv_got_chat_in(conn->gc, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)), conn->handle,
+                     PURPLE_MESSAGE_SEND, line, now);
+  else
+    purple_conv_im_write(PURPLE_CONV_IM(conv), purple_conversation_get_name(conv), line,
+                         PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
+}
+
+void
+tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why)
+{
+  const char *name = item->conv ? item->conv : conn->handle;
+  PurpleConversation *conv = tb_conv_find(conn, name);
+  g_autofree char *text =
+      g_strdup_printf(_("NOT SENT from @%s: %s. Your text is kept (%s): type \"retry %s\" to send "
+                        "it again. Text: %s"),
+                      conn->handle, why, item->id, item->id, item->text);
+
+  if (conv == NULL)
+    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, name);
+  if (!g_str_equal(purple_core_get_ui(), "BitlBee")) {
+    g_autofree char *html = tb_conv_escape(text);
+    purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_ERROR, time(NULL));
+    return;
+  }
+  tb_conv_notice(conn, conv, text);
+}

@@ -1,0 +1,51 @@
+/* Conversations: where incoming mentions and DMs are shown, and the tagged echo of every message
+ * X has confirmed. Mentions go to a chat per thread (or one chat, or an IM per author: the
+ * account's mention_mode); DMs are IMs with the other person.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_CONV_H
+#define TB_CONV_H
+
+#include "api/tb-xapi-data.h"
+#include "tb-conn.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *key;       /* conversation_id, "all" or the author's handle, by mention_mode */
+  char *name;      /* conversation name (IRC-friendly: BitlBee turns it into a channel) */
+  char *title;
+  int chat_id;     /* 0 while no chat is open (IM in author mode) */
+  char *reply_to;  /* newest post by someone else in it: what typed text answers */
+  GHashTable *last_by_author; /* lower-case handle -> newest post id (for "nick: text") */
+} TbThread;
+
+void tb_conv_init(TbConn *conn);
+void tb_conv_cleanup(TbConn *conn);
+
+/* Shows one mention (page gives the includes); returns its short id. */
+const char *tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet,
+                                 const TbXapiTweetPage *page);
+/* Shows one DM: incoming from peer, or sent by this account from elsewhere (X's own app). */
+void tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer,
+                     gboolean from_me);
+
+/* After X confirmed: the echo, tagged with the sending account, with the new id or link. */
+void tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id);
+/* A failed send, in the conversation it was typed in; the text is kept in the outbox. */
+void tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why);
+/* A line from the plugin itself into a conversation, visible in every UI (BitlBee included). */
+void tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text);
+
+TbThread *tb_conv_thread_by_chat(TbConn *conn, int chat_id);
+TbThread *tb_conv_thread_by_name(TbConn *conn, const char *name);
+void tb_conv_chat_left(TbConn *conn, int chat_id);
+PurpleConversation *tb_conv_find(TbConn *conn, const char *name);
+
+/* HTML-escaped and free of control characters: safe in Pidgin, Finch and through BitlBee. */
+char *tb_conv_escape(const char *text);
+
+G_END_DECLS
+
+#endif

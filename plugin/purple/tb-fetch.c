@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-fetch.h"
+#include "core/tb-ids.h"
+#include "tb-conv.h"
+#include "tb-poll.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#define TB_FIRST_RUN_ITEMS 5       /* a first sign-in shows a few recent items, not a bill */
+#define TB_MENTIONS_PAGE 100
+#define TB_MENTIONS_WINDOW 800     /* X serves only the newest 800 mentions */
+#define TB_DMS_PAGE 20             /* each returned event is billed: pages stay small */
+#define TB_DMS_MAX_PAGES 50
+#define TB_SENT_DMS_KEPT 50
+
+typedef struct {
+  TbPoller *poller;
+  char *since;        /* cursor when the fetch began; NULL on a first run */
+  GPtrArray *pages;   /* newest page first */
+  int total;
+} TbFetchRun;
+
+static TbFetchRun *
+run_new(TbPoller *poller, const char *since)
+{
+  TbFetchRun *run = g_new0(TbFetchRun, 1);
+  run->poller = poller;
+  run->since = g_strdup(since);
+  return run;
+}
+
+static void
+run_free(TbFetchRun *run, GDestroyNotify page_free)
+{
+  if (run->pages) {
+    for (guint i = 0; i < run->pages->len; i++)
+      page_free(run->pages->pdata[i]);
+    g_ptr_array_free(run->pages, TRUE);
+  }
+  g_free(run->since);
+  g_free(run);
+}
+
+static void
+remember_users(TbConn *conn, GHashTable *users)
+{
+  GHashTableIter iter;
+  gpointer value;
+  g_hash_table_iter_init(&iter, users);
+  while (g_hash_table_iter_next(&iter, NULL, &value))
+    tb_conn_remember_user(conn, value);
+}
+
+static void
+notify_gap(TbConn *conn, const char *what)
+{
+  g_autofree char *title = g_strdup_printf(_("Twinbird: @%s (%s)"), conn->handle, conn->cfg.role);
+  purple_notify_warning(conn->gc, title, title, what);
+}
+
+/* ---- mentions ---- */
+
+static void mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
+                               const GError *error, gpointer data);
+
+static void
+mentions_request(TbFetchRun *run, const char *token)
+{
+  TbConn *conn = run->poller->conn;
+  int max = run->since ? TB_MENTIONS_PAGE : TB_FIRST_RUN_ITEMS;
+  tb_conn_send(conn,
+               tb_xapi_mentions_request(&conn->auth, conn->cfg.api_base, conn->me->id, run->since,
+                                        token, max),
+               mentions_page_done, run);
+}
+
+static void
+mentions_finish(TbFetchRun *run, gboolean capped)
+{
+  TbConn *conn = run->poller->conn;
+  g_autofree char *newest = g_strdup(run->since);
+
+  /* Oldest first: pages run newest to oldest, and each page is newest first. */
+  for (guint p = run->pages->len; p > 0; p--) {
+    TbXapiTweetPage *page = run->pages->pdata[p - 1];
+    remember_users(conn, page->users);
+    for (guint i = page->tweets->len; i > 0; i--) {
+      const TbXapiTweet *t = page->tweets->pdata[i - 1];
+      if (run->since && tb_id_compare(t->id, run->since) <= 0)
+        continue; /* never show a post twice, whatever the server sends */
+      tb_conv_show_mention(conn, t, page);
+      if (tb_id_compare(t->id, newest) > 0) {
+        g_free(newest);
+        newest = g_strdup(t->id);
+      }
+    }
+  }
+  if (newest && g_strcmp0(newest, run->since) != 0) {
+    tb_store_set(conn->store, TB_CURSOR_MENTIONS, newest);
+    tb_conn_store_changed(conn);
+  }
+  if (capped)
+    notify_gap(conn, _("More mentions arrived while offline than X keeps (its newest 800); older "
+                       "ones could not be fetched."));
+}
+
+static void
+mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+                   gpointer data)
+{
+  TbFetchRun *run = data;
+  TbPoller *poller = run->poller;
+  g_autoptr(GError) parse_error = NULL;
+  TbXapiTweetPage *page = error ? NULL : tb_xapi_tweet_page_parse(root, &parse_error);
+  (void)conn;
+
+  if (page == NULL) {
+    /* Nothing is shown from a partial run: the cursor stays, the next run fetches it all. */
+    run_free(run, (GDestroyNotify)tb_xapi_tweet_page_free);
+    tb_poller_done(poller, resp, error ? error : parse_error);
+    return;
+  }
+  if (run->pages == NULL)
+    run->pages = g_ptr_array_new();
+  g_ptr_array_add(run->pages, page);
+  run->total += (int)page->tweets->len;
+
+  gboolean more = run->since != NULL && page->next_token != NULL && page->tweets->len > 0;
+  if (more && run->total < TB_MENTIONS_WINDOW) {
+    mentions_request(run, page->next_token);
+    return;
+  }
+  mentions_finish(run, more || run->total >= TB_MENTIONS_WINDOW);
+  run_free(run, (GDestroyNotify)tb_xapi_tweet_page_free);
+  tb_poller_done(poller, resp, NULL);
+}
+
+static void
+mentions_run(TbPoller *poller)
+{
+  TbConn *conn = poller->conn;
+  mentions_request(run_new(poller, tb_store_get(conn->store, TB_CURSOR_MENTIONS)), NULL);
+}
+
+/* ---- DMs ---- */
+
+static void dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
+                          const GError *error, gpointer data);
+
+static void
+dms_request(TbFetchRun *run, const char *token)
+{
+  TbConn *conn = run->poller->conn;
+  int max = run->since ? TB_DMS_PAGE : TB_FIRST_RUN_ITEMS;
+  tb_conn_send(conn, tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, max),
+               dms_page_done, run);
+}
+
+static gboolean
+sent_by_us(TbConn *conn, const char *id)
+{
+  const char *list = tb_store_get(conn->store, TB_STORE_SENT_DMS);
+  g_auto(GStrv) ids = list ? g_strsplit(list, ",", -1) : NULL;
+  return ids && g_strv_contains((const char *const *)ids, id);
+}
+
+void
+tb_fetch_note_sent_dm(TbConn *conn, const char *event_id)
+{
+  const char *list = tb_store_get(conn->store, TB_STORE_SENT_DMS);
+  g_auto(GStrv) ids = list ? g_strsplit(list, ",", -1) : g_new0(char *, 1);
+  guint n = g_strv_length(ids);
+  guint skip = n >= TB_SENT_DMS_KEPT ? n - TB_SENT_DMS_KEPT + 1 : 0;
+  GString *out = g_string_new(NULL);
+
+  for (guint i = skip; i < n; i++)
+    g_string_append_printf(out, "%s,", ids[i]);
+  g_string_append(out, event_id);
+  tb_store_set(conn->store, TB_STORE_SENT_DMS, out->str);
+  g_string_free(out, TRUE);
+  tb_conn_store_changed(conn);
+}
+
+/* The other person of a one-to-one conversation "smaller-larger". */
+static const char *
+dm_peer_id(TbConn *conn, const TbXapiDmEvent *e, char *buf, gsize len)
+{
+  if (g_strcmp0(e->sender_id, conn->me->id) != 0)
+    return e->sender_id;
+  const char *conv = e->dm_conversation_id ? e->dm_conversation_id : "";
+  const char *dash = strchr(conv, '-');
+  if (dash == NULL)
+    return NULL; /* a group conversation: not shown yet */
+  if (strncmp(conv, conn->me->id, dash - conv) == 0 && conn->me->id[dash - conv] == '\0')
+    return dash + 1;
+  g_strlcpy(buf, conv, MIN(len, (gsize)(dash - conv) + 1));
+  return buf;
+}
+
+static void
+dms_finish(TbFetchRun *run, gboolean gap)
+{
+  TbConn *conn = run->poller->conn;
+  g_autofree char *newest = g_strdup(run->since);
+
+  for (guint p = run->pages->len; p > 0; p--) {
+    TbXapiDmPage *page = run->pages->pdata[p - 1];
+    remember_users(conn, page->users);
+    for (guint i = page->events->len; i > 0; i--) {
+      const TbXapiDmEvent *e = page->events->pdata[i - 1];
+      char buf[24];
+      if (run->since && tb_id_compare(e->id, run->since) <= 0)
+        continue;
+      if (tb_id_compare(e->id, newest) > 0) {
+        g_free(newest);
+        newest = g_strdup(e->id);
+      }
+      if (g_strcmp0(e->event_type, "MessageCreate") != 0 || sent_by_us(conn, e->id))
+        continue;
+      const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
+      TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
+      if (peer == NULL) {
+        purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n",
+                             conn->handle, e->id);
+        continue;
+      }
+      tb_conv_show_dm(conn, e, peer->username, g_strcmp0(e->sender_id, conn->me->id) == 0);
+    }
+  }
+  if (newest && g_strcmp0(newest, run->since) != 0) {
+    tb_store_set(conn->store, TB_CURSOR_DMS, newest);
+    tb_conn_store_changed(conn);
+  }
+  /* Said once per lost cursor: until a new DM moves the cursor every fetch would repeat it. */
+  if (gap && g_strcmp0(tb_store_get(conn->store, "dm_gap_reported"), run->since) != 0) {
+    tb_store_set(conn->store, "dm_gap_reported", run->since);
+    tb_conn_store_changed(conn);
+    notify_gap(conn, _("The last DM seen before is no longer on X (it keeps 30 days of DMs); "
+                       "messages older than that may be missing."));
+  }
+}
+
+static void
+dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+              gpointer data)
+{
+  TbFetchRun *run = data;
+  TbPoller *poller = run->poller;
+  g_autoptr(GError) parse_error = NULL;
+  TbXapiDmPage *page = error ? NULL : tb_xapi_dm_page_parse(root, &parse_error);
+  (void)conn;
+
+  if (page == NULL) {
+    run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
+    tb_poller_done(poller, resp, error ? error : parse_error);
+    return;
+  }
+  if (run->pages == NULL)
+    run->pages = g_ptr_array_new();
+  g_ptr_array_add(run->pages, page);
+
+  gboolean reached_seen = FALSE;
+  for (guint i = 0; i < page->events->len && run->since; i++) {
+    const TbXapiDmEvent *e = page->events->pdata[i];
+    if (tb_id_compare(e->id, run->since) <= 0)
+      reached_seen = TRUE;
+  }
+  /* No since_id on this endpoint: follow the next page only while everything is new. */
+  if (run->since && !reached_seen && page->next_token && run->pages->len < TB_DMS_MAX_PAGES) {
+    dms_request(run, page->next_token);
+    return;
+  }
+  dms_finish(run, run->since && !reached_seen);
+  run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
+  tb_poller_done(poller, resp, NULL);
+}
+
+static void
+dms_run(TbPoller *poller)
+{
+  TbConn *conn = poller->conn;
+  dms_request(run_new(poller, tb_store_get(conn->store, TB_CURSOR_DMS)), NULL);
+}
+
+void
+tb_fetch_start(TbConn *conn)
+{
+  conn->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
+  conn->dms = tb_poller_new(conn, "dms", (guint)conn->cfg.dm_interval, dms_run);
+  tb_poller_schedule(conn->mentions, 0);
+  tb_poller_schedule(conn->dms, 0);
+}
+
+void
+tb_fetch_stop(TbConn *conn)
+{
+  g_clear_pointer(&conn->mentions, tb_poller_free);
+  g_clear_pointer(&conn->dms, tb_poller_free);
+}

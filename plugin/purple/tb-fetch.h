@@ -1,0 +1,24 @@
+/* Fetching mentions (since_id, paged back to it) and DM events (newest first, no since_id:
+ * paged only while everything on a page is new), with the cursors kept in the account's store.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_FETCH_H
+#define TB_FETCH_H
+
+#include "tb-conn.h"
+
+G_BEGIN_DECLS
+
+#define TB_CURSOR_MENTIONS "mention_since_id"
+#define TB_CURSOR_DMS "dm_last_id"
+#define TB_STORE_SENT_DMS "dm_sent_ids"
+
+void tb_fetch_start(TbConn *conn);
+void tb_fetch_stop(TbConn *conn);
+/* Remembers a DM event this plugin sent, so the next fetch does not show it again. */
+void tb_fetch_note_sent_dm(TbConn *conn, const char *event_id);
+
+G_END_DECLS
+
+#endif
