@@ -43,6 +43,50 @@ tb_blist_add_self(TbConn *conn)
                               NULL);
 }
 
+typedef struct {
+  TbConn *conn;
+  char *handle;
+  char *url;
+} TbAvatarFetch;
+
+static void
+avatar_done(const TbHttpResponse *resp, gpointer data)
+{
+  TbAvatarFetch *f = data;
+  gsize len = 0;
+  const guint8 *bytes = g_bytes_get_data(resp->body, &len);
+
+  if (resp->outcome == TB_HTTP_OK && resp->status == 200 && len > 0)
+    /* libpurple caches the image and keys it by the checksum: the URL changes with the picture. */
+    purple_buddy_icons_set_for_user(f->conn->account, f->handle, g_memdup2(bytes, len), len,
+                                    f->url);
+  else
+    purple_debug_info("twinbird", "@%s: no avatar for @%s (%s)\n", f->conn->handle, f->handle,
+                      resp->error ? resp->error : "HTTP error");
+  g_free(f->handle);
+  g_free(f->url);
+  g_free(f);
+}
+
+/* Avatars only where they are shown (not BitlBee), fetched in the background once per picture. */
+static void
+fetch_avatar(TbConn *conn, PurpleBuddy *buddy, const TbXapiUser *user)
+{
+  if (user->profile_image_url == NULL || g_str_equal(purple_core_get_ui(), "BitlBee") ||
+      g_strcmp0(purple_buddy_icons_get_checksum_for_user(buddy), user->profile_image_url) == 0)
+    return;
+  TbAvatarFetch *f = g_new0(TbAvatarFetch, 1);
+  f->conn = conn;
+  f->handle = g_strdup(user->username);
+  f->url = g_strdup(user->profile_image_url);
+  TbHttpRequest *req = tb_http_request_new("GET", f->url);
+  if (tb_http_send(conn->http, req, avatar_done, f, NULL) == 0) {
+    g_free(f->handle);
+    g_free(f->url);
+    g_free(f);
+  }
+}
+
 void
 tb_blist_add_person(TbConn *conn, const TbXapiUser *user)
 {
@@ -59,4 +103,5 @@ tb_blist_add_person(TbConn *conn, const TbXapiUser *user)
   serv_got_alias(conn->gc, user->username, plain);
   /* Online, so every UI lets the user message them (X has no presence to show). */
   purple_prpl_got_user_status(conn->account, user->username, TB_STATUS_AVAILABLE, NULL);
+  fetch_avatar(conn, buddy, user);
 }

@@ -166,10 +166,11 @@ tb_account_options(void)
         PurpleKeyValuePair *kv = g_new0(PurpleKeyValuePair, 1);
         kv->key = g_strdup(s->choices[c]);
         kv->value = g_strdup(s->choices[c]);
-        items = g_list_append(items, kv);
+        /* libpurple takes a list option's first item as its default */
+        items = g_str_equal(s->choices[c], s->def) ? g_list_prepend(items, kv)
+                                                   : g_list_append(items, kv);
       }
       opt = purple_account_option_list_new(label, s->key, items);
-      purple_account_option_set_default_string(opt, s->def);
     } else {
       opt = purple_account_option_string_new(label, s->key, s->def);
     }
