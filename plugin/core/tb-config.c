@@ -12,6 +12,7 @@ G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
 
 static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
 static const char *const mention_choices[] = {"thread", "single", "author", NULL};
+static const char *const long_post_choices[] = {"refuse", "thread", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -140,6 +141,8 @@ static const TbOptionSpec option_specs[] = {
      mention_choices, 0, 0, NULL, offsetof(TbConfig, mention_mode)},
     STR_OPT("tag_format", "Tag on sent messages ({role}, {handle})", "[{role} @{handle}]",
             check_tag_format, tag_format),
+    {"long_posts", TB_OPT_CHOICE, "Posts over 280 characters (refuse, thread)", "refuse",
+     long_post_choices, 0, 0, NULL, offsetof(TbConfig, long_posts)},
 };
 
 const TbOptionSpec *

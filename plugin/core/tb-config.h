@@ -21,6 +21,9 @@ typedef enum { TB_OPT_STRING, TB_OPT_INT, TB_OPT_CHOICE } TbOptKind;
 /* Where mentions appear: a chat per thread, one chat for all, or an IM per author. */
 typedef enum { TB_MENTIONS_THREAD, TB_MENTIONS_SINGLE, TB_MENTIONS_AUTHOR } TbMentionMode;
 
+/* A post over 280: refused with its weighted count, or split into a numbered thread. */
+typedef enum { TB_LONG_POSTS_REFUSE, TB_LONG_POSTS_THREAD } TbLongPosts;
+
 typedef struct {
   char *role;      /* "personal", "work" or the user's own label */
   char *api_base;  /* scheme://host[:port], no trailing slash */
@@ -33,6 +36,7 @@ typedef struct {
   int mention_interval;
   TbMentionMode mention_mode;
   char *tag_format; /* e.g. "[{role} @{handle}]" */
+  TbLongPosts long_posts;
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;

@@ -76,7 +76,9 @@ item_cmp(gconstpointer a, gconstpointer b)
   const TbOutboxItem *x = *(TbOutboxItem *const *)a, *y = *(TbOutboxItem *const *)b;
   if (x->created != y->created)
     return x->created < y->created ? -1 : 1;
-  return g_strcmp0(x->id, y->id);
+  /* "o10" after "o9": by number, not by text */
+  gint64 nx = g_ascii_strtoll(x->id + 1, NULL, 10), ny = g_ascii_strtoll(y->id + 1, NULL, 10);
+  return (nx > ny) - (nx < ny);
 }
 
 TbStore *

@@ -1,13 +1,53 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-send.h"
+#include "core/tb-text.h"
 #include "tb-conv.h"
 #include "tb-fetch.h"
 
 #include <glib/gi18n-lib.h>
 
 #define TB_DM_MAX_CHARS 10000
+/* A thread part waits for the part before it: its target names that outbox item. */
+#define TB_AFTER_PREFIX "after:"
 
 static void send_item(TbConn *conn, TbOutboxItem *item);
+
+/* The next part of a long post, now that the part before it has an id on X to reply to. */
+static void
+continue_thread(TbConn *conn, const char *done_id, const char *new_id)
+{
+  g_autofree char *waiting = g_strconcat(TB_AFTER_PREFIX, done_id, NULL);
+  GList *items = tb_store_outbox_list(conn->store);
+
+  for (GList *l = items; l; l = l->next) {
+    TbOutboxItem *item = l->data;
+    if (g_strcmp0(item->target, waiting) != 0)
+      continue;
+    g_free(item->target);
+    item->target = g_strdup(new_id);
+    tb_conn_store_changed(conn);
+    send_item(conn, item);
+    break;
+  }
+  g_list_free(items);
+}
+
+static guint
+count_waiting(TbConn *conn, const char *id)
+{
+  guint n = 0;
+  g_autofree char *waiting = g_strconcat(TB_AFTER_PREFIX, id, NULL);
+  GList *items = tb_store_outbox_list(conn->store);
+  for (GList *l = items; l; l = l->next) {
+    TbOutboxItem *item = l->data;
+    if (g_strcmp0(item->target, waiting) == 0) {
+      n += 1 + count_waiting(conn, item->id);
+      break;
+    }
+  }
+  g_list_free(items);
+  return n;
+}
 
 static void
 send_failed(TbConn *conn, const char *outbox_id, const GError *error)
@@ -19,7 +59,16 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
     return;
   tb_store_outbox_set_error(conn->store, item, error->message);
   tb_conn_store_changed(conn);
-  tb_conv_show_send_error(conn, item, error->message);
+  guint later = count_waiting(conn, outbox_id);
+  g_autofree char *why =
+      later ? g_strdup_printf(ngettext("%s (the %u part after it is kept and follows once this one "
+                                       "is sent)",
+                                       "%s (the %u parts after it are kept and follow once this "
+                                       "one is sent)",
+                                       later),
+                              error->message, later)
+            : g_strdup(error->message);
+  tb_conv_show_send_error(conn, item, why);
   if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED))
     purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED,
                                    error->message);
@@ -50,6 +99,7 @@ create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   g_hash_table_remove(conn->sending, outbox_id);
   tb_store_outbox_remove(conn->store, outbox_id);
   tb_conn_store_changed(conn);
+  continue_thread(conn, outbox_id, new_id);
 }
 
 static void
@@ -86,6 +136,8 @@ lookup_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
 static void
 send_item(TbConn *conn, TbOutboxItem *item)
 {
+  if (g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX))
+    return; /* waits for the part before it */
   g_hash_table_add(conn->sending, g_strdup(item->id));
   switch (item->kind) {
   case TB_OUTBOX_DM: {
@@ -125,9 +177,52 @@ tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *con
                 g_utf8_strlen(text, -1));
     return FALSE;
   }
-  TbOutboxItem *item = tb_store_outbox_add(conn->store, kind, target, conv, text);
+  if (kind == TB_OUTBOX_DM) {
+    send_item(conn, tb_store_outbox_add(conn->store, kind, target, conv, text));
+    tb_conn_store_changed(conn);
+    return TRUE;
+  }
+
+  /* Posts are counted as X counts them (twitter-text v3) before anything goes out. */
+  TbTextParse parse;
+  tb_text_parse(text, &parse);
+  if (!parse.valid && parse.weighted_length <= tb_text_max_length()) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
+                _("X does not accept this text (it contains a character X forbids)"));
+    return FALSE;
+  }
+  if (parse.weighted_length <= tb_text_max_length()) {
+    send_item(conn, tb_store_outbox_add(conn->store, kind, target, conv, text));
+    tb_conn_store_changed(conn);
+    return TRUE;
+  }
+  if (conn->cfg.long_posts != TB_LONG_POSTS_THREAD) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
+                _("too long for X: %d/%d characters (set long_posts to thread to post it as a "
+                  "numbered thread)"),
+                parse.weighted_length, tb_text_max_length());
+    return FALSE;
+  }
+  g_autoptr(GPtrArray) parts = tb_text_split_thread(text, tb_text_max_length(), TRUE);
+  if (parts == NULL || parts->len == 0) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
+                _("too long for X: %d/%d characters, and it cannot be split (one piece alone is "
+                  "too long)"),
+                parse.weighted_length, tb_text_max_length());
+    return FALSE;
+  }
+  /* Each part replies to the one before it; all are queued now so none is lost. */
+  TbOutboxItem *first = tb_store_outbox_add(conn->store, kind, target, conv, parts->pdata[0]);
+  g_autofree char *prev = g_strdup(first->id);
+  for (guint i = 1; i < parts->len; i++) {
+    g_autofree char *after = g_strconcat(TB_AFTER_PREFIX, prev, NULL);
+    TbOutboxItem *part = tb_store_outbox_add(conn->store, TB_OUTBOX_REPLY, after, conv,
+                                             parts->pdata[i]);
+    g_free(prev);
+    prev = g_strdup(part->id);
+  }
   tb_conn_store_changed(conn);
-  send_item(conn, item);
+  send_item(conn, first);
   return TRUE;
 }
 
