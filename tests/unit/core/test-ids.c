@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "core/tb-ids.h"
+
+static void
+test_compare(void)
+{
+  static const struct {
+    const char *a, *b;
+    int want;
+  } cases[] = {
+      {"1", "2", -1},
+      {"10", "9", 1},
+      {"1790000000000000001", "1790000000000000002", -1}, /* above 2^53: doubles would say 0 */
+      {"9007199254740993", "9007199254740992", 1},
+      {"0042", "42", 0},
+      {"123", "123", 0},
+      {NULL, "1", -1},
+      {"1", NULL, 1},
+      {NULL, NULL, 0},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    g_assert_cmpint(tb_id_compare(cases[i].a, cases[i].b), ==, cases[i].want);
+}
+
+static void
+test_shortids_ring(void)
+{
+  TbShortIds *ids = tb_shortids_new(256);
+  const char *first = tb_shortids_add(ids, "1790000000000000001", "pat_home", "alice", "17");
+
+  g_assert_cmpstr(first, ==, "00");
+  /* the same post for the same account keeps its short id */
+  g_assert_cmpstr(tb_shortids_add(ids, "1790000000000000001", "pat_home", "alice", "17"), ==,
+                  "00");
+  /* the same post seen by the other account gets its own: commands act per account */
+  g_assert_cmpstr(tb_shortids_add(ids, "1790000000000000001", "pat_at_acme", "alice", "17"), ==,
+                  "01");
+
+  const TbShortEntry *e = tb_shortids_lookup(ids, "00");
+  g_assert_nonnull(e);
+  g_assert_cmpstr(e->tweet_id, ==, "1790000000000000001");
+  g_assert_cmpstr(e->account, ==, "pat_home");
+  g_assert_cmpstr(e->author, ==, "alice");
+  g_assert_nonnull(tb_shortids_lookup(ids, "1790000000000000001"));
+  g_assert_null(tb_shortids_lookup(ids, "ff"));  /* never assigned */
+  g_assert_null(tb_shortids_lookup(ids, "zz"));  /* not hex */
+  g_assert_null(tb_shortids_lookup(ids, ""));
+  g_assert_null(tb_shortids_lookup(ids, "123456789012"));
+
+  /* wrap around: slot 00 is reused after 256 more */
+  for (int i = 0; i < 256; i++) {
+    char id[32];
+    g_snprintf(id, sizeof id, "%d", 5000 + i);
+    tb_shortids_add(ids, id, "pat_home", "bob", id);
+  }
+  g_assert_null(tb_shortids_lookup(ids, "1790000000000000001"));
+  g_assert_cmpstr(tb_shortids_lookup(ids, "00")->tweet_id, ==, "5254");
+  tb_shortids_free(ids);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/ids/compare", test_compare);
+  g_test_add_func("/ids/shortids-ring", test_shortids_ring);
+  return g_test_run();
+}
