@@ -60,7 +60,7 @@ BUILD_ROOT = _find_build_root()
 PLUGIN_DIR = os.environ.get('TB_PLUGIN_DIR') or os.path.join(BUILD_ROOT, 'plugin', 'purple')
 HOST_BIN = os.path.join(BUILD_ROOT, 'tests', 'host', 'tb-host')
 FIXTURE_DIR = os.path.join(BUILD_ROOT, 'tests', 'host')  # libtbfixture.so lives beside tb-host
-SIM_SCRIPT = os.path.join(SOURCE_ROOT, 'tests', 'sim', 'xsim.py')
+SIM_SCRIPT = os.environ.get('TB_SIM_SCRIPT') or os.path.join(SOURCE_ROOT, 'tests', 'sim', 'xsim.py')
 LOG_ROOT = os.environ.get('TB_E2E_LOG_DIR') or os.path.join(BUILD_ROOT, 'tests', 'e2e', 'logs')
 
 # Debian's programs first (a pyenv python3 on PATH lacks python3-dbus).
@@ -673,9 +673,9 @@ class IrcClient:
         """Say something to BitlBee's root in the control channel."""
         self.send('PRIVMSG &bitlbee :%s' % text)
 
-    def expect_root(self, regex, timeout=DEFAULT_TIMEOUT):
+    def expect_root(self, regex, timeout=DEFAULT_TIMEOUT, since=None):
         """A root line in &bitlbee matching regex (searched in the message text)."""
-        return self.expect(r'^:root!root@\S+ PRIVMSG &bitlbee :.*?' + regex, timeout)
+        return self.expect(r'^:root!root@\S+ PRIVMSG &bitlbee :.*?' + regex, timeout, since)
 
     def quit(self, msg='bye'):
         if not self.closed:
@@ -808,6 +808,26 @@ def accounts_xml(accounts, ui):
     return '\n'.join(out) + '\n'
 
 
+# A buddy list wide enough to read whole aliases, on the right so that dialogs (which open on the
+# left) stay readable on the screen.
+FINCH_PREFS = """<?xml version='1.0' encoding='UTF-8' ?>
+<pref version='1' name='/'>
+\t<pref name='finch'>
+\t\t<pref name='blist'>
+\t\t\t<pref name='position'>
+\t\t\t\t<pref name='x' type='int' value='%d'/>
+\t\t\t\t<pref name='y' type='int' value='0'/>
+\t\t\t</pref>
+\t\t\t<pref name='size'>
+\t\t\t\t<pref name='width' type='int' value='%d'/>
+\t\t\t\t<pref name='height' type='int' value='%d'/>
+\t\t\t</pref>
+\t\t</pref>
+\t</pref>
+</pref>
+"""
+
+
 class Finch:
     """Finch in its own tmux server (tmux -D: the server is our child, stopped by PID)."""
 
@@ -836,6 +856,9 @@ class Finch:
                      os.path.join(self.cfg, 'plugins', PLUGIN_SO))
         with open(os.path.join(self.cfg, 'accounts.xml'), 'w') as f:
             f.write(accounts_xml(self.accounts, 'gnt-purple'))
+        with open(os.path.join(self.cfg, 'prefs.xml'), 'w') as f:
+            blist_width = min(70, self.width // 2)
+            f.write(FINCH_PREFS % (self.width - blist_width, blist_width, self.height - 2))
         conf = os.path.join(self.workdir, 'tmux.conf')
         with open(conf, 'w') as f:
             f.write('set -g status off\nset -g history-limit 0\n')
@@ -887,19 +910,32 @@ class Finch:
         except (OSError, IndexError):
             return False
 
-    def _quit_finch(self):
-        """Alt+q (PurpleCoreQuit does not end Finch), then by PID if it lingers."""
-        if self.pid is None or not self.alive():
-            return
-        self.keys('M-q')
+    def _gone(self):
         try:
-            wait_until(lambda: not self.alive(), 8, what='finch to quit')
-        except TimeoutError:
-            os.kill(self.pid, signal.SIGTERM)
+            os.kill(self.pid, 0)
+            return False
+        except ProcessLookupError:
+            return True
+
+    def _quit_finch(self):
+        """Alt+q (PurpleCoreQuit does not end Finch), then by PID if it lingers; then wait for
+        tmux to reap it, so stopping the server leaves no zombie behind."""
+        if self.pid is None:
+            return
+        if self.alive():
+            self.keys('M-q')
             try:
-                wait_until(lambda: not self.alive(), 3, what='finch to stop')
+                wait_until(lambda: not self.alive(), 8, what='finch to quit')
             except TimeoutError:
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(self.pid, signal.SIGTERM)
+                try:
+                    wait_until(lambda: not self.alive(), 3, what='finch to stop')
+                except TimeoutError:
+                    os.kill(self.pid, signal.SIGKILL)
+        try:
+            wait_until(self._gone, 3, what='tmux to reap finch')
+        except TimeoutError:
+            pass
 
     def stop(self):
         self._quit_finch()
