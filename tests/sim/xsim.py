@@ -451,6 +451,14 @@ def _emoji_extender(cp):
         0xE0020 <= cp <= 0xE007F
 
 
+def ch_is_keycap(text, i):
+    """'1', '#', '*' followed by an optional U+FE0F and U+20E3."""
+    if text[i] not in '0123456789#*':
+        return False
+    rest = text[i + 1:i + 3]
+    return rest[:1] == '\u20e3' or rest == '\ufe0f\u20e3'
+
+
 def weighted_length(text):
     """twitter-text v3: URLs 23, weight-100 ranges count 1, the rest 2, one
     emoji sequence 2.  Returns (length, valid_chars)."""
@@ -465,7 +473,8 @@ def weighted_length(text):
         cp = ord(text[i])
         if cp in (0xFFFE, 0xFEFF, 0xFFFF):
             ok = False
-        if _is_emoji(cp):
+        keycap = ch_is_keycap(text, i)
+        if _is_emoji(cp) or keycap:
             total += 200
             ri = 0x1F1E6 <= cp <= 0x1F1FF
             i += 1
@@ -796,8 +805,9 @@ class RateLimiter:
             self.windows[wkey] = w
         return w
 
-    def check(self, key, token, app, now):
-        """-> (allowed, headers).  Counts the request when allowed."""
+    def check(self, key, token, app, now, offset=0.0):
+        """-> (allowed, headers).  Counts the request when allowed.  Resets are
+        reported on the client's clock (without the control clock offset)."""
         sp = self.spec_for(key)
         wins = [('x-rate-limit', (key, 'user15', token), sp['limit'], sp['window'])]
         if 'user24' in sp:
@@ -812,7 +822,7 @@ class RateLimiter:
                 w[1] += 1
             headers[name + '-limit'] = str(lim)
             headers[name + '-remaining'] = str(max(0, lim - w[1]))
-            headers[name + '-reset'] = str(int(w[0] + span))
+            headers[name + '-reset'] = str(int(w[0] + span - offset))
         return allowed, headers
 
     def override(self, endpoint, limit, window=None):
@@ -1572,7 +1582,8 @@ class Sim:
         key = '%s %s' % (req.method, tmpl)
         with self.lock:
             self.billing.request(req.token, req.user, req.app)
-            allowed, rl_headers = self.rl.check(key, req.token, req.app, self.now())
+            allowed, rl_headers = self.rl.check(key, req.token, req.app, self.now(),
+                                                self.clock_offset)
         if not allowed:
             r = Response(429, dict(TOO_MANY))
             r.headers.update(rl_headers)
@@ -2763,7 +2774,7 @@ class Sim:
             wait = f.reset_in if f.reset_in is not None else (f.delay if f.delay is not None else 60)
             r = Response(429, dict(TOO_MANY), headers={
                 'x-rate-limit-limit': str(lim), 'x-rate-limit-remaining': '0',
-                'x-rate-limit-reset': str(int(self.now() + float(wait)))})
+                'x-rate-limit-reset': str(int(time.time() + float(wait)))})
         elif k == '402':
             acct = str(self.config['account_id'])
             r = Response(402, {'account_id': int(acct), 'title': 'CreditsDepleted',
