@@ -1,147 +1,18 @@
 /* Unit tests for tb-text: every case of the twitter-text conformance sections issue 6 names, read
  * from the YAML at run time (one GTest case per YAML case), plus the splitter and edge cases.
  *
- * Data directory: $TB_TWITTER_TEXT_DIR, else $TB_SHARED_DIR/twitter-text, else
- * <source root>/../shared/twitter-text, else <source root>/tests/data/twitter-text, where the
- * source root is $TB_SOURCE_ROOT or the one this test was built from.
+ * The data directory is found as tt_find_data_dir() says ($TB_TWITTER_TEXT_DIR first).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "core/tb-text.h"
 
+#include "tt-data.h"
+
 #include <json-glib/json-glib.h>
 #include <string.h>
-#include <yaml.h>
-
-/* --- data ----------------------------------------------------------------------------------- */
 
 static char *data_dir;
-
-static char *find_data_dir(void)
-{
-  const char *env = g_getenv("TB_TWITTER_TEXT_DIR");
-  const char *shared = g_getenv("TB_SHARED_DIR");
-  const char *root = g_getenv("TB_SOURCE_ROOT");
-  char *candidates[3] = {NULL, NULL, NULL};
-  char *found = NULL;
-
-  if (env != NULL && *env != '\0')
-    return g_strdup(env);
-  if (root == NULL || *root == '\0')
-    root = TB_SOURCE_ROOT_DEFAULT;
-  if (shared != NULL && *shared != '\0')
-    candidates[0] = g_build_filename(shared, "twitter-text", NULL);
-  candidates[1] = g_build_filename(root, "..", "shared", "twitter-text", NULL);
-  candidates[2] = g_build_filename(root, "tests", "data", "twitter-text", NULL);
-  for (gsize i = 0; i < G_N_ELEMENTS(candidates); i++) {
-    if (found == NULL && candidates[i] != NULL && g_file_test(candidates[i], G_FILE_TEST_IS_DIR))
-      found = g_strdup(candidates[i]);
-    g_free(candidates[i]);
-  }
-  return found;
-}
-
-typedef struct {
-  const char *name; /* "validate.yml" */
-  yaml_document_t doc;
-  gboolean loaded;
-} YamlFile;
-
-static YamlFile yaml_files[] = {{.name = "validate.yml"}, {.name = "extract.yml"}};
-
-static yaml_document_t *yaml_load(const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(yaml_files); i++) {
-    YamlFile *f = &yaml_files[i];
-    if (strcmp(f->name, name) != 0)
-      continue;
-    if (!f->loaded) {
-      char *path = g_build_filename(data_dir, "conformance", name, NULL);
-      FILE *fp = fopen(path, "rb");
-      yaml_parser_t parser;
-
-      if (fp == NULL)
-        g_error("cannot open %s", path);
-      yaml_parser_initialize(&parser);
-      yaml_parser_set_input_file(&parser, fp);
-      if (!yaml_parser_load(&parser, &f->doc))
-        g_error("%s: YAML error at line %zu: %s", path, parser.problem_mark.line + 1,
-                parser.problem != NULL ? parser.problem : "?");
-      yaml_parser_delete(&parser);
-      fclose(fp);
-      g_free(path);
-      f->loaded = TRUE;
-    }
-    return &f->doc;
-  }
-  g_assert_not_reached();
-}
-
-static void yaml_unload_all(void)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(yaml_files); i++) {
-    if (yaml_files[i].loaded)
-      yaml_document_delete(&yaml_files[i].doc);
-    yaml_files[i].loaded = FALSE;
-  }
-}
-
-static yaml_node_t *ymap_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-  if (map == NULL || map->type != YAML_MAPPING_NODE)
-    return NULL;
-  for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
-    yaml_node_t *k = yaml_document_get_node(doc, p->key);
-    if (k->type == YAML_SCALAR_NODE && strcmp((const char *)k->data.scalar.value, key) == 0)
-      return yaml_document_get_node(doc, p->value);
-  }
-  return NULL;
-}
-
-static gsize yseq_len(yaml_node_t *seq)
-{
-  return seq != NULL && seq->type == YAML_SEQUENCE_NODE
-             ? (gsize)(seq->data.sequence.items.top - seq->data.sequence.items.start)
-             : 0;
-}
-
-static yaml_node_t *yseq_get(yaml_document_t *doc, yaml_node_t *seq, gsize i)
-{
-  g_assert_cmpuint(i, <, yseq_len(seq));
-  return yaml_document_get_node(doc, seq->data.sequence.items.start[i]);
-}
-
-static gboolean ynull(yaml_node_t *node)
-{
-  const char *v;
-
-  if (node == NULL)
-    return TRUE;
-  if (node->type != YAML_SCALAR_NODE || node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-    return FALSE;
-  v = (const char *)node->data.scalar.value;
-  return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0;
-}
-
-static const char *ystr(yaml_node_t *node)
-{
-  g_assert_nonnull(node);
-  g_assert_cmpint(node->type, ==, YAML_SCALAR_NODE);
-  return (const char *)node->data.scalar.value;
-}
-
-static gboolean ybool(yaml_node_t *node)
-{
-  const char *v = ystr(node);
-
-  g_assert_true(strcmp(v, "true") == 0 || strcmp(v, "false") == 0);
-  return strcmp(v, "true") == 0;
-}
-
-static int yint(yaml_node_t *node)
-{
-  return (int)g_ascii_strtoll(ystr(node), NULL, 10);
-}
 
 /* --- conformance cases ---------------------------------------------------------------------- */
 
@@ -164,12 +35,12 @@ struct _Section {
 
 static const char *case_text(const Case *c)
 {
-  return ystr(ymap_get(c->doc, c->node, "text"));
+  return tt_str(tt_map_get(c->doc, c->node, "text"));
 }
 
 static yaml_node_t *case_expected(const Case *c)
 {
-  return ymap_get(c->doc, c->node, "expected");
+  return tt_map_get(c->doc, c->node, "expected");
 }
 
 static void test_tweet_validity(gconstpointer data)
@@ -178,7 +49,7 @@ static void test_tweet_validity(gconstpointer data)
   TbTextParse parse;
 
   tb_text_parse_with_config(case_text(c), c->section->config, &parse);
-  g_assert_cmpint(parse.valid, ==, ybool(case_expected(c)));
+  g_assert_cmpint(parse.valid, ==, tt_bool(case_expected(c)));
 }
 
 static void test_weighted(gconstpointer data)
@@ -191,13 +62,13 @@ static void test_weighted(gconstpointer data)
     tb_text_parse_with_config(case_text(c), c->section->config, &p);
   else
     tb_text_parse(case_text(c), &p);
-  g_assert_cmpint(p.weighted_length, ==, yint(ymap_get(c->doc, exp, "weightedLength")));
-  g_assert_cmpint(p.valid, ==, ybool(ymap_get(c->doc, exp, "valid")));
-  g_assert_cmpint(p.permillage, ==, yint(ymap_get(c->doc, exp, "permillage")));
-  g_assert_cmpint(p.display_range_start, ==, yint(ymap_get(c->doc, exp, "displayRangeStart")));
-  g_assert_cmpint(p.display_range_end, ==, yint(ymap_get(c->doc, exp, "displayRangeEnd")));
-  g_assert_cmpint(p.valid_range_start, ==, yint(ymap_get(c->doc, exp, "validRangeStart")));
-  g_assert_cmpint(p.valid_range_end, ==, yint(ymap_get(c->doc, exp, "validRangeEnd")));
+  g_assert_cmpint(p.weighted_length, ==, tt_int(tt_map_get(c->doc, exp, "weightedLength")));
+  g_assert_cmpint(p.valid, ==, tt_bool(tt_map_get(c->doc, exp, "valid")));
+  g_assert_cmpint(p.permillage, ==, tt_int(tt_map_get(c->doc, exp, "permillage")));
+  g_assert_cmpint(p.display_range_start, ==, tt_int(tt_map_get(c->doc, exp, "displayRangeStart")));
+  g_assert_cmpint(p.display_range_end, ==, tt_int(tt_map_get(c->doc, exp, "displayRangeEnd")));
+  g_assert_cmpint(p.valid_range_start, ==, tt_int(tt_map_get(c->doc, exp, "validRangeStart")));
+  g_assert_cmpint(p.valid_range_end, ==, tt_int(tt_map_get(c->doc, exp, "validRangeEnd")));
 }
 
 static void test_extract_values(gconstpointer data)
@@ -206,11 +77,11 @@ static void test_extract_values(gconstpointer data)
   yaml_node_t *exp = case_expected(c);
   GPtrArray *got = tb_text_extract(case_text(c), c->section->mask);
 
-  for (guint i = 0; i < got->len && i < yseq_len(exp); i++) {
+  for (guint i = 0; i < got->len && i < tt_seq_len(exp); i++) {
     const TbEntity *e = g_ptr_array_index(got, i);
-    g_assert_cmpstr(e->value, ==, ystr(yseq_get(c->doc, exp, i)));
+    g_assert_cmpstr(e->value, ==, tt_str(tt_seq_get(c->doc, exp, i)));
   }
-  g_assert_cmpuint(got->len, ==, yseq_len(exp));
+  g_assert_cmpuint(got->len, ==, tt_seq_len(exp));
   g_ptr_array_unref(got);
 }
 
@@ -220,24 +91,24 @@ static void test_extract_indices(gconstpointer data)
   yaml_node_t *exp = case_expected(c);
   GPtrArray *got = tb_text_extract(case_text(c), c->section->mask);
 
-  for (guint i = 0; i < got->len && i < yseq_len(exp); i++) {
+  for (guint i = 0; i < got->len && i < tt_seq_len(exp); i++) {
     const TbEntity *e = g_ptr_array_index(got, i);
-    yaml_node_t *want = yseq_get(c->doc, exp, i);
-    yaml_node_t *indices = ymap_get(c->doc, want, "indices");
-    yaml_node_t *slug = ymap_get(c->doc, want, "list_slug");
+    yaml_node_t *want = tt_seq_get(c->doc, exp, i);
+    yaml_node_t *indices = tt_map_get(c->doc, want, "indices");
+    yaml_node_t *slug = tt_map_get(c->doc, want, "list_slug");
 
-    g_assert_cmpstr(e->value, ==, ystr(ymap_get(c->doc, want, c->section->value_key)));
-    g_assert_cmpint(e->start, ==, yint(yseq_get(c->doc, indices, 0)));
-    g_assert_cmpint(e->end, ==, yint(yseq_get(c->doc, indices, 1)));
+    g_assert_cmpstr(e->value, ==, tt_str(tt_map_get(c->doc, want, c->section->value_key)));
+    g_assert_cmpint(e->start, ==, tt_int(tt_seq_get(c->doc, indices, 0)));
+    g_assert_cmpint(e->end, ==, tt_int(tt_seq_get(c->doc, indices, 1)));
     if (slug != NULL) {
       /* twitter-text keeps the slash in list_slug; TbEntity does not. */
       char *ours = e->list_slug != NULL ? g_strconcat("/", e->list_slug, NULL) : g_strdup("");
-      g_assert_cmpstr(ours, ==, ystr(slug));
+      g_assert_cmpstr(ours, ==, tt_str(slug));
       g_assert_cmpint(e->kind, ==, e->list_slug != NULL ? TB_ENTITY_LIST : TB_ENTITY_MENTION);
       g_free(ours);
     }
   }
-  g_assert_cmpuint(got->len, ==, yseq_len(exp));
+  g_assert_cmpuint(got->len, ==, tt_seq_len(exp));
   g_ptr_array_unref(got);
 }
 
@@ -247,7 +118,7 @@ static void test_extract_reply(gconstpointer data)
   yaml_node_t *exp = case_expected(c);
   char *got = tb_text_extract_reply(case_text(c));
 
-  g_assert_cmpstr(got, ==, ynull(exp) ? NULL : ystr(exp));
+  g_assert_cmpstr(got, ==, tt_is_null(exp) ? NULL : tt_str(exp));
   g_free(got);
 }
 
@@ -278,74 +149,44 @@ static Section sections[] = {
      .value_key = "cashtag"},
 };
 
-/* A GTest path component from a description: no '/', no control characters. */
-static char *path_component(const char *description)
-{
-  GString *s = g_string_new(NULL);
-
-  for (const char *p = description; *p != '\0'; p = g_utf8_next_char(p)) {
-    gunichar c = g_utf8_get_char(p);
-    if (c == '/')
-      g_string_append_c(s, '|');
-    else if (g_unichar_iscntrl(c))
-      g_string_append_c(s, ' ');
-    else
-      g_string_append_unichar(s, c);
-  }
-  return g_string_free(s, FALSE);
-}
-
 static GPtrArray *cases; /* Case*, freed at exit */
 
 static void register_section(Section *sec)
 {
-  yaml_document_t *doc = yaml_load(sec->file);
-  yaml_node_t *tests = ymap_get(doc, yaml_document_get_root_node(doc), "tests");
-  yaml_node_t *list = ymap_get(doc, tests, sec->name);
+  yaml_document_t *doc = tt_yaml_load(data_dir, sec->file);
+  yaml_node_t *list = tt_yaml_section(doc, sec->name);
+  char *prefix = g_strdup_printf("/text/conformance/%s/%s", sec->file, sec->name);
 
   if (list == NULL)
     g_error("%s has no section tests.%s", sec->file, sec->name);
-  for (gsize i = 0; i < yseq_len(list); i++) {
+  for (gsize i = 0; i < tt_seq_len(list); i++) {
     Case *c = g_new0(Case, 1);
-    char *desc, *path;
+    char *path;
 
     c->section = sec;
     c->doc = doc;
-    c->node = yseq_get(doc, list, i);
-    desc = path_component(ystr(ymap_get(doc, c->node, "description")));
-    path = g_strdup_printf("/text/conformance/%s/%s/%03zu %s", sec->file, sec->name, i + 1, desc);
+    c->node = tt_seq_get(doc, list, i);
+    path = tt_case_path(prefix, i + 1, tt_str(tt_map_get(doc, c->node, "description")));
     g_test_add_data_func(path, c, sec->func);
     g_ptr_array_add(cases, c);
     sec->registered++;
     g_free(path);
-    g_free(desc);
   }
+  g_free(prefix);
 }
 
 /* Every section ran as many cases as conformance-counts.json says it has. */
 static void test_conformance_counts(void)
 {
-  char *path = g_build_filename(data_dir, "conformance-counts.json", NULL);
-  JsonParser *parser = json_parser_new();
-  GError *error = NULL;
   guint total = 0;
 
-  json_parser_load_from_file(parser, path, &error);
-  g_assert_no_error(error);
   for (gsize i = 0; i < G_N_ELEMENTS(sections); i++) {
-    JsonObject *file = json_object_get_object_member(
-        json_node_get_object(json_parser_get_root(parser)), sections[i].file);
-    char *key = g_strconcat("tests.", sections[i].name, NULL);
-
-    g_assert_nonnull(file);
-    g_assert_true(json_object_has_member(file, key));
-    g_assert_cmpint(sections[i].registered, ==, json_object_get_int_member(file, key));
+    g_test_message("%s tests.%s: %u", sections[i].file, sections[i].name, sections[i].registered);
+    g_assert_cmpint(sections[i].registered, ==,
+                    tt_expected_count(data_dir, sections[i].file, sections[i].name));
     total += sections[i].registered;
-    g_free(key);
   }
   g_assert_cmpuint(total, ==, cases->len);
-  g_object_unref(parser);
-  g_free(path);
 }
 
 /* The built-in configurations are the ones in config/v1.json .. v3.json. */
@@ -615,7 +456,7 @@ int main(int argc, char **argv)
 
   g_test_init(&argc, &argv, NULL);
   g_test_set_nonfatal_assertions(); /* a failing case reports and the run goes on */
-  data_dir = find_data_dir();
+  data_dir = tt_find_data_dir();
   if (data_dir == NULL)
     g_error("twitter-text data not found (set TB_TWITTER_TEXT_DIR)");
   cases = g_ptr_array_new_with_free_func(g_free);
@@ -638,7 +479,7 @@ int main(int argc, char **argv)
 
   rc = g_test_run();
   g_ptr_array_unref(cases);
-  yaml_unload_all();
+  tt_yaml_unload_all();
   g_free(data_dir);
   return rc;
 }
