@@ -985,6 +985,8 @@ READ_KIND = {
 
 
 class Sim:
+    MAX_LOG = 50000   # request and posted logs keep the newest entries
+
     def __init__(self, spec, scenario=None, logf=None):
         self.spec = spec
         self.validator = SchemaValidator(spec)
@@ -1556,7 +1558,7 @@ class Sim:
         """Everything after fault injection.  Returns a Response."""
         try:
             return self._process(req)
-        except Exception as exc:   # a bug here must still answer like X would
+        except Exception:   # a bug here must still answer like X would
             import traceback
             self.log('internal error: %s' % traceback.format_exc().replace('\n', ' | '))
             sys.stderr.write(traceback.format_exc())
@@ -1758,6 +1760,8 @@ class Sim:
              'in_reply_to_tweet_id': None, 'recipient': None}
         e.update(entry)
         self.posted.append(e)
+        if len(self.posted) > self.MAX_LOG:
+            del self.posted[:len(self.posted) - self.MAX_LOG]
 
     def access_level(self, tok):
         if tok is None or tok.scopes is None:
@@ -2689,30 +2693,37 @@ class Sim:
         with self.lock:
             entry['seq'] = self.next_seq()
             self.requests.append(entry)
+            if len(self.requests) > self.MAX_LOG:
+                del self.requests[:len(self.requests) - self.MAX_LOG]
             tok = self.tokens.get(req.token) if req.token else None
             if tok is not None and tok.user_id in self.users:
                 entry['username'] = self.users[tok.user_id].username
                 entry['user_id'] = str(tok.user_id)
         f = self.take_fault(req)
         if f is not None and f.kind == 'slow':
-            entry['fault'] = 'slow'
+            with self.lock:
+                entry['fault'] = 'slow'
             self.stop_event.wait(float(f.delay if f.delay is not None else 5))
             f = None
         resp = None
         if f is None or f.after:
             resp = self.process(req)
-        entry['operation'] = req.operation
-        if req.user is not None:
-            entry['username'] = req.user.username
-            entry['user_id'] = str(req.user.id)
-        if getattr(req, 'auth_error', None):
-            entry['auth_error'] = req.auth_error
+        with self.lock:
+            entry['operation'] = req.operation
+            if req.user is not None:
+                entry['username'] = req.user.username
+                entry['user_id'] = str(req.user.id)
+            if getattr(req, 'auth_error', None):
+                entry['auth_error'] = req.auth_error
+            if f is not None:
+                entry['fault'] = f.kind
         if f is not None:
-            entry['fault'] = f.kind
-            entry['status'] = self.deliver_fault(h, req, f, resp)
+            status = self.deliver_fault(h, req, f, resp)
         else:
             self.deliver(h, req, resp)
-            entry['status'] = resp.status
+            status = resp.status
+        with self.lock:
+            entry['status'] = status
         self.log('%s %s%s -> %s%s user=%s' % (
             req.method, req.path, '?' + req.raw_query if req.raw_query else '',
             entry['status'], ' fault=' + entry['fault'] if entry['fault'] else '',
@@ -2849,12 +2860,12 @@ class Sim:
             return h.reply(404, {'error': 'no control route %s %s' % (h.command, path)})
         try:
             with self.lock:
-                out = fn(body, q)
+                payload = jdump(fn(body, q))   # serialised while nothing changes
         except SimError as e:
             return h.reply(e.status, {'error': e.message})
         except (KeyError, TypeError, ValueError, re.error) as e:
             return h.reply(400, {'error': '%s: %s' % (type(e).__name__, e)})
-        return h.reply(200, out)
+        return h.reply(200, raw=payload)
 
     def control_routes(self):
         return {
@@ -3057,8 +3068,8 @@ class ApiHandler(_Handler):
 class ControlHandler(_Handler):
     server_version = 'xsim-control'
 
-    def reply(self, status, obj):
-        payload = jdump(obj)
+    def reply(self, status, obj=None, raw=None):
+        payload = raw if raw is not None else jdump(obj)
         self.send_response(status)
         self.send_header('Content-Type', 'application/json; charset=utf-8')
         self.send_header('Content-Length', str(len(payload)))
