@@ -1010,6 +1010,10 @@ class TestValidationAndSchemas(SimTestCase):
         st, _h, o = self.api('GET', m + '?max_results=1&foo=1&tweet.fields=x', 'tok-pat')
         self.assertEqual(len(o['errors']), 3)
         # JSON bodies are validated against the excerpt's request schemas
+        st, _h, o = self.api('POST', '/2/tweets', 'tok-pat', body={'text': 'x', 'reply': {}})
+        self.assertEqual(o['errors'], [{'parameters': {'$.reply': ['{}']}, 'message':
+                                        '$.reply.in_reply_to_tweet_id: is missing but it is '
+                                        'required'}])
         for body, frag in (({'text': 'x', 'reply': {}}, '$.reply.in_reply_to_tweet_id'),
                            ({'text': 'x', 'reply': {'in_reply_to_tweet_id': 'abc'}},
                             '$.reply.in_reply_to_tweet_id: does not match'),

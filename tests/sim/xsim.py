@@ -681,6 +681,31 @@ def invalid_request(errors):
                           'type': PROB + 'invalid-request'})
 
 
+def json_at(doc, path):
+    """Value at a validator path such as $.reply.ids[0], or None."""
+    cur = doc
+    for name, idx in re.findall(r'\.([^.\[]+)|\[(\d+)\]', path[1:]):
+        try:
+            cur = cur[name] if name else cur[int(idx)]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return cur
+
+
+def body_error(doc, message):
+    """X's shape for a JSON body error: the offending node (for a missing
+    property, its parent object) under 'parameters', e.g.
+    {"parameters":{"$.reply":["{}"]},"message":"$.reply.in_reply_to_tweet_id: is missing
+    but it is required"}."""
+    path = message.split(':', 1)[0]
+    if message.endswith('is missing but it is required') or \
+            'does not allow additional properties' in message:
+        path = re.sub(r'(\.[^.\[]+|\[\d+\])$', '', path) or '$'
+    v = json_at(doc, path)
+    shown = v if isinstance(v, str) else json.dumps(v, separators=(',', ':'))
+    return {'parameters': {path: [shown]}, 'message': message}
+
+
 def not_found_error(rtype, param, value):
     return {'value': value, 'detail': 'Could not find %s with %s: [%s].' % (rtype, param, value),
             'title': 'Not Found Error', 'resource_type': rtype, 'parameter': param,
@@ -1731,7 +1756,7 @@ class Sim:
                 return invalid_request([{'message': 'Request body is not valid JSON'}])
             errs = self.validator.validate(j, bs)
             if errs:
-                return invalid_request([{'message': e} for e in errs])
+                return invalid_request([body_error(j, e) for e in errs])
             req.json = j
         return None
 
@@ -1764,6 +1789,8 @@ class Sim:
             del self.posted[:len(self.posted) - self.MAX_LOG]
 
     def access_level(self, tok):
+        if tok is not None and tok.kind == 'app':
+            return 'read'
         if tok is None or tok.scopes is None:
             return 'read-write-directmessages'
         if 'dm.write' in tok.scopes or 'dm.read' in tok.scopes:
