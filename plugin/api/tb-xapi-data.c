@@ -382,6 +382,48 @@ tb_xapi_user_by_username_request(const TbXapiAuth *auth, const char *api_base,
   return tb_xapi_request(auth, "GET", api_base, path, query);
 }
 
+TbHttpRequest *
+tb_xapi_retweet_request(const TbXapiAuth *auth, const char *api_base, const char *me_id,
+                        const char *tweet_id, gboolean undo)
+{
+  g_autofree char *me = g_uri_escape_string(me_id, NULL, FALSE);
+  g_autofree char *id = g_uri_escape_string(tweet_id, NULL, FALSE);
+  if (undo) {
+    g_autofree char *path = g_strdup_printf("/2/users/%s/retweets/%s", me, id);
+    return tb_xapi_request(auth, "DELETE", api_base, path, NULL);
+  }
+  g_autofree char *path = g_strdup_printf("/2/users/%s/retweets", me);
+  TbHttpRequest *req = tb_xapi_request(auth, "POST", api_base, path, NULL);
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_object(b);
+  json_builder_set_member_name(b, "tweet_id");
+  json_builder_add_string_value(b, tweet_id);
+  json_builder_end_object(b);
+  g_autoptr(JsonNode) body = json_builder_get_root(b);
+  tb_xapi_request_set_json(req, body);
+  return req;
+}
+
+TbHttpRequest *
+tb_xapi_delete_tweet_request(const TbXapiAuth *auth, const char *api_base, const char *tweet_id)
+{
+  g_autofree char *id = g_uri_escape_string(tweet_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/tweets/%s", id);
+  return tb_xapi_request(auth, "DELETE", api_base, path, NULL);
+}
+
+TbHttpRequest *
+tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base, const char *username)
+{
+  g_autofree char *escaped = g_uri_escape_string(username, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/users/by/username/%s", escaped);
+  const char *query[] = {"user.fields",
+                         "created_at,description,location,name,protected,public_metrics,url,"
+                         "username,verified",
+                         NULL};
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
 char *
 tb_xapi_created_id(JsonNode *root, const char *member, GError **error)
 {

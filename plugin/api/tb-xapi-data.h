@@ -96,6 +96,16 @@ TbHttpRequest *tb_xapi_dm_send_request(const TbXapiAuth *auth, const char *api_b
 /* GET /2/users/by/username/:username */
 TbHttpRequest *tb_xapi_user_by_username_request(const TbXapiAuth *auth, const char *api_base,
                                                 const char *username);
+/* POST /2/users/:id/retweets and DELETE /2/users/:id/retweets/:tweet_id (id = the account). */
+TbHttpRequest *tb_xapi_retweet_request(const TbXapiAuth *auth, const char *api_base,
+                                       const char *me_id, const char *tweet_id, gboolean undo);
+/* DELETE /2/tweets/:id */
+TbHttpRequest *tb_xapi_delete_tweet_request(const TbXapiAuth *auth, const char *api_base,
+                                            const char *tweet_id);
+/* GET /2/users/by/username/:username with the profile fields `whois` shows. */
+TbHttpRequest *tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base,
+                                     const char *username);
+
 /* data.<member> of a create response ("id" for posts, "dm_event_id" for DMs). */
 char *tb_xapi_created_id(JsonNode *root, const char *member, GError **error);
 

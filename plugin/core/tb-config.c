@@ -13,6 +13,7 @@ G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
 static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
 static const char *const mention_choices[] = {"thread", "single", "author", NULL};
 static const char *const long_post_choices[] = {"refuse", "thread", NULL};
+static const char *const commands_choices[] = {"on", "strict", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -143,6 +144,8 @@ static const TbOptionSpec option_specs[] = {
             check_tag_format, tag_format),
     {"long_posts", TB_OPT_CHOICE, "Posts over 280 characters (refuse, thread)", "refuse",
      long_post_choices, 0, 0, NULL, offsetof(TbConfig, long_posts)},
+    {"commands", TB_OPT_CHOICE, "Commands typed in conversations (on, strict: only !command)",
+     "on", commands_choices, 0, 0, NULL, offsetof(TbConfig, commands)},
 };
 
 const TbOptionSpec *

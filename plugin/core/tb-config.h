@@ -24,6 +24,10 @@ typedef enum { TB_MENTIONS_THREAD, TB_MENTIONS_SINGLE, TB_MENTIONS_AUTHOR } TbMe
 /* A post over 280: refused with its weighted count, or split into a numbered thread. */
 typedef enum { TB_LONG_POSTS_REFUSE, TB_LONG_POSTS_THREAD } TbLongPosts;
 
+/* on: a line starting with a command word runs it; strict: only "!word" runs a command, and a
+ * line that looks like a command without the "!" is neither run nor sent. */
+typedef enum { TB_COMMANDS_ON, TB_COMMANDS_STRICT } TbCommandsMode;
+
 typedef struct {
   char *role;      /* "personal", "work" or the user's own label */
   char *api_base;  /* scheme://host[:port], no trailing slash */
@@ -37,6 +41,7 @@ typedef struct {
   TbMentionMode mention_mode;
   char *tag_format; /* e.g. "[{role} @{handle}]" */
   TbLongPosts long_posts;
+  TbCommandsMode commands;
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;

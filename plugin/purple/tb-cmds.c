@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-cmds.h"
+#include "core/tb-ids.h"
 #include "tb-conv.h"
+#include "tb-limits.h"
+#include "tb-plugin.h"
 #include "tb-send.h"
 #include "twinbird.h"
 
@@ -12,56 +15,346 @@ typedef struct {
   PurpleConversation *conv;
 } TbCmdCtx;
 
-/* Returns NULL on success, or an error message for the user. */
-typedef char *(*TbCmdFunc)(TbCmdCtx *ctx, char **args);
+/* args[0] is the first word (or NULL), args[1] the rest of the line (or NULL). Returns NULL
+ * on success, or an error message for the user. */
+typedef char *(*TbCmdFunc)(TbCmdCtx *ctx, const char *word, const char *rest);
+
+typedef enum {
+  TB_ARGS_NONE,      /* "limits" */
+  TB_ARGS_WORD,      /* "rt <id>" */
+  TB_ARGS_OPT_WORD,  /* "retry [oN]" */
+  TB_ARGS_TEXT,      /* "post <text>" */
+  TB_ARGS_WORD_TEXT, /* "reply <id> <text>" */
+} TbArgs;
 
 typedef struct {
   const char *name;
-  const char *purple_args; /* purple_cmd_register's spec: "" none, "w" one word, "s" the rest */
+  TbArgs args;
   TbCmdFunc fn;
-  const char *help;
+  const char *usage; /* untranslated; shown through _() */
 } TbCmd;
 
-static char *cmd_help(TbCmdCtx *ctx, char **args);
+static const TbCmd *cmd_find(const char *name);
+
+/* A post the command acts on: a short id shown in front of a post, or a full X id. A short id
+ * seen by the other account is refused: commands act on the conversation's account. */
+static char *
+resolve_post(TbCmdCtx *ctx, const char *key, char **error)
+{
+  const TbShortEntry *e = tb_shortids_lookup(tb_plugin_shortids(), key);
+
+  if (e != NULL && g_ascii_strcasecmp(e->account, ctx->conn->handle) != 0 &&
+      !tb_xapi_id_is_valid(key)) {
+    *error = g_strdup_printf(_("%s was shown to @%s, not to @%s: type the command in @%s's "
+                               "conversation, or give the full post id"),
+                             key, e->account, ctx->conn->handle, e->account);
+    return NULL;
+  }
+  if (e != NULL)
+    return g_strdup(e->tweet_id);
+  if (tb_xapi_id_is_valid(key) && strlen(key) > 3)
+    return g_strdup(key);
+  *error = g_strdup_printf(_("%s is not a post id (use the short id shown in front of a post, "
+                             "like 3f, or the full id)"),
+                           key);
+  return NULL;
+}
 
 static char *
-cmd_retry(TbCmdCtx *ctx, char **args)
+send_text(TbCmdCtx *ctx, TbOutboxKind kind, const char *target, const char *text)
 {
-  const char *id = args && args[0] && *args[0] ? args[0] : NULL;
+  g_autoptr(GError) error = NULL;
+  if (!tb_send_new(ctx->conn, kind, target, purple_conversation_get_name(ctx->conv), text, &error))
+    return g_strdup_printf(_("Not sent from @%s: %s"), ctx->conn->handle, error->message);
+  return NULL;
+}
+
+static char *
+cmd_post(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)word;
+  return send_text(ctx, TB_OUTBOX_POST, NULL, rest);
+}
+
+static char *
+cmd_reply(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  char *error = NULL;
+  g_autofree char *id = resolve_post(ctx, word, &error);
+  return id ? send_text(ctx, TB_OUTBOX_REPLY, id, rest) : error;
+}
+
+static char *
+cmd_dm(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  const char *who = word[0] == '@' ? word + 1 : word;
+  if (g_ascii_strcasecmp(who, ctx->conn->handle) == 0)
+    return g_strdup(_("dm: that is this account itself"));
+  return send_text(ctx, TB_OUTBOX_DM, who, rest);
+}
+
+/* Repost, undo a repost, delete: one request, then a tagged line saying what was done. */
+typedef struct {
+  TbConn *conn;
+  char *conv;
+  char *kind;
+  char *id;
+  char *done_text;
+} TbAction;
+
+static void
+action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+            gpointer data)
+{
+  TbAction *a = data;
+  PurpleConversation *conv = tb_conv_find(conn, a->conv);
+  (void)root;
+  (void)resp;
+
+  if (conv == NULL)
+    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, a->conv);
+  if (error != NULL) {
+    g_autofree char *msg =
+        g_strdup_printf(_("@%s could not %s %s: %s"), conn->handle, a->kind, a->id, error->message);
+    tb_conv_notice(conn, conv, msg);
+  } else {
+    tb_conv_echo_action(conn, conv, a->kind, a->id, a->done_text);
+  }
+  g_free(a->conv);
+  g_free(a->kind);
+  g_free(a->id);
+  g_free(a->done_text);
+  g_free(a);
+}
+
+static void
+start_action(TbCmdCtx *ctx, TbHttpRequest *req, const char *kind, const char *id,
+             char *done_text)
+{
+  TbAction *a = g_new0(TbAction, 1);
+  a->conn = ctx->conn;
+  a->conv = g_strdup(purple_conversation_get_name(ctx->conv));
+  a->kind = g_strdup(kind);
+  a->id = g_strdup(id);
+  a->done_text = done_text;
+  tb_conn_send(ctx->conn, req, action_done, a);
+}
+
+static char *
+link_for(const char *id)
+{
+  return g_strdup_printf("https://x.com/i/status/%s", id);
+}
+
+static char *
+cmd_repost(TbCmdCtx *ctx, const char *word, const char *rest, gboolean undo)
+{
+  char *error = NULL;
+  g_autofree char *id = resolve_post(ctx, word, &error);
+  (void)rest;
+  if (id == NULL)
+    return error;
+  g_autofree char *link = link_for(id);
+  TbConn *c = ctx->conn;
+  start_action(ctx, tb_xapi_retweet_request(&c->auth, c->cfg.api_base, c->me->id, id, undo),
+               undo ? "unrepost" : "repost", id,
+               g_strdup_printf(undo ? _("took back the repost of %s") : _("reposted %s"), link));
+  return NULL;
+}
+
+static char *
+cmd_rt(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  return cmd_repost(ctx, word, rest, FALSE);
+}
+
+static char *
+cmd_unrt(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  return cmd_repost(ctx, word, rest, TRUE);
+}
+
+static char *
+delete_post(TbCmdCtx *ctx, const char *id)
+{
+  g_autofree char *link = link_for(id);
+  start_action(ctx, tb_xapi_delete_tweet_request(&ctx->conn->auth, ctx->conn->cfg.api_base, id),
+               "delete", id, g_strdup_printf(_("deleted %s"), link));
+  return NULL;
+}
+
+static char *
+cmd_delete(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  char *error = NULL;
+  g_autofree char *id = resolve_post(ctx, word, &error);
+  (void)rest;
+  return id ? delete_post(ctx, id) : error;
+}
+
+static char *
+cmd_undo(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  const char *last = tb_store_get(ctx->conn->store, TB_STORE_LAST_POST);
+  (void)word;
+  (void)rest;
+  if (last == NULL)
+    return g_strdup_printf(_("undo: @%s has posted nothing through Twinbird yet"),
+                           ctx->conn->handle);
+  g_autofree char *id = g_strdup(last);
+  tb_store_set(ctx->conn->store, TB_STORE_LAST_POST, NULL); /* undo twice never deletes more */
+  tb_conn_store_changed(ctx->conn);
+  return delete_post(ctx, id);
+}
+
+static char *
+cmd_open(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  char *error = NULL;
+  g_autofree char *id = resolve_post(ctx, word, &error);
+  (void)rest;
+  if (id == NULL)
+    return error;
+  g_autofree char *link = link_for(id);
+  tb_conv_notice(ctx->conn, ctx->conv, link);
+  purple_notify_uri(ctx->conn->gc, link); /* Pidgin opens it; BitlBee shows the line above */
+  return NULL;
+}
+
+typedef struct {
+  char *conv;
+  char *who;
+} TbWhois;
+
+static void
+whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+           gpointer data)
+{
+  TbWhois *w = data;
+  PurpleConversation *conv = tb_conv_find(conn, w->conv);
+  g_autofree char *text = NULL;
+  (void)resp;
+
+  JsonObject *u = root ? tb_xapi_json_object(json_node_get_object(root), "data") : NULL;
+  if (u == NULL) {
+    text = g_strdup_printf(_("whois %s: %s"), w->who, error ? error->message : _("no such user"));
+  } else {
+    JsonObject *m = tb_xapi_json_object(u, "public_metrics");
+    GString *out = g_string_new(NULL);
+    g_string_append_printf(out, "@%s (%s)", tb_xapi_json_string(u, "username"),
+                           tb_xapi_json_string(u, "name"));
+    if (json_object_get_boolean_member_with_default(u, "protected", FALSE))
+      g_string_append(out, _(" [protected]"));
+    /* Only what the profile has: absent fields are left out, not shown empty. */
+    static const char *const optional[] = {"description", "location", "url"};
+    for (gsize i = 0; i < G_N_ELEMENTS(optional); i++) {
+      const char *v = tb_xapi_json_string(u, optional[i]);
+      if (v && *v)
+        g_string_append_printf(out, " · %s", v);
+    }
+    if (m)
+      g_string_append_printf(
+          out, _(" · followers %" G_GINT64_FORMAT ", following %" G_GINT64_FORMAT
+                 ", posts %" G_GINT64_FORMAT),
+          json_object_get_int_member_with_default(m, "followers_count", 0),
+          json_object_get_int_member_with_default(m, "following_count", 0),
+          json_object_get_int_member_with_default(m, "tweet_count", 0));
+    if (tb_xapi_json_string(u, "created_at"))
+      g_string_append_printf(out, _(" · on X since %.10s"), tb_xapi_json_string(u, "created_at"));
+    g_string_append_printf(out, " · https://x.com/%s", tb_xapi_json_string(u, "username"));
+    text = g_string_free(out, FALSE);
+  }
+  if (conv)
+    tb_conv_notice(conn, conv, text);
+  g_free(w->conv);
+  g_free(w->who);
+  g_free(w);
+}
+
+static char *
+cmd_whois(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  TbWhois *w = g_new0(TbWhois, 1);
+  (void)rest;
+  w->conv = g_strdup(purple_conversation_get_name(ctx->conv));
+  w->who = g_strdup(word[0] == '@' ? word + 1 : word);
+  tb_conn_send(ctx->conn, tb_xapi_whois_request(&ctx->conn->auth, ctx->conn->cfg.api_base, w->who),
+               whois_done, w);
+  return NULL;
+}
+
+static char *
+cmd_limits(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  g_autofree char *report = tb_limits_report(ctx->conn);
+  (void)word;
+  (void)rest;
+  tb_conv_notice(ctx->conn, ctx->conv, report);
+  return NULL;
+}
+
+static char *
+cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
+{
   GList *items = tb_store_outbox_list(ctx->conn->store);
   guint n = 0;
+  (void)rest;
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
     /* Without an id: everything unsent that was typed in this conversation. */
-    if (id ? g_strcmp0(item->id, id) == 0
-           : purple_utf8_strcasecmp(item->conv ? item->conv : "",
-                                    purple_conversation_get_name(ctx->conv)) == 0)
+    if (word ? g_strcmp0(item->id, word) == 0
+             : purple_utf8_strcasecmp(item->conv ? item->conv : "",
+                                      purple_conversation_get_name(ctx->conv)) == 0)
       n += tb_send_retry(ctx->conn, item->id);
   }
   g_list_free(items);
   if (n == 0)
-    return id ? g_strdup_printf(_("retry: nothing unsent is called %s"), id)
-              : g_strdup(_("retry: nothing unsent in this conversation"));
-  g_autofree char *msg = g_strdup_printf(ngettext("retrying %u message", "retrying %u messages", n),
-                                         n);
+    return word ? g_strdup_printf(_("retry: nothing unsent is called %s"), word)
+                : g_strdup(_("retry: nothing unsent in this conversation"));
+  g_autofree char *msg =
+      g_strdup_printf(ngettext("retrying %u message", "retrying %u messages", n), n);
   tb_conv_notice(ctx->conn, ctx->conv, msg);
   return NULL;
 }
 
+static char *cmd_help(TbCmdCtx *ctx, const char *word, const char *rest);
+
 static const TbCmd cmd_table[] = {
-    {"retry", "s", cmd_retry, N_("retry [oN]: send again what X did not accept")},
-    {"help", "", cmd_help, N_("help: list Twinbird's commands")},
+    {"post", TB_ARGS_TEXT, cmd_post, N_("post <text>: post from this account")},
+    {"reply", TB_ARGS_WORD_TEXT, cmd_reply, N_("reply <id> <text>: reply to a post")},
+    {"dm", TB_ARGS_WORD_TEXT, cmd_dm, N_("dm <user> <text>: send a DM from this account")},
+    {"rt", TB_ARGS_WORD, cmd_rt, N_("rt <id>: repost a post")},
+    {"unrt", TB_ARGS_WORD, cmd_unrt, N_("unrt <id>: take a repost back")},
+    {"delete", TB_ARGS_WORD, cmd_delete, N_("delete <id>: delete a post of this account")},
+    {"undo", TB_ARGS_NONE, cmd_undo, N_("undo: delete this account's last post")},
+    {"whois", TB_ARGS_WORD, cmd_whois, N_("whois <user>: show a profile")},
+    {"open", TB_ARGS_WORD, cmd_open, N_("open <id>: the link to a post")},
+    {"limits", TB_ARGS_NONE, cmd_limits,
+     N_("limits: X rate limits left and money spent today by this account")},
+    {"retry", TB_ARGS_OPT_WORD, cmd_retry, N_("retry [oN]: send again what X did not accept")},
+    {"help", TB_ARGS_OPT_WORD, cmd_help, N_("help [command]: this list")},
 };
 
 static char *
-cmd_help(TbCmdCtx *ctx, char **args)
+cmd_help(TbCmdCtx *ctx, const char *word, const char *rest)
 {
-  (void)args;
-  GString *out = g_string_new(_("Twinbird commands (type them here; in Pidgin and Finch also as "
-                                "/command):"));
+  (void)rest;
+  if (word != NULL) {
+    const TbCmd *c = cmd_find(word[0] == '!' ? word + 1 : word);
+    if (c == NULL)
+      return g_strdup_printf(_("help: no command %s"), word);
+    tb_conv_notice(ctx->conn, ctx->conv, _(c->usage));
+    return NULL;
+  }
+  GString *out = g_string_new(NULL);
+  g_string_printf(out,
+                  _("Twinbird commands for @%s (%s) — type them in any of its conversations "
+                    "(prefix ! to be explicit; in Pidgin and Finch also /command). Text typed in a "
+                    "mention thread replies; \"nick: text\" replies to that person's last post."),
+                  ctx->conn->handle, ctx->conn->cfg.role);
   for (gsize i = 0; i < G_N_ELEMENTS(cmd_table); i++)
-    g_string_append_printf(out, " · %s", _(cmd_table[i].help));
+    g_string_append_printf(out, " · %s", _(cmd_table[i].usage));
   tb_conv_notice(ctx->conn, ctx->conv, out->str);
   g_string_free(out, TRUE);
   return NULL;
@@ -77,34 +370,115 @@ cmd_find(const char *name)
   return NULL;
 }
 
+/* Splits "rest of line" per the command's argument shape; NULL error when it fits. */
+static char *
+split_args(const TbCmd *cmd, const char *line, char **word, char **rest)
+{
+  g_autofree char *trimmed = g_strstrip(g_strdup(line ? line : ""));
+  gsize n = strcspn(trimmed, " \t");
+
+  *word = n ? g_strndup(trimmed, n) : NULL;
+  *rest = trimmed[n] ? g_strstrip(g_strdup(trimmed + n)) : NULL;
+  gboolean ok = FALSE;
+  switch (cmd->args) {
+  case TB_ARGS_NONE:
+    ok = *word == NULL;
+    break;
+  case TB_ARGS_WORD:
+    ok = *word != NULL && *rest == NULL;
+    break;
+  case TB_ARGS_OPT_WORD:
+    ok = *rest == NULL;
+    break;
+  case TB_ARGS_TEXT:
+    /* the whole line is the text */
+    g_free(*word);
+    g_free(*rest);
+    *word = NULL;
+    *rest = *trimmed ? g_strdup(trimmed) : NULL;
+    ok = *rest != NULL;
+    break;
+  case TB_ARGS_WORD_TEXT:
+    ok = *word != NULL && *rest != NULL;
+    break;
+  }
+  if (ok)
+    return NULL;
+  g_clear_pointer(word, g_free);
+  g_clear_pointer(rest, g_free);
+  return g_strdup_printf(_("usage: %s"), _(cmd->usage));
+}
+
 static void
-cmd_run(const TbCmd *cmd, TbConn *conn, PurpleConversation *conv, char **args)
+cmd_run(const TbCmd *cmd, TbConn *conn, PurpleConversation *conv, const char *line)
 {
   TbCmdCtx ctx = {conn, conv};
-  g_autofree char *error = cmd->fn(&ctx, args);
+  g_autofree char *word = NULL;
+  g_autofree char *rest = NULL;
+  g_autofree char *error = split_args(cmd, line, &word, &rest);
+
+  if (error == NULL)
+    error = cmd->fn(&ctx, word, rest);
   if (error)
     tb_conv_notice(conn, conv, error);
 }
 
-gboolean
-tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text)
+/* "alice: text" in a mention thread replies to alice's newest post in it. */
+static gboolean
+try_nick_reply(TbConn *conn, PurpleConversation *conv, const char *text)
 {
-  /* "!word" is always a command; a bare word only when it names one. */
-  const char *p = text[0] == '!' ? text + 1 : text;
+  const char *colon = strstr(text, ": ");
+  if (colon == NULL || colon == text || strcspn(text, " \t") < (gsize)(colon - text))
+    return FALSE;
+  TbThread *thread = NULL;
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
+    thread = tb_conv_thread_by_chat(conn, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)));
+  else
+    thread = tb_conv_thread_by_name(conn, purple_conversation_get_name(conv));
+  if (thread == NULL)
+    return FALSE;
+  g_autofree char *nick = g_ascii_strdown(text[0] == '@' ? text + 1 : text,
+                                          colon - text - (text[0] == '@'));
+  const char *id = g_hash_table_lookup(thread->last_by_author, nick);
+  if (id == NULL)
+    return FALSE; /* an ordinary sentence with a colon */
+  g_autoptr(GError) error = NULL;
+  if (!tb_send_new(conn, TB_OUTBOX_REPLY, id, purple_conversation_get_name(conv), colon + 2,
+                   &error)) {
+    g_autofree char *msg = g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
+    tb_conv_notice(conn, conv, msg);
+  }
+  return TRUE;
+}
+
+gboolean
+tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text, gboolean bare_words)
+{
+  gboolean explicit = text[0] == '!';
+  const char *p = explicit ? text + 1 : text;
   gsize n = strcspn(p, " \t");
   g_autofree char *word = g_strndup(p, n);
   const TbCmd *cmd = cmd_find(word);
 
+  if (!explicit && !bare_words)
+    return FALSE;
   if (cmd == NULL) {
-    if (text[0] != '!')
-      return FALSE;
+    if (!explicit)
+      return try_nick_reply(conn, conv, text);
     g_autofree char *msg = g_strdup_printf(_("%s is not a command; type help"), word);
     tb_conv_notice(conn, conv, msg);
-    return TRUE; /* never post a mistyped command */
+    return TRUE; /* a mistyped command is never posted */
   }
-  g_autofree char *rest = g_strstrip(g_strdup(p + n));
-  char *args[] = {rest, NULL};
-  cmd_run(cmd, conn, conv, args);
+  if (!explicit && conn->cfg.commands == TB_COMMANDS_STRICT) {
+    /* Strict: a sentence starting with a command word is neither run nor posted by accident. */
+    g_autofree char *msg =
+        g_strdup_printf(_("Not sent: this starts with the command word \"%s\". Type !%s to run "
+                          "the command, or !post ... to post the text as it is."),
+                        word, text);
+    tb_conv_notice(conn, conv, msg);
+    return TRUE;
+  }
+  cmd_run(cmd, conn, conv, p + n);
   return TRUE;
 }
 
@@ -122,7 +496,8 @@ purple_cmd_cb(PurpleConversation *conv, const gchar *cmd_name, gchar **args, gch
     *error = g_strdup(_("this account is not signed in"));
     return PURPLE_CMD_RET_FAILED;
   }
-  cmd_run(cmd, tb_conn_from_gc(gc), conv, args);
+  /* Registered with "s": args[0] is the whole rest of the line, split like in-band words. */
+  cmd_run(cmd, tb_conn_from_gc(gc), conv, args && args[0] ? args[0] : "");
   return PURPLE_CMD_RET_OK;
 }
 
@@ -132,10 +507,10 @@ tb_cmds_register(void)
   for (gsize i = 0; i < G_N_ELEMENTS(cmd_table); i++) {
     const TbCmd *c = &cmd_table[i];
     PurpleCmdId id = purple_cmd_register(
-        c->name, c->purple_args, PURPLE_CMD_P_PRPL,
+        c->name, "s", PURPLE_CMD_P_PRPL,
         PURPLE_CMD_FLAG_IM | PURPLE_CMD_FLAG_CHAT | PURPLE_CMD_FLAG_PRPL_ONLY |
             PURPLE_CMD_FLAG_ALLOW_WRONG_ARGS,
-        TWINBIRD_PLUGIN_ID, purple_cmd_cb, _(c->help), (void *)c);
+        TWINBIRD_PLUGIN_ID, purple_cmd_cb, _(c->usage), (void *)c);
     cmd_ids = g_slist_prepend(cmd_ids, GUINT_TO_POINTER(id));
   }
 }

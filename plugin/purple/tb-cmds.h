@@ -12,8 +12,11 @@ G_BEGIN_DECLS
 
 void tb_cmds_register(void);
 void tb_cmds_unregister(void);
-/* TRUE when text was a command (run, or refused with an error shown in conv). */
-gboolean tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text);
+/* TRUE when text was a command (run, or refused with an error shown in conv). "!word" is a
+ * command everywhere; a bare command word only where bare_words is TRUE (the account's own buddy
+ * and mention threads): in a DM with a person, "post office is shut" is just a DM. */
+gboolean tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text,
+                            gboolean bare_words);
 
 G_END_DECLS
 

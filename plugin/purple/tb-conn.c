@@ -5,6 +5,7 @@
 #include "tb-build-config.h"
 #include "tb-conv.h"
 #include "tb-fetch.h"
+#include "tb-limits.h"
 #include "tb-send.h"
 
 #include <glib/gi18n-lib.h>
@@ -25,6 +26,8 @@ typedef struct {
   TbConn *conn;
   TbConnDone done;
   gpointer user_data;
+  char *endpoint; /* "GET /2/dm_events": for rate limits and the cost estimate */
+  TbCostKind cost_kind;
 } TbConnCall;
 
 static const char *
@@ -90,7 +93,9 @@ call_done(const TbHttpResponse *resp, gpointer user_data)
   if (error != NULL)
     purple_debug_info("twinbird", "@%s: request failed: %s\n", call->conn->handle,
                       error->message);
+  tb_limits_record(call->conn, call->endpoint, call->cost_kind, resp, root);
   call->done(call->conn, root, resp, error, call->user_data);
+  g_free(call->endpoint);
   g_free(call);
 }
 
@@ -103,6 +108,7 @@ tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_da
   call->conn = conn;
   call->done = done;
   call->user_data = user_data;
+  call->endpoint = tb_limits_endpoint(req, conn->cfg.api_base, &call->cost_kind);
   /* Method and path only: the query can be long and carries nothing a bug report needs. */
   const char *path = req->url + strlen(conn->cfg.api_base);
   purple_debug_misc("twinbird", "@%s: %s %.*s\n", conn->handle, req->method,
@@ -110,6 +116,7 @@ tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_da
   guint id = tb_http_send(conn->http, req, call_done, call, &error);
   if (id == 0) {
     done(conn, NULL, NULL, error, user_data);
+    g_free(call->endpoint);
     g_free(call);
   }
   return id;
@@ -243,6 +250,7 @@ tb_conn_new(PurpleConnection *gc)
   conn->users_by_handle = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conn->sending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   tb_conv_init(conn);
+  tb_limits_init(conn);
   purple_connection_set_protocol_data(gc, conn);
   return conn;
 }
@@ -255,6 +263,7 @@ tb_conn_free(TbConn *conn)
 
   if (conn == NULL)
     return;
+  tb_send_close(conn); /* whoever waits for a send (D-Bus) hears it will not come */
   tb_fetch_stop(conn);
   store_save_now(conn); /* nothing typed or seen is lost on close */
   tb_store_free(conn->store);
@@ -268,6 +277,7 @@ tb_conn_free(TbConn *conn)
   tb_xapi_user_free(conn->me);
   g_free(conn->tag);
   tb_conv_cleanup(conn);
+  tb_limits_cleanup(conn);
   g_hash_table_destroy(conn->sending);
   g_hash_table_destroy(conn->users_by_handle);
   g_hash_table_destroy(conn->users_by_id);

@@ -41,6 +41,8 @@ struct _TbConn {
   int next_chat_id;
   GHashTable *sending;         /* outbox ids under way: a second retry must not post twice */
   struct _TbPoller *mentions, *dms;
+  GHashTable *rate_limits;     /* endpoint key -> TbXapiRateLimit, from the latest answer */
+  struct _TbCostMeter *cost;   /* estimated spend today (pay-per-use prices) */
 };
 
 /* Schedules a store save soon (coalesced) ; tb_conn_free() saves anything pending. */

@@ -319,6 +319,23 @@ tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id)
 }
 
 void
+tb_conv_echo_action(TbConn *conn, PurpleConversation *conv, const char *kind, const char *id,
+                    const char *text)
+{
+  g_autofree char *tag = tb_conv_escape(conn->tag);
+  g_autofree char *body = tb_conv_escape(text);
+  g_autofree char *line = g_strdup_printf("%s %s", tag, body);
+  time_t now = time(NULL);
+
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
+    serv_got_chat_in(conn->gc, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)), conn->handle,
+                     PURPLE_MESSAGE_SEND, line, now);
+  else
+    write_outgoing_im(conn, purple_conversation_get_name(conv), line, now);
+  tb_signals_emit_sent(conn->account, conn->cfg.role, conn->tag, kind, id, id, text);
+}
+
+void
 tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
 {
   g_autofree char *html = tb_conv_escape(text);

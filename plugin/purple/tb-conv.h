@@ -33,6 +33,9 @@ void tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer,
 
 /* After X confirmed: the echo, tagged with the sending account, with the new id or link. */
 void tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id);
+/* An action this account did on X (repost, delete), tagged like a sent message. */
+void tb_conv_echo_action(TbConn *conn, PurpleConversation *conv, const char *kind, const char *id,
+                         const char *text);
 /* A failed send, in the conversation it was typed in; the text is kept in the outbox. */
 void tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why);
 /* A line from the plugin itself into a conversation, visible in every UI (BitlBee included). */

@@ -12,6 +12,106 @@
 
 static void send_item(TbConn *conn, TbOutboxItem *item);
 
+/* Who waits for the outcome of an outbox item (D-Bus methods answer once X confirms). Kept here,
+ * per connection, so the rest of the send path stays as it was. */
+typedef struct {
+  TbSendDone done;
+  gpointer data;
+  char *first_id; /* a long post: the first part's X id, reported once the last part is sent */
+} TbSendWaiter;
+
+static GHashTable *waiters_by_conn; /* TbConn* -> GHashTable (outbox id -> TbSendWaiter) */
+
+G_DEFINE_QUARK(tb-send-error-quark, tb_send_error)
+
+static void
+waiter_free(gpointer data)
+{
+  TbSendWaiter *w = data;
+  g_free(w->first_id);
+  g_free(w);
+}
+
+static GHashTable *
+waiters_of(TbConn *conn, gboolean create)
+{
+  GHashTable *table = waiters_by_conn ? g_hash_table_lookup(waiters_by_conn, conn) : NULL;
+  if (table != NULL || !create)
+    return table;
+  if (waiters_by_conn == NULL)
+    waiters_by_conn = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                            (GDestroyNotify)g_hash_table_destroy);
+  table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, waiter_free);
+  g_hash_table_insert(waiters_by_conn, conn, table);
+  return table;
+}
+
+static TbSendWaiter *
+waiter_take(TbConn *conn, const char *outbox_id)
+{
+  GHashTable *table = waiters_of(conn, FALSE);
+  gpointer key = NULL, w = NULL;
+  if (table == NULL || !g_hash_table_steal_extended(table, outbox_id, &key, &w))
+    return NULL;
+  g_free(key);
+  return w;
+}
+
+/* The outcome of outbox_id, to whoever waits for it (once: the waiter is gone afterwards). */
+static void
+waiter_settle(TbConn *conn, const char *outbox_id, const char *new_id, const GError *error)
+{
+  TbSendWaiter *w = waiter_take(conn, outbox_id);
+  if (w == NULL)
+    return;
+  w->done(conn, outbox_id, w->first_id ? w->first_id : new_id, error, w->data);
+  waiter_free(w);
+}
+
+/* The item left the outbox while its request was under way: it is no longer anyone's to send. */
+static void
+waiter_settle_removed(TbConn *conn, const char *outbox_id)
+{
+  g_autoptr(GError) gone = g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_REMOVED,
+                                       _("%s was removed from the outbox before X confirmed it"),
+                                       outbox_id);
+  waiter_settle(conn, outbox_id, NULL, gone);
+}
+
+/* A long post is done only when its last part is: the waiter moves on to the next part. */
+static void
+waiter_pass(TbConn *conn, const char *done_id, const char *next_id, const char *new_id)
+{
+  TbSendWaiter *w = waiter_take(conn, done_id);
+  if (w == NULL)
+    return;
+  if (w->first_id == NULL)
+    w->first_id = g_strdup(new_id);
+  g_hash_table_insert(waiters_of(conn, TRUE), g_strdup(next_id), w);
+}
+
+void
+tb_send_close(TbConn *conn)
+{
+  GHashTable *table = waiters_of(conn, FALSE);
+  g_autoptr(GError) closed = g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_CLOSED,
+                                         _("the account @%s was closed before X confirmed it"),
+                                         conn->handle);
+  if (table == NULL)
+    return;
+  g_hash_table_steal(waiters_by_conn, conn);
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init(&iter, table);
+  while (g_hash_table_iter_next(&iter, &key, &value)) {
+    TbSendWaiter *w = value;
+    w->done(conn, key, NULL, closed, w->data);
+  }
+  g_hash_table_destroy(table);
+  if (g_hash_table_size(waiters_by_conn) == 0)
+    g_clear_pointer(&waiters_by_conn, g_hash_table_destroy);
+}
+
 /* The next part of a long post, now that the part before it has an id on X to reply to. */
 static void
 continue_thread(TbConn *conn, const char *done_id, const char *new_id)
@@ -26,6 +126,7 @@ continue_thread(TbConn *conn, const char *done_id, const char *new_id)
     g_free(item->target);
     item->target = g_strdup(new_id);
     tb_conn_store_changed(conn);
+    waiter_pass(conn, done_id, item->id, new_id);
     send_item(conn, item);
     break;
   }
@@ -55,9 +156,16 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
 
   g_hash_table_remove(conn->sending, outbox_id);
+  waiter_settle(conn, outbox_id, NULL, error);
   if (item == NULL)
     return;
-  tb_store_outbox_set_error(conn->store, item, error->message);
+  g_autofree char *reason =
+      item->kind == TB_OUTBOX_REPLY && g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN)
+          ? g_strdup_printf(_("X refused the reply: it allows replies only to posts whose author "
+                              "mentioned @%s (%s)"),
+                            conn->handle, error->message)
+          : g_strdup(error->message);
+  tb_store_outbox_set_error(conn->store, item, reason);
   tb_conn_store_changed(conn);
   guint later = count_waiting(conn, outbox_id);
   g_autofree char *why =
@@ -66,8 +174,8 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
                                        "%s (the %u parts after it are kept and follow once this "
                                        "one is sent)",
                                        later),
-                              error->message, later)
-            : g_strdup(error->message);
+                              reason, later)
+            : g_strdup(reason);
   tb_conv_show_send_error(conn, item, why);
   if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED))
     purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED,
@@ -85,6 +193,7 @@ create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
   if (item == NULL) {
     g_hash_table_remove(conn->sending, outbox_id);
+    waiter_settle_removed(conn, outbox_id);
     return;
   }
   const char *member = item->kind == TB_OUTBOX_DM ? "dm_event_id" : "id";
@@ -95,11 +204,14 @@ create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   }
   if (item->kind == TB_OUTBOX_DM)
     tb_fetch_note_sent_dm(conn, new_id);
+  else
+    tb_store_set(conn->store, TB_STORE_LAST_POST, new_id); /* what "undo" deletes */
   tb_conv_echo_sent(conn, item, new_id);
   g_hash_table_remove(conn->sending, outbox_id);
   tb_store_outbox_remove(conn->store, outbox_id);
   tb_conn_store_changed(conn);
   continue_thread(conn, outbox_id, new_id);
+  waiter_settle(conn, outbox_id, new_id, NULL); /* unless passed on to the next part */
 }
 
 static void
@@ -121,6 +233,7 @@ lookup_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
   if (item == NULL) {
     g_hash_table_remove(conn->sending, outbox_id);
+    waiter_settle_removed(conn, outbox_id);
     return;
   }
   if (user == NULL) {
@@ -163,9 +276,32 @@ send_item(TbConn *conn, TbOutboxItem *item)
   }
 }
 
+/* Queues item and, when someone waits for it, notes the waiter before the first try (a request
+ * can fail at once, from inside send_item). */
+static TbOutboxItem *
+queue_item(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+           const char *text, TbSendDone done, gpointer data)
+{
+  TbOutboxItem *item = tb_store_outbox_add(conn->store, kind, target, conv, text);
+  if (done != NULL) {
+    TbSendWaiter *w = g_new0(TbSendWaiter, 1);
+    w->done = done;
+    w->data = data;
+    g_hash_table_insert(waiters_of(conn, TRUE), g_strdup(item->id), w);
+  }
+  return item;
+}
+
 gboolean
 tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv, const char *text,
             GError **error)
+{
+  return tb_send_new_with_callback(conn, kind, target, conv, text, NULL, NULL, error);
+}
+
+gboolean
+tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                          const char *text, TbSendDone done, gpointer data, GError **error)
 {
   if (*text == '\0') {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID, _("nothing to send"));
@@ -178,7 +314,7 @@ tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *con
     return FALSE;
   }
   if (kind == TB_OUTBOX_DM) {
-    send_item(conn, tb_store_outbox_add(conn->store, kind, target, conv, text));
+    send_item(conn, queue_item(conn, kind, target, conv, text, done, data));
     tb_conn_store_changed(conn);
     return TRUE;
   }
@@ -192,7 +328,7 @@ tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *con
     return FALSE;
   }
   if (parse.weighted_length <= tb_text_max_length()) {
-    send_item(conn, tb_store_outbox_add(conn->store, kind, target, conv, text));
+    send_item(conn, queue_item(conn, kind, target, conv, text, done, data));
     tb_conn_store_changed(conn);
     return TRUE;
   }
@@ -212,7 +348,7 @@ tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *con
     return FALSE;
   }
   /* Each part replies to the one before it; all are queued now so none is lost. */
-  TbOutboxItem *first = tb_store_outbox_add(conn->store, kind, target, conv, parts->pdata[0]);
+  TbOutboxItem *first = queue_item(conn, kind, target, conv, parts->pdata[0], done, data);
   g_autofree char *prev = g_strdup(first->id);
   for (guint i = 1; i < parts->len; i++) {
     g_autofree char *after = g_strconcat(TB_AFTER_PREFIX, prev, NULL);

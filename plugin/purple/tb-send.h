@@ -10,10 +10,33 @@
 
 G_BEGIN_DECLS
 
+#define TB_STORE_LAST_POST "last_post_id"
+
 /* Queues and sends. conv is where it was typed (errors and the echo go there). Returns FALSE
  * with error set when refused before anything is queued (e.g. too long). */
 gboolean tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
                      const char *text, GError **error);
+/* What became of one queued message, told once: new_id when X confirmed it (a long post sent as
+ * a thread: the first part's id, once the last part is confirmed), or error on the first failure
+ * (the text stays in the outbox for "retry", as always), or TB_SEND_ERROR_CLOSED when the account
+ * closes first. */
+typedef void (*TbSendDone)(TbConn *conn, const char *outbox_id, const char *new_id,
+                           const GError *error, gpointer data);
+
+#define TB_SEND_ERROR (tb_send_error_quark())
+typedef enum {
+  TB_SEND_ERROR_CLOSED,  /* the account closed before X confirmed */
+  TB_SEND_ERROR_REMOVED, /* the item left the outbox while under way */
+} TbSendError;
+GQuark tb_send_error_quark(void);
+
+/* tb_send_new, and done learns the outcome. done is called only when TRUE is returned, and may
+ * already have been called by then (a request that failed at once). */
+gboolean tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target,
+                                   const char *conv, const char *text, TbSendDone done,
+                                   gpointer data, GError **error);
+/* At close (tb_conn_free): every outcome still awaited is told TB_SEND_ERROR_CLOSED. */
+void tb_send_close(TbConn *conn);
 /* Sends an outbox item again; FALSE if no such item or it is already under way. */
 gboolean tb_send_retry(TbConn *conn, const char *outbox_id);
 /* Tells the user about items left unsent by an earlier session. */

@@ -99,15 +99,16 @@ tb_send_im(PurpleConnection *gc, const char *who, const char *message, PurpleMes
 
   if (conv == NULL)
     conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, who);
-  if (tb_cmds_try_inband(conn, conv, text))
+  const char *peer = who[0] == '@' ? who + 1 : who;
+  gboolean own = g_ascii_strcasecmp(peer, conn->handle) == 0;
+  if (tb_cmds_try_inband(conn, conv, text, own || who[0] == '@'))
     return 0;
 
-  const char *peer = who[0] == '@' ? who + 1 : who;
   TbThread *thread = who[0] == '@' ? tb_conv_thread_by_name(conn, who) : NULL;
   gboolean ok;
   if (thread != NULL && thread->reply_to != NULL)
     ok = tb_send_new(conn, TB_OUTBOX_REPLY, thread->reply_to, who, text, &error);
-  else if (g_ascii_strcasecmp(peer, conn->handle) == 0)
+  else if (own)
     ok = tb_send_new(conn, TB_OUTBOX_POST, NULL, who, text, &error);
   else
     ok = tb_send_new(conn, TB_OUTBOX_DM, peer, who, text, &error);
@@ -129,7 +130,7 @@ tb_chat_send(PurpleConnection *gc, int id, const char *message, PurpleMessageFla
 
   if (thread == NULL || conv == NULL)
     return -EINVAL;
-  if (tb_cmds_try_inband(conn, conv, text))
+  if (tb_cmds_try_inband(conn, conv, text, TRUE))
     return 0;
   if (thread->reply_to == NULL) {
     tb_conv_notice(conn, conv, _("Nothing to reply to in this conversation yet."));
