@@ -291,7 +291,8 @@ class Sim:
             raise SimError('no simulator at %s' % SIM_SCRIPT)
         ready = os.path.join(self.workdir, 'ready.json')
         args = [PY, SIM_SCRIPT, '--ready-file', ready, '--port', str(self.port),
-                '--control-port', str(self.control_port)]
+                '--control-port', str(self.control_port),
+                '--log', os.path.join(self.logdir, 'sim-requests.log')]
         if self.tls:
             args += ['--tls-dir', os.path.join(self.workdir, 'tls')]
         if self.scenario is not None:
@@ -360,6 +361,9 @@ class Sim:
         return self.call('POST', '/dms', {'sender': sender, 'recipient': recipient, 'text': text})
 
     def fault(self, kind, count=1, method=None, path=None, token=None):
+        """The next count matching requests fail: kind is one of xsim's Fault.KINDS (drop,
+        timeout, 500, 502, 503, 504, 429, 402, 401, 403, malformed, truncated, slow); path is
+        a regular expression searched in the request path."""
         match = {k: v for k, v in (('method', method), ('path', path), ('token', token))
                  if v is not None}
         return self.call('POST', '/faults', {'match': match, 'count': count, 'kind': kind})
@@ -379,7 +383,7 @@ class Sim:
         return self.call('GET', '/billing')
 
     def requests_to(self, path, method='GET', token=None):
-        """The recorded requests for one path (query ignored), oldest first."""
+        """The recorded API requests for exactly this path (query ignored), oldest first."""
         out = []
         for r in self.requests() or []:
             p = r.get('path') or r.get('url') or ''

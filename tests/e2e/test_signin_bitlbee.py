@@ -42,7 +42,7 @@ class SigninBitlBee(h.E2ETestCase):
             irc.expect_root(r"role = `%s'" % re.escape(role))
         return tag
 
-    def assert_no_retry(self, tag, seconds=7):
+    def assert_no_retry(self, tag, seconds=6):
         """BitlBee retries network errors after 5 s; nothing of the kind may follow."""
         since = self.irc.mark()
         time.sleep(seconds)
@@ -118,7 +118,7 @@ class SigninBitlBee(h.E2ETestCase):
         self.assertEqual(self.x.requests_to(ME, token=self.home['token']), [])
 
     def test_server_error_is_retried_until_online(self):
-        self.x.fault('5xx', count=1, method='GET', path=ME)
+        self.x.fault('503', count=1, method='GET', path=ME)
         tag = self.add('pat_home', self.home['token'])
         self.irc.root('account %s on' % tag)
         self.irc.expect_root(r'%s - Logging in: Logged in' % tag, 40)

@@ -8,6 +8,7 @@ dropped connection and bad option values each end the way issue 2 says."""
 import os
 import sys
 import time
+from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
@@ -18,13 +19,17 @@ OPTION_KEYS = {'role', 'api_base', 'auth', 'client_id', 'consumer_key', 'consume
 
 
 def request_times(reqs):
-    """Arrival times of recorded requests, if the simulator records them."""
+    """Arrival times (seconds) of recorded requests; xsim logs ISO 8601 with milliseconds."""
     out = []
     for r in reqs:
-        for key in ('time', 'ts', 'at', 't', 'timestamp'):
-            if isinstance(r.get(key), (int, float)):
-                out.append(float(r[key]))
-                break
+        t = r.get('time')
+        if isinstance(t, (int, float)):
+            out.append(float(t))
+        elif isinstance(t, str):
+            try:
+                out.append(datetime.fromisoformat(t.replace('Z', '+00:00')).timestamp())
+            except ValueError:
+                return None
     return out if len(out) == len(reqs) else None
 
 
@@ -122,7 +127,8 @@ class SigninHost(h.E2ETestCase):
         reqs = self.me_requests(self.home['token'])
         self.assertEqual(len(reqs), count + 1, 'one try per fault, then success')
         times = request_times(reqs)
-        if times is not None and count >= 2:
+        if times is not None and count >= 3:
+            # timers in whole seconds may fire up to a second late: compare first and last
             gaps = [b - a for a, b in zip(times, times[1:])]
             self.assertGreater(gaps[0], 0.3, 'no immediate hammering: %r' % gaps)
             self.assertGreater(gaps[-1], gaps[0] * 1.3, 'backoff grows: %r' % gaps)
@@ -130,7 +136,7 @@ class SigninHost(h.E2ETestCase):
         return host
 
     def test_5xx_reconnects_with_backoff(self):
-        self.check_recovers('5xx', 2)
+        self.check_recovers('503', 3)
 
     def test_dropped_connection_reconnects(self):
         self.check_recovers('drop', 1)
