@@ -98,9 +98,8 @@ tb_blist_add_person(TbConn *conn, const TbXapiUser *user)
     purple_blist_add_buddy(buddy, NULL, tb_blist_group(conn), NULL);
   }
   /* Display names come from strangers: no control or bidi characters in the list. */
-  g_autofree char *alias = tb_conv_escape(user->name ? user->name : user->username);
-  g_autofree char *plain = purple_unescape_html(alias);
-  serv_got_alias(conn->gc, user->username, plain);
+  g_autofree char *name = tb_render_name(user->name ? user->name : "", TB_RENDER_PLAIN);
+  serv_got_alias(conn->gc, user->username, *name ? name : user->username);
   /* Online, so every UI lets the user message them (X has no presence to show). */
   purple_prpl_got_user_status(conn->account, user->username, TB_STATUS_AVAILABLE, NULL);
   fetch_avatar(conn, buddy, user);

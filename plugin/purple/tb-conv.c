@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conv.h"
 #include "core/tb-ids.h"
+#include "core/tb-render.h"
 #include "tb-blist.h"
 #include "tb-plugin.h"
 #include "tb-signals.h"
@@ -194,34 +195,45 @@ open_chat(TbConn *conn, TbThread *t)
   return conv;
 }
 
-/* The text to show for a post: the long version if any, t.co links expanded, escaped. */
+TbRenderMode
+tb_conv_render_mode(void)
+{
+  /* What each UI does with the HTML a prpl writes decides how text from X is made safe. */
+  static const struct {
+    const char *ui;
+    TbRenderMode mode;
+  } modes[] = {
+      {"BitlBee", TB_RENDER_IRC},        /* strips tags: escape, no links, one line */
+      {"gnt-purple", TB_RENDER_ESCAPED}, /* Finch strips tags too, keeps line breaks */
+  };
+  const char *ui = purple_core_get_ui();
+  for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
+    if (g_strcmp0(ui, modes[i].ui) == 0)
+      return modes[i].mode;
+  }
+  return TB_RENDER_HTML; /* Pidgin and anything that reads HTML */
+}
+
+static const TbEntityKind entity_kinds[] = {
+    [TB_XAPI_ENTITY_URL] = TB_ENTITY_URL,
+    [TB_XAPI_ENTITY_MENTION] = TB_ENTITY_MENTION,
+    [TB_XAPI_ENTITY_HASHTAG] = TB_ENTITY_HASHTAG,
+    [TB_XAPI_ENTITY_CASHTAG] = TB_ENTITY_CASHTAG,
+};
+
+/* The text to show for a post: the long version if any, t.co links expanded, made safe. */
 static char *
 render_tweet(const TbXapiTweet *tweet)
 {
-  const char *text = tweet->note_text ? tweet->note_text : tweet->text;
-  /* X sends &amp; &lt; &gt; already escaped in v2 text: undo exactly those before escaping. */
-  g_autofree char *plain = purple_unescape_html(text);
-  GString *out = g_string_new(NULL);
-  glong pos = 0, len = g_utf8_strlen(plain, -1);
+  g_autofree TbRenderEntity *ents = g_new0(TbRenderEntity, tweet->entities->len + 1);
 
-  /* Replace each t.co URL with where it leads, by X's code point indices. */
   for (guint i = 0; i < tweet->entities->len; i++) {
     const TbXapiEntity *e = tweet->entities->pdata[i];
-    if (e->kind != TB_XAPI_ENTITY_URL || e->expanded_url == NULL || e->start < pos ||
-        e->end > len)
-      continue;
-    char *before = g_utf8_substring(plain, pos, e->start);
-    g_string_append(out, before);
-    g_free(before);
-    g_string_append(out, e->expanded_url);
-    pos = e->end;
+    ents[i] = (TbRenderEntity){entity_kinds[e->kind], e->start, e->end, e->url, e->expanded_url,
+                               e->display_url, e->username, e->tag};
   }
-  char *rest = g_utf8_substring(plain, pos, len);
-  g_string_append(out, rest);
-  g_free(rest);
-  char *escaped = tb_conv_escape(out->str);
-  g_string_free(out, TRUE);
-  return escaped;
+  return tb_render_text(tweet->note_text ? tweet->note_text : tweet->text, ents,
+                        tweet->entities->len, tb_conv_render_mode());
 }
 
 const char *
@@ -275,8 +287,9 @@ write_outgoing_im(TbConn *conn, const char *peer, const char *html, time_t when)
 void
 tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me)
 {
-  g_autofree char *plain = purple_unescape_html(event->text ? event->text : "");
-  g_autofree char *body = tb_conv_escape(plain);
+  g_autofree char *plain = tb_render_unescape_x(event->text ? event->text : "");
+  g_autofree char *body = tb_render_text(event->text ? event->text : "", NULL, 0,
+                                         tb_conv_render_mode());
   time_t when = (time_t)tb_xapi_time_parse(event->created_at, time(NULL));
 
   tb_blist_add_person(conn, tb_conn_user_by_handle(conn, peer));

@@ -8,6 +8,7 @@
 #define TB_CONV_H
 
 #include "api/tb-xapi-data.h"
+#include "core/tb-render.h"
 #include "tb-conn.h"
 
 G_BEGIN_DECLS
@@ -45,6 +46,9 @@ TbThread *tb_conv_thread_by_chat(TbConn *conn, int chat_id);
 TbThread *tb_conv_thread_by_name(TbConn *conn, const char *name);
 void tb_conv_chat_left(TbConn *conn, int chat_id);
 PurpleConversation *tb_conv_find(TbConn *conn, const char *name);
+
+/* How text from X is made safe for the UI this plugin runs in. */
+TbRenderMode tb_conv_render_mode(void);
 
 /* HTML-escaped and free of control characters: safe in Pidgin, Finch and through BitlBee. */
 char *tb_conv_escape(const char *text);
