@@ -198,8 +198,8 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
   page->newest_id = dup_str(meta, "newest_id");
   page->oldest_id = dup_str(meta, "oldest_id");
   page->next_token = dup_str(meta, "next_token");
-  page->result_count = meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0)
-                            : 0;
+  page->result_count =
+      meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0) : 0;
 
   /* An empty page has no "data" member at all. */
   JsonArray *data = tb_xapi_json_array(obj, "data");
@@ -210,7 +210,8 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
                          : NULL;
     if (t == NULL) {
       if (error && *error == NULL)
-        g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED, "X sent a post that is not an object");
+        g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                    "X sent a post that is not an object");
       tb_xapi_tweet_page_free(page);
       return NULL;
     }
@@ -219,9 +220,9 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
   JsonArray *inc = tb_xapi_json_array(includes, "tweets");
   for (guint i = 0; inc && i < json_array_get_length(inc); i++) {
     JsonNode *node = json_array_get_element(inc, i);
-    TbXapiTweet *t =
-        JSON_NODE_HOLDS_OBJECT(node) ? tb_xapi_tweet_from_json(json_node_get_object(node), NULL)
-                                     : NULL;
+    TbXapiTweet *t = JSON_NODE_HOLDS_OBJECT(node)
+                         ? tb_xapi_tweet_from_json(json_node_get_object(node), NULL)
+                         : NULL;
     if (t)
       g_hash_table_replace(page->included_tweets, t->id, t);
   }
@@ -262,8 +263,8 @@ tb_xapi_dm_page_parse(JsonNode *root, GError **error)
   page->events = g_ptr_array_new_with_free_func(dm_event_free);
   page->users = parse_include_users(tb_xapi_json_object(obj, "includes"));
   page->next_token = dup_str(meta, "next_token");
-  page->result_count = meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0)
-                            : 0;
+  page->result_count =
+      meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0) : 0;
 
   JsonArray *data = tb_xapi_json_array(obj, "data");
   for (guint i = 0; data && i < json_array_get_length(data); i++) {
@@ -306,12 +307,18 @@ tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base, const cha
   g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
   g_autofree char *path = g_strdup_printf("/2/users/%s/mentions", escaped);
   g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 5, 100));
-  const char *query[] = {"max_results", max,
-                         "since_id", since_id,
-                         "pagination_token", pagination_token,
-                         "tweet.fields", TWEET_FIELDS,
-                         "expansions", TWEET_EXPANSIONS,
-                         "user.fields", USER_FIELDS,
+  const char *query[] = {"max_results",
+                         max,
+                         "since_id",
+                         since_id,
+                         "pagination_token",
+                         pagination_token,
+                         "tweet.fields",
+                         TWEET_FIELDS,
+                         "expansions",
+                         TWEET_EXPANSIONS,
+                         "user.fields",
+                         USER_FIELDS,
                          NULL};
   return tb_xapi_request(auth, "GET", api_base, path, query);
 }
@@ -321,12 +328,18 @@ tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                           const char *pagination_token, int max_results)
 {
   g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 100));
-  const char *query[] = {"max_results", max,
-                         "pagination_token", pagination_token,
-                         "event_types", "MessageCreate",
-                         "dm_event.fields", DM_FIELDS,
-                         "expansions", "sender_id,participant_ids",
-                         "user.fields", USER_FIELDS,
+  const char *query[] = {"max_results",
+                         max,
+                         "pagination_token",
+                         pagination_token,
+                         "event_types",
+                         "MessageCreate",
+                         "dm_event.fields",
+                         DM_FIELDS,
+                         "expansions",
+                         "sender_id,participant_ids",
+                         "user.fields",
+                         USER_FIELDS,
                          NULL};
   return tb_xapi_request(auth, "GET", api_base, "/2/dm_events", query);
 }
@@ -373,8 +386,7 @@ tb_xapi_dm_send_request(const TbXapiAuth *auth, const char *api_base, const char
 }
 
 TbHttpRequest *
-tb_xapi_user_by_username_request(const TbXapiAuth *auth, const char *api_base,
-                                 const char *username)
+tb_xapi_user_by_username_request(const TbXapiAuth *auth, const char *api_base, const char *username)
 {
   g_autofree char *escaped = g_uri_escape_string(username, NULL, FALSE);
   g_autofree char *path = g_strdup_printf("/2/users/by/username/%s", escaped);

@@ -19,7 +19,7 @@ typedef enum {
 
 typedef struct {
   TbXapiEntityKind kind;
-  int start, end; /* X's indices into the text (code points) */
+  int start, end;                         /* X's indices into the text (code points) */
   char *url, *expanded_url, *display_url; /* URL */
   char *username, *id;                    /* MENTION */
   char *tag;                              /* HASHTAG, CASHTAG */

@@ -22,10 +22,10 @@ static const struct {
 };
 
 struct _TbCostMeter {
-  gint64 day;        /* UTC day number the counters are for */
+  gint64 day; /* UTC day number the counters are for */
   gint64 micros;
   guint counts[TB_COST_N_KINDS];
-  GHashTable *seen;  /* "kind:id" read today */
+  GHashTable *seen; /* "kind:id" read today */
 };
 
 gint64

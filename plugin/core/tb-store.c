@@ -260,8 +260,8 @@ tb_store_save(TbStore *store, GError **error)
   gsize len = 0;
   g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
   /* g_file_set_contents writes a temporary file and renames it: a crash never leaves half. */
-  if (!g_file_set_contents_full(store->path, data, (gssize)len,
-                                G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+  if (!g_file_set_contents_full(store->path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                0600, error))
     return FALSE;
   store->dirty = FALSE;
   return TRUE;

@@ -14,13 +14,13 @@ G_BEGIN_DECLS
 typedef enum { TB_OUTBOX_POST, TB_OUTBOX_REPLY, TB_OUTBOX_DM } TbOutboxKind;
 
 typedef struct {
-  char *id;           /* local, e.g. "o3" */
+  char *id; /* local, e.g. "o3" */
   TbOutboxKind kind;
-  char *target;       /* DM: peer handle; reply: tweet id replied to; post: NULL */
-  char *conv;         /* conversation it was typed in, where errors are shown */
+  char *target; /* DM: peer handle; reply: tweet id replied to; post: NULL */
+  char *conv;   /* conversation it was typed in, where errors are shown */
   char *text;
-  gint64 created;     /* Unix seconds */
-  char *last_error;   /* why the last try failed, NULL if never tried */
+  gint64 created;   /* Unix seconds */
+  char *last_error; /* why the last try failed, NULL if never tried */
 } TbOutboxItem;
 
 typedef struct _TbStore TbStore;

@@ -18,7 +18,7 @@ typedef struct {
 } TbHttpRequest;
 
 typedef enum {
-  TB_HTTP_OK,          /* a response arrived (any status) */
+  TB_HTTP_OK, /* a response arrived (any status) */
   TB_HTTP_FAIL_CONNECT,
   TB_HTTP_FAIL_TIMEOUT,
   TB_HTTP_FAIL_TLS,

@@ -128,8 +128,7 @@ action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
 }
 
 static void
-start_action(TbCmdCtx *ctx, TbHttpRequest *req, const char *kind, const char *id,
-             char *done_text)
+start_action(TbCmdCtx *ctx, TbHttpRequest *req, const char *kind, const char *id, char *done_text)
 {
   TbAction *a = g_new0(TbAction, 1);
   a->conn = ctx->conn;
@@ -253,12 +252,12 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
         g_string_append_printf(out, " · %s", v);
     }
     if (m)
-      g_string_append_printf(
-          out, _(" · followers %" G_GINT64_FORMAT ", following %" G_GINT64_FORMAT
-                 ", posts %" G_GINT64_FORMAT),
-          json_object_get_int_member_with_default(m, "followers_count", 0),
-          json_object_get_int_member_with_default(m, "following_count", 0),
-          json_object_get_int_member_with_default(m, "tweet_count", 0));
+      g_string_append_printf(out,
+                             _(" · followers %" G_GINT64_FORMAT ", following %" G_GINT64_FORMAT
+                               ", posts %" G_GINT64_FORMAT),
+                             json_object_get_int_member_with_default(m, "followers_count", 0),
+                             json_object_get_int_member_with_default(m, "following_count", 0),
+                             json_object_get_int_member_with_default(m, "tweet_count", 0));
     if (tb_xapi_json_string(u, "created_at"))
       g_string_append_printf(out, _(" · on X since %.10s"), tb_xapi_json_string(u, "created_at"));
     g_string_append_printf(out, " · https://x.com/%s", tb_xapi_json_string(u, "username"));
@@ -437,15 +436,16 @@ try_nick_reply(TbConn *conn, PurpleConversation *conv, const char *text)
     thread = tb_conv_thread_by_name(conn, purple_conversation_get_name(conv));
   if (thread == NULL)
     return FALSE;
-  g_autofree char *nick = g_ascii_strdown(text[0] == '@' ? text + 1 : text,
-                                          colon - text - (text[0] == '@'));
+  g_autofree char *nick =
+      g_ascii_strdown(text[0] == '@' ? text + 1 : text, colon - text - (text[0] == '@'));
   const char *id = g_hash_table_lookup(thread->last_by_author, nick);
   if (id == NULL)
     return FALSE; /* an ordinary sentence with a colon */
   g_autoptr(GError) error = NULL;
   if (!tb_send_new(conn, TB_OUTBOX_REPLY, id, purple_conversation_get_name(conv), colon + 2,
                    &error)) {
-    g_autofree char *msg = g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
+    g_autofree char *msg =
+        g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
     tb_conv_notice(conn, conv, msg);
   }
   return TRUE;
@@ -506,11 +506,11 @@ tb_cmds_register(void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(cmd_table); i++) {
     const TbCmd *c = &cmd_table[i];
-    PurpleCmdId id = purple_cmd_register(
-        c->name, "s", PURPLE_CMD_P_PRPL,
-        PURPLE_CMD_FLAG_IM | PURPLE_CMD_FLAG_CHAT | PURPLE_CMD_FLAG_PRPL_ONLY |
-            PURPLE_CMD_FLAG_ALLOW_WRONG_ARGS,
-        TWINBIRD_PLUGIN_ID, purple_cmd_cb, _(c->usage), (void *)c);
+    PurpleCmdId id =
+        purple_cmd_register(c->name, "s", PURPLE_CMD_P_PRPL,
+                            PURPLE_CMD_FLAG_IM | PURPLE_CMD_FLAG_CHAT | PURPLE_CMD_FLAG_PRPL_ONLY |
+                                PURPLE_CMD_FLAG_ALLOW_WRONG_ARGS,
+                            TWINBIRD_PLUGIN_ID, purple_cmd_cb, _(c->usage), (void *)c);
     cmd_ids = g_slist_prepend(cmd_ids, GUINT_TO_POINTER(id));
   }
 }

@@ -121,8 +121,8 @@ first_words(const char *text)
 static const char *
 author_handle(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
 {
-  TbXapiUser *u = page ? g_hash_table_lookup(page->users, tweet->author_id ? tweet->author_id : "")
-                       : NULL;
+  TbXapiUser *u =
+      page ? g_hash_table_lookup(page->users, tweet->author_id ? tweet->author_id : "") : NULL;
   if (u == NULL)
     u = tb_conn_user_by_id(conn, tweet->author_id);
   return u ? u->username : (tweet->author_id ? tweet->author_id : "unknown");
@@ -157,8 +157,9 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
     g_autofree char *safe_author = irc_safe(root_author);
     /* Stable across restarts: the tail of the thread's id, not a session short id. */
     name = g_strdup_printf("%s-%s-%s", role, safe_author, key + (n > 4 ? n - 4 : 0));
-    g_autofree char *words = first_words(root ? (root->note_text ? root->note_text : root->text)
-                                              : (tweet->note_text ? tweet->note_text : tweet->text));
+    g_autofree char *words =
+        first_words(root ? (root->note_text ? root->note_text : root->text)
+                         : (tweet->note_text ? tweet->note_text : tweet->text));
     title = g_strdup_printf("@%s: %s (%s @%s)", root_author, words, conn->cfg.role, conn->handle);
     break;
   }
@@ -190,8 +191,7 @@ open_chat(TbConn *conn, TbThread *t)
   /* BitlBee names the channel from the name at creation; Pidgin shows the title. */
   purple_conversation_set_title(conv, t->title);
   purple_conv_chat_set_topic(PURPLE_CONV_CHAT(conv), NULL, t->title);
-  purple_conv_chat_add_user(PURPLE_CONV_CHAT(conv), conn->handle, NULL, PURPLE_CBFLAGS_NONE,
-                            FALSE);
+  purple_conv_chat_add_user(PURPLE_CONV_CHAT(conv), conn->handle, NULL, PURPLE_CBFLAGS_NONE, FALSE);
   return conv;
 }
 
@@ -229,8 +229,8 @@ render_tweet(const TbXapiTweet *tweet)
 
   for (guint i = 0; i < tweet->entities->len; i++) {
     const TbXapiEntity *e = tweet->entities->pdata[i];
-    ents[i] = (TbRenderEntity){entity_kinds[e->kind], e->start, e->end, e->url, e->expanded_url,
-                               e->display_url, e->username, e->tag};
+    ents[i] = (TbRenderEntity){entity_kinds[e->kind], e->start,       e->end,      e->url,
+                               e->expanded_url,       e->display_url, e->username, e->tag};
   }
   return tb_render_text(tweet->note_text ? tweet->note_text : tweet->text, ents,
                         tweet->entities->len, tb_conv_render_mode());
@@ -266,7 +266,8 @@ tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPa
     serv_got_chat_in(conn->gc, t->chat_id, author, PURPLE_MESSAGE_RECV, line, when);
   }
   tb_signals_emit_mention(conn->account, conn->cfg.role, tweet->id, short_id, author,
-                          tweet->conversation_id, tweet->note_text ? tweet->note_text : tweet->text);
+                          tweet->conversation_id,
+                          tweet->note_text ? tweet->note_text : tweet->text);
   (void)safe_author;
   return short_id;
 }
@@ -288,15 +289,15 @@ void
 tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me)
 {
   g_autofree char *plain = tb_render_unescape_x(event->text ? event->text : "");
-  g_autofree char *body = tb_render_text(event->text ? event->text : "", NULL, 0,
-                                         tb_conv_render_mode());
+  g_autofree char *body =
+      tb_render_text(event->text ? event->text : "", NULL, 0, tb_conv_render_mode());
   time_t when = (time_t)tb_xapi_time_parse(event->created_at, time(NULL));
 
   tb_blist_add_person(conn, tb_conn_user_by_handle(conn, peer));
   if (from_me) {
     g_autofree char *tag = tb_conv_escape(conn->tag);
-    g_autofree char *line = g_strdup_printf(_("%s %s (DM %s, sent from another app)"), tag, body,
-                                            event->id);
+    g_autofree char *line =
+        g_strdup_printf(_("%s %s (DM %s, sent from another app)"), tag, body, event->id);
     write_outgoing_im(conn, peer, line, when);
     return;
   }
@@ -315,8 +316,8 @@ tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id)
 {
   g_autofree char *tag = tb_conv_escape(conn->tag);
   g_autofree char *body = tb_conv_escape(item->text);
-  g_autofree char *ref = item->kind == TB_OUTBOX_DM ? g_strdup_printf(_("DM %s"), new_id)
-                                                    : post_link(conn, new_id);
+  g_autofree char *ref =
+      item->kind == TB_OUTBOX_DM ? g_strdup_printf(_("DM %s"), new_id) : post_link(conn, new_id);
   g_autofree char *line = g_strdup_printf("%s %s · %s", tag, body, ref);
   time_t now = time(NULL);
   TbThread *t = item->conv ? tb_conv_thread_by_name(conn, item->conv) : NULL;

@@ -14,11 +14,11 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *key;       /* conversation_id, "all" or the author's handle, by mention_mode */
-  char *name;      /* conversation name (IRC-friendly: BitlBee turns it into a channel) */
+  char *key;  /* conversation_id, "all" or the author's handle, by mention_mode */
+  char *name; /* conversation name (IRC-friendly: BitlBee turns it into a channel) */
   char *title;
-  int chat_id;     /* 0 while no chat is open (IM in author mode) */
-  char *reply_to;  /* newest post by someone else in it: what typed text answers */
+  int chat_id;                /* 0 while no chat is open (IM in author mode) */
+  char *reply_to;             /* newest post by someone else in it: what typed text answers */
   GHashTable *last_by_author; /* lower-case handle -> newest post id (for "nick: text") */
 } TbThread;
 
@@ -29,8 +29,7 @@ void tb_conv_cleanup(TbConn *conn);
 const char *tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet,
                                  const TbXapiTweetPage *page);
 /* Shows one DM: incoming from peer, or sent by this account from elsewhere (X's own app). */
-void tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer,
-                     gboolean from_me);
+void tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me);
 
 /* After X confirmed: the echo, tagged with the sending account, with the new id or link. */
 void tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id);

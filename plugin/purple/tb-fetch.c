@@ -7,17 +7,17 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#define TB_FIRST_RUN_ITEMS 5       /* a first sign-in shows a few recent items, not a bill */
+#define TB_FIRST_RUN_ITEMS 5 /* a first sign-in shows a few recent items, not a bill */
 #define TB_MENTIONS_PAGE 100
-#define TB_MENTIONS_WINDOW 800     /* X serves only the newest 800 mentions */
-#define TB_DMS_PAGE 20             /* each returned event is billed: pages stay small */
+#define TB_MENTIONS_WINDOW 800 /* X serves only the newest 800 mentions */
+#define TB_DMS_PAGE 20         /* each returned event is billed: pages stay small */
 #define TB_DMS_MAX_PAGES 50
 #define TB_SENT_DMS_KEPT 50
 
 typedef struct {
   TbPoller *poller;
-  char *since;        /* cursor when the fetch began; NULL on a first run */
-  GPtrArray *pages;   /* newest page first */
+  char *since;      /* cursor when the fetch began; NULL on a first run */
+  GPtrArray *pages; /* newest page first */
   int total;
 } TbFetchRun;
 
@@ -221,8 +221,8 @@ dms_finish(TbFetchRun *run, gboolean gap)
       const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
       TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
       if (peer == NULL) {
-        purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n",
-                             conn->handle, e->id);
+        purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n", conn->handle,
+                             e->id);
         continue;
       }
       tb_conv_show_dm(conn, e, peer->username, g_strcmp0(e->sender_id, conn->me->id) == 0);

@@ -149,8 +149,9 @@ tb_limits_report(TbConn *conn)
   for (GList *l = keys; l; l = l->next) {
     const TbXapiRateLimit *rl = g_hash_table_lookup(conn->rate_limits, l->data);
     gint64 mins = MAX((rl->reset - now + 59) / 60, 0);
-    g_string_append_printf(out, _(" · %s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
-                                  " left, resets in %" G_GINT64_FORMAT " min"),
+    g_string_append_printf(out,
+                           _(" · %s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                             " left, resets in %" G_GINT64_FORMAT " min"),
                            (char *)l->data, rl->remaining, rl->limit, mins);
   }
   g_string_append(out, _(" (estimate from X's pay-per-use prices)"));

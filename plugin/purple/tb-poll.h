@@ -18,7 +18,7 @@ struct _TbPoller {
   TbConn *conn;
   const char *name; /* "mentions", "dms": for logs */
   guint interval_s;
-  TbPollRun run;    /* starts one fetch; ends with tb_poller_done() */
+  TbPollRun run; /* starts one fetch; ends with tb_poller_done() */
   guint timer;
   gboolean busy;
   guint failures;

@@ -30,8 +30,7 @@ test_shortids_ring(void)
 
   g_assert_cmpstr(first, ==, "00");
   /* the same post for the same account keeps its short id */
-  g_assert_cmpstr(tb_shortids_add(ids, "1790000000000000001", "pat_home", "alice", "17"), ==,
-                  "00");
+  g_assert_cmpstr(tb_shortids_add(ids, "1790000000000000001", "pat_home", "alice", "17"), ==, "00");
   /* the same post seen by the other account gets its own: commands act per account */
   g_assert_cmpstr(tb_shortids_add(ids, "1790000000000000001", "pat_at_acme", "alice", "17"), ==,
                   "01");
@@ -42,8 +41,8 @@ test_shortids_ring(void)
   g_assert_cmpstr(e->account, ==, "pat_home");
   g_assert_cmpstr(e->author, ==, "alice");
   g_assert_nonnull(tb_shortids_lookup(ids, "1790000000000000001"));
-  g_assert_null(tb_shortids_lookup(ids, "ff"));  /* never assigned */
-  g_assert_null(tb_shortids_lookup(ids, "zz"));  /* not hex */
+  g_assert_null(tb_shortids_lookup(ids, "ff")); /* never assigned */
+  g_assert_null(tb_shortids_lookup(ids, "zz")); /* not hex */
   g_assert_null(tb_shortids_lookup(ids, ""));
   g_assert_null(tb_shortids_lookup(ids, "123456789012"));
 

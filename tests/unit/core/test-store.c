@@ -46,7 +46,8 @@ test_round_trip(void)
 
   tb_store_set(store, "mention_since_id", "1790000000000000009");
   tb_store_set_int(store, "answer", 42);
-  TbOutboxItem *a = tb_store_outbox_add(store, TB_OUTBOX_DM, "alice", "alice", "line one\nline two");
+  TbOutboxItem *a =
+      tb_store_outbox_add(store, TB_OUTBOX_DM, "alice", "alice", "line one\nline two");
   TbOutboxItem *b = tb_store_outbox_add(store, TB_OUTBOX_REPLY, "17", "work-alice-0017", "ok [x]");
   g_autofree char *a_id = g_strdup(a->id);
   tb_store_outbox_set_error(store, b, "X said no");
