@@ -33,17 +33,20 @@ struct _Section {
   guint registered;
 };
 
-static const char *case_text(const Case *c)
+static const char *
+case_text(const Case *c)
 {
   return tt_str(tt_map_get(c->doc, c->node, "text"));
 }
 
-static yaml_node_t *case_expected(const Case *c)
+static yaml_node_t *
+case_expected(const Case *c)
 {
   return tt_map_get(c->doc, c->node, "expected");
 }
 
-static void test_tweet_validity(gconstpointer data)
+static void
+test_tweet_validity(gconstpointer data)
 {
   const Case *c = data;
   TbTextParse parse;
@@ -52,7 +55,8 @@ static void test_tweet_validity(gconstpointer data)
   g_assert_cmpint(parse.valid, ==, tt_bool(case_expected(c)));
 }
 
-static void test_weighted(gconstpointer data)
+static void
+test_weighted(gconstpointer data)
 {
   const Case *c = data;
   yaml_node_t *exp = case_expected(c);
@@ -71,7 +75,8 @@ static void test_weighted(gconstpointer data)
   g_assert_cmpint(p.valid_range_end, ==, tt_int(tt_map_get(c->doc, exp, "validRangeEnd")));
 }
 
-static void test_extract_values(gconstpointer data)
+static void
+test_extract_values(gconstpointer data)
 {
   const Case *c = data;
   yaml_node_t *exp = case_expected(c);
@@ -85,7 +90,8 @@ static void test_extract_values(gconstpointer data)
   g_ptr_array_unref(got);
 }
 
-static void test_extract_indices(gconstpointer data)
+static void
+test_extract_indices(gconstpointer data)
 {
   const Case *c = data;
   yaml_node_t *exp = case_expected(c);
@@ -112,7 +118,8 @@ static void test_extract_indices(gconstpointer data)
   g_ptr_array_unref(got);
 }
 
-static void test_extract_reply(gconstpointer data)
+static void
+test_extract_reply(gconstpointer data)
 {
   const Case *c = data;
   yaml_node_t *exp = case_expected(c);
@@ -151,7 +158,8 @@ static Section sections[] = {
 
 static GPtrArray *cases; /* Case*, freed at exit */
 
-static void register_section(Section *sec)
+static void
+register_section(Section *sec)
 {
   yaml_document_t *doc = tt_yaml_load(data_dir, sec->file);
   yaml_node_t *list = tt_yaml_section(doc, sec->name);
@@ -176,7 +184,8 @@ static void register_section(Section *sec)
 }
 
 /* Every section ran as many cases as conformance-counts.json says it has. */
-static void test_conformance_counts(void)
+static void
+test_conformance_counts(void)
 {
   guint total = 0;
 
@@ -190,7 +199,8 @@ static void test_conformance_counts(void)
 }
 
 /* The built-in configurations are the ones in config/v1.json .. v3.json. */
-static void test_configs_match_json(void)
+static void
+test_configs_match_json(void)
 {
   static const TbTextConfig *const configs[] = {&tb_text_config_v1, &tb_text_config_v2,
                                                 &tb_text_config_v3};
@@ -233,7 +243,8 @@ static void test_configs_match_json(void)
 
 /* --- our own cases -------------------------------------------------------------------------- */
 
-static int weighted(const char *text)
+static int
+weighted(const char *text)
 {
   TbTextParse p;
 
@@ -241,7 +252,8 @@ static int weighted(const char *text)
   return p.weighted_length;
 }
 
-static void test_emoji_weights(void)
+static void
+test_emoji_weights(void)
 {
   static const struct {
     const char *text;
@@ -266,7 +278,8 @@ static void test_emoji_weights(void)
   }
 }
 
-static void test_parse_edges(void)
+static void
+test_parse_edges(void)
 {
   TbTextParse p;
 
@@ -294,7 +307,8 @@ static void test_parse_edges(void)
   g_assert_cmpint(p.weighted_length, ==, 4 + 23);
 }
 
-static void test_extract_mixed(void)
+static void
+test_extract_mixed(void)
 {
   GPtrArray *e =
       tb_text_extract("@alice see https://x.com/#tag #real $TWTR @bob/team", TB_TEXT_EXTRACT_ALL);
@@ -335,9 +349,65 @@ static void test_extract_mixed(void)
   g_ptr_array_unref(e);
 }
 
+/* Long texts are matched in chunks that start at spaces (see matches_next in tb-text.c): the
+ * extract.yml texts of a section joined by spaces, repeated to span several chunks, must give
+ * every text's own entities, shifted. */
+static void
+test_extract_long_text(void)
+{
+  static const struct {
+    const char *section;
+    unsigned mask;
+  } kinds[] = {{"mentions", EX(MENTION) | EX(LIST)},
+               {"urls", EX(URL)},
+               {"hashtags", EX(HASHTAG)},
+               {"cashtags", EX(CASHTAG)}};
+  yaml_document_t *doc = tt_yaml_load(data_dir, "extract.yml");
+
+  for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+    yaml_node_t *list = tt_yaml_section(doc, kinds[k].section);
+    GString *joined = g_string_new(NULL);
+    GPtrArray *want = g_ptr_array_new_with_free_func((GDestroyNotify)tb_entity_free);
+    GPtrArray *got;
+    glong offset = 0;
+
+    /* Round after round until the text spans several chunks. */
+    for (gsize i = 0; joined->len <= 4 * 512 || i % tt_seq_len(list) != 0; i++) {
+      yaml_node_t *item = tt_seq_get(doc, list, i % tt_seq_len(list));
+      const char *text = tt_str(tt_map_get(doc, item, "text"));
+      GPtrArray *one = tb_text_extract(text, kinds[k].mask);
+
+      for (guint j = 0; j < one->len; j++) {
+        TbEntity *e = g_ptr_array_steal_index(one, j--);
+        e->start += (int)offset;
+        e->end += (int)offset;
+        g_ptr_array_add(want, e);
+      }
+      g_ptr_array_unref(one);
+      g_string_append(joined, text);
+      g_string_append_c(joined, ' ');
+      offset += g_utf8_strlen(text, -1) + 1;
+    }
+    g_assert_cmpuint(joined->len, >, 4 * 512);
+    got = tb_text_extract(joined->str, kinds[k].mask);
+    g_test_message("%s: %u entities in %zu bytes", kinds[k].section, got->len, joined->len);
+    g_assert_cmpuint(got->len, ==, want->len);
+    for (guint j = 0; j < got->len && j < want->len; j++) {
+      const TbEntity *a = g_ptr_array_index(got, j), *b = g_ptr_array_index(want, j);
+      g_assert_cmpstr(a->value, ==, b->value);
+      g_assert_cmpint(a->start, ==, b->start);
+      g_assert_cmpint(a->end, ==, b->end);
+    }
+    g_ptr_array_unref(got);
+    g_ptr_array_unref(want);
+    g_string_free(joined, TRUE);
+  }
+}
+
 /* --- splitting ------------------------------------------------------------------------------ */
 
-static GString *words(const char *word, int n)
+static GString *
+words(const char *word, int n)
 {
   GString *s = g_string_new(NULL);
 
@@ -346,7 +416,8 @@ static GString *words(const char *word, int n)
   return s;
 }
 
-static void assert_parts_valid(GPtrArray *parts, int max)
+static void
+assert_parts_valid(GPtrArray *parts, int max)
 {
   TbTextConfig cfg = tb_text_config_v3;
 
@@ -361,7 +432,8 @@ static void assert_parts_valid(GPtrArray *parts, int max)
   }
 }
 
-static void test_split_plain(void)
+static void
+test_split_plain(void)
 {
   GString *text = words("lorem", 100); /* 599 characters */
   GPtrArray *parts = tb_text_split_thread(text->str, 280, TRUE);
@@ -396,7 +468,8 @@ static void test_split_plain(void)
   g_string_free(text, TRUE);
 }
 
-static void test_split_ten_or_more(void)
+static void
+test_split_ten_or_more(void)
 {
   GString *text = words("ab", 1000); /* 2999 characters: more than 9 parts, 2-digit numbers */
   GPtrArray *parts = tb_text_split_thread(text->str, 280, TRUE);
@@ -412,7 +485,8 @@ static void test_split_ten_or_more(void)
   g_string_free(text, TRUE);
 }
 
-static void test_split_keeps_units(void)
+static void
+test_split_keeps_units(void)
 {
   /* One long word with URLs, mentions and family emoji and no space: split inside the word, but
    * never inside an entity or an emoji sequence. */
@@ -449,7 +523,8 @@ static void test_split_keeps_units(void)
   g_assert_null(tb_text_split_thread("https://example.com/x https://example.com/y", 5, FALSE));
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
   int rc;
   guint total = 0;
@@ -473,6 +548,7 @@ int main(int argc, char **argv)
   g_test_add_func("/text/parse/emoji", test_emoji_weights);
   g_test_add_func("/text/parse/edges", test_parse_edges);
   g_test_add_func("/text/extract/mixed", test_extract_mixed);
+  g_test_add_func("/text/extract/long-text", test_extract_long_text);
   g_test_add_func("/text/split/plain", test_split_plain);
   g_test_add_func("/text/split/ten-or-more", test_split_ten_or_more);
   g_test_add_func("/text/split/keeps-units", test_split_keeps_units);
