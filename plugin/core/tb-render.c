@@ -12,7 +12,8 @@
 /* Characters that act instead of being read: C0/C1 controls (IRC formatting and CTCP among
  * them), bidi embeddings/overrides/isolates, interlinear annotations (they hide text), the BOM
  * and non-characters. Line breaks are handled before this. */
-static gboolean is_stripped(gunichar c)
+static gboolean
+is_stripped(gunichar c)
 {
   static const gunichar ranges[][2] = {
       {0x0000, 0x001F}, {0x007F, 0x009F}, {0x202A, 0x202E}, {0x2066, 0x2069},
@@ -26,14 +27,16 @@ static gboolean is_stripped(gunichar c)
   return (c & 0xFFFE) == 0xFFFE; /* U+nFFFE, U+nFFFF in every plane */
 }
 
-static gboolean is_line_break(gunichar c)
+static gboolean
+is_line_break(gunichar c)
 {
   return c == '\n' || c == '\r' || c == 0x85 || c == 0x2028 || c == 0x2029;
 }
 
 /* Escapes one character for mode: full markup escaping for HTML (it also goes into
  * attributes), only & < > for the modes whose client strips HTML and decodes those. */
-static void append_escaped(GString *out, gunichar c, TbRenderMode mode)
+static void
+append_escaped(GString *out, gunichar c, TbRenderMode mode)
 {
   static const struct {
     gunichar c;
@@ -55,7 +58,8 @@ static void append_escaped(GString *out, gunichar c, TbRenderMode mode)
   g_string_append_unichar(out, c);
 }
 
-static void append_line_break(GString *out, TbRenderMode mode)
+static void
+append_line_break(GString *out, TbRenderMode mode)
 {
   switch (mode) {
   case TB_RENDER_HTML:
@@ -73,7 +77,8 @@ static void append_line_break(GString *out, TbRenderMode mode)
 
 /* Appends cps[from, to) made safe for mode. CR LF is one break; on IRC a run of breaks is one
  * marker. */
-static void append_text(GString *out, const gunichar *cps, glong from, glong to, TbRenderMode mode)
+static void
+append_text(GString *out, const gunichar *cps, glong from, glong to, TbRenderMode mode)
 {
   for (glong i = from; i < to; i++) {
     gunichar c = cps[i];
@@ -92,7 +97,8 @@ static void append_text(GString *out, const gunichar *cps, glong from, glong to,
   }
 }
 
-static void append_string(GString *out, const char *s, TbRenderMode mode)
+static void
+append_string(GString *out, const char *s, TbRenderMode mode)
 {
   glong n = 0;
   gunichar *cps = g_utf8_to_ucs4_fast(s, -1, &n);
@@ -105,7 +111,8 @@ static void append_string(GString *out, const char *s, TbRenderMode mode)
 
 /* Only an absolute http(s) URL with a host, nothing invisible or spacing in it, becomes a link
  * (never javascript:, data: or a relative reference). */
-static gboolean is_safe_link(const char *url)
+static gboolean
+is_safe_link(const char *url)
 {
   char *scheme;
   GUri *uri;
@@ -131,7 +138,8 @@ static gboolean is_safe_link(const char *url)
   return ok;
 }
 
-static gboolean is_username(const char *name)
+static gboolean
+is_username(const char *name)
 {
   gsize n = name != NULL ? strlen(name) : 0;
 
@@ -144,7 +152,8 @@ static gboolean is_username(const char *name)
   return TRUE;
 }
 
-static void open_link(GString *out, const char *href)
+static void
+open_link(GString *out, const char *href)
 {
   char *attr = g_markup_escape_text(href, -1);
 
@@ -160,7 +169,8 @@ typedef struct {
 } TbPlaced;
 
 /* The text an entity stands for, with the sign X's text uses; NULL if it says nothing. */
-static char *entity_surface(const TbRenderEntity *e)
+static char *
+entity_surface(const TbRenderEntity *e)
 {
   switch (e->kind) {
   case TB_ENTITY_URL:
@@ -179,7 +189,8 @@ static char *entity_surface(const TbRenderEntity *e)
 }
 
 /* Full-width @ and # are the same signs; usernames and cashtags ignore case. */
-static gunichar fold(gunichar c)
+static gunichar
+fold(gunichar c)
 {
   if (c == 0xFF20)
     return '@';
@@ -188,7 +199,8 @@ static gunichar fold(gunichar c)
   return g_unichar_tolower(c);
 }
 
-static gboolean surface_at(const gunichar *cps, glong n, glong at, const gunichar *want, glong len)
+static gboolean
+surface_at(const gunichar *cps, glong n, glong at, const gunichar *want, glong len)
 {
   if (at < 0 || at + len > n)
     return FALSE;
@@ -199,7 +211,8 @@ static gboolean surface_at(const gunichar *cps, glong n, glong at, const gunicha
   return TRUE;
 }
 
-static gint compare_placed(gconstpointer a, gconstpointer b)
+static gint
+compare_placed(gconstpointer a, gconstpointer b)
 {
   const TbPlaced *x = a, *y = b;
 
@@ -208,8 +221,8 @@ static gint compare_placed(gconstpointer a, gconstpointer b)
 
 /* Where each entity is: at its indices if the text there is what it claims, else the next place
  * after the previous entity that holds it; overlapping or missing entities are dropped. */
-static GArray *place_entities(const gunichar *cps, glong n, const TbRenderEntity *ents,
-                              gsize n_ents)
+static GArray *
+place_entities(const gunichar *cps, glong n, const TbRenderEntity *ents, gsize n_ents)
 {
   GArray *placed = g_array_new(FALSE, FALSE, sizeof(TbPlaced));
   GArray *order = g_array_new(FALSE, FALSE, sizeof(TbPlaced));
@@ -251,13 +264,15 @@ static GArray *place_entities(const gunichar *cps, glong n, const TbRenderEntity
 }
 
 /* The name after the sign in the text itself ("@Alice" -> "Alice"), as UTF-8. */
-static char *span_after_sign(const gunichar *cps, const TbPlaced *p)
+static char *
+span_after_sign(const gunichar *cps, const TbPlaced *p)
 {
   return g_ucs4_to_utf8(cps + p->start + 1, p->end - p->start - 1, NULL, NULL, NULL);
 }
 
 /* The link target of a mention, list, hashtag or cashtag; NULL when it cannot be a safe one. */
-static char *entity_href(const gunichar *cps, const TbPlaced *p)
+static char *
+entity_href(const gunichar *cps, const TbPlaced *p)
 {
   const TbRenderEntity *e = p->src;
   char *name = span_after_sign(cps, p);
@@ -296,8 +311,8 @@ static char *entity_href(const gunichar *cps, const TbPlaced *p)
   return href;
 }
 
-static void append_url_entity(GString *out, const gunichar *cps, const TbPlaced *p,
-                              TbRenderMode mode)
+static void
+append_url_entity(GString *out, const gunichar *cps, const TbPlaced *p, TbRenderMode mode)
 {
   const TbRenderEntity *e = p->src;
   /* Show where the link leads; keep the t.co text when the expansion is not a web URL. */
@@ -314,7 +329,8 @@ static void append_url_entity(GString *out, const gunichar *cps, const TbPlaced 
     g_string_append(out, "</a>");
 }
 
-static void append_entity(GString *out, const gunichar *cps, const TbPlaced *p, TbRenderMode mode)
+static void
+append_entity(GString *out, const gunichar *cps, const TbPlaced *p, TbRenderMode mode)
 {
   char *href;
 
@@ -331,7 +347,8 @@ static void append_entity(GString *out, const gunichar *cps, const TbPlaced *p, 
   g_free(href);
 }
 
-static char *render(const char *text, const TbRenderEntity *ents, gsize n_ents, TbRenderMode mode)
+static char *
+render(const char *text, const TbRenderEntity *ents, gsize n_ents, TbRenderMode mode)
 {
   glong n = 0;
   gunichar *cps = g_utf8_to_ucs4_fast(text, -1, &n);
@@ -354,7 +371,8 @@ static char *render(const char *text, const TbRenderEntity *ents, gsize n_ents, 
 
 /* --- public --------------------------------------------------------------------------------- */
 
-char *tb_render_unescape_x(const char *text)
+char *
+tb_render_unescape_x(const char *text)
 {
   static const struct {
     const char *entity;
@@ -380,7 +398,8 @@ char *tb_render_unescape_x(const char *text)
   return g_string_free(out, FALSE);
 }
 
-char *tb_render_text(const char *text, const TbRenderEntity *ents, gsize n_ents, TbRenderMode mode)
+char *
+tb_render_text(const char *text, const TbRenderEntity *ents, gsize n_ents, TbRenderMode mode)
 {
   char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
   char *decoded = tb_render_unescape_x(valid);
@@ -391,7 +410,8 @@ char *tb_render_text(const char *text, const TbRenderEntity *ents, gsize n_ents,
   return out;
 }
 
-char *tb_render_name(const char *display_name, TbRenderMode mode)
+char *
+tb_render_name(const char *display_name, TbRenderMode mode)
 {
   char *valid = g_utf8_make_valid(display_name != NULL ? display_name : "", -1);
   GString *clean = g_string_new(NULL);
@@ -415,7 +435,8 @@ char *tb_render_name(const char *display_name, TbRenderMode mode)
   return out;
 }
 
-char *tb_render_autolink(const char *text, unsigned kinds_mask)
+char *
+tb_render_autolink(const char *text, unsigned kinds_mask)
 {
   char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
   GPtrArray *found = tb_text_extract(valid, kinds_mask | TB_TEXT_EXTRACT_PROTOCOL_URLS_ONLY);

@@ -107,7 +107,8 @@ typedef struct {
   GRegex *url, *ascii_domain, *tco, *mention, *reply, *hashtag, *cashtag, *emoji;
 } TbTextRegexes;
 
-static GRegex *compile(const char *pattern)
+static GRegex *
+compile(const char *pattern)
 {
   GError *error = NULL;
   /* No G_REGEX_OPTIMIZE: PCRE2's JIT runs out of stack on long domains (twitter-text's
@@ -120,7 +121,8 @@ static GRegex *compile(const char *pattern)
   return re;
 }
 
-static gint compare_strings(gconstpointer a, gconstpointer b)
+static gint
+compare_strings(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -129,7 +131,8 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
  * "ba(?:nk|r)" rather than "bank|bar", so PCRE follows one branch per character instead of trying
  * some 1,500 names in turn (ten times faster on text with many dots). Branches split at whole
  * UTF-8 characters, which keeps every piece of the pattern valid UTF-8. */
-static void append_trie(GString *re, const char *const *words, gsize lo, gsize hi, gsize depth)
+static void
+append_trie(GString *re, const char *const *words, gsize lo, gsize hi, gsize depth)
 {
   GString *alts = g_string_new(NULL);
   gboolean optional = words[lo][depth] == '\0'; /* a word ends here; it sorts first */
@@ -156,7 +159,8 @@ static void append_trie(GString *re, const char *const *words, gsize lo, gsize h
 }
 
 /* All TLDs as one case-insensitive pattern. */
-static char *tld_alternation(void)
+static char *
+tld_alternation(void)
 {
   static const char *const *const lists[] = {tb_tlds_generic, tb_tlds_country};
   GPtrArray *words = g_ptr_array_new();
@@ -179,7 +183,8 @@ static char *tld_alternation(void)
   return g_string_free(s, FALSE);
 }
 
-static gpointer compile_all(gpointer data)
+static gpointer
+compile_all(gpointer data)
 {
   TbTextRegexes *re = g_new0(TbTextRegexes, 1);
   char *tlds = tld_alternation();
@@ -203,7 +208,8 @@ static gpointer compile_all(gpointer data)
 }
 
 /* Compiled once per process and kept: they are shared, read-only and thread-safe. */
-static const TbTextRegexes *regexes(void)
+static const TbTextRegexes *
+regexes(void)
 {
   static GOnce once = G_ONCE_INIT;
 
@@ -212,17 +218,20 @@ static const TbTextRegexes *regexes(void)
 
 /* --- small helpers -------------------------------------------------------------------------- */
 
-static char *make_valid(const char *utf8)
+static char *
+make_valid(const char *utf8)
 {
   return g_utf8_make_valid(utf8 != NULL ? utf8 : "", -1);
 }
 
-static int utf16_units(gunichar c)
+static int
+utf16_units(gunichar c)
 {
   return c > 0xFFFF ? 2 : 1;
 }
 
-static glong utf16_length(const char *s, gssize len)
+static glong
+utf16_length(const char *s, gssize len)
 {
   glong n = 0;
   const char *end = s + (len < 0 ? (gssize)strlen(s) : len);
@@ -232,12 +241,14 @@ static glong utf16_length(const char *s, gssize len)
   return n;
 }
 
-static gboolean is_invalid_char(gunichar c)
+static gboolean
+is_invalid_char(gunichar c)
 {
   return c == 0xFFFE || c == 0xFEFF || c == 0xFFFF;
 }
 
-static gboolean is_latin_accent(gunichar c)
+static gboolean
+is_latin_accent(gunichar c)
 {
   static const gunichar ranges[][2] = {
       {0xC0, 0xD6},   {0xD8, 0xF6},     {0xF8, 0xFF},   {0x100, 0x24F}, {0x253, 0x254},
@@ -255,7 +266,8 @@ static gboolean is_latin_accent(gunichar c)
 
 /* What may not follow a mention (twitter-text's endMentionMatch): another @, an accented Latin
  * letter (the name goes on), or "://" (it was a URL's scheme). */
-static gboolean mention_ends_badly(const char *after)
+static gboolean
+mention_ends_badly(const char *after)
 {
   gunichar c = g_utf8_get_char(after);
 
@@ -263,7 +275,8 @@ static gboolean mention_ends_badly(const char *after)
 }
 
 /* What may not follow a hashtag (endHashtagMatch): another hash sign, or "://". */
-static gboolean hashtag_ends_badly(const char *after)
+static gboolean
+hashtag_ends_badly(const char *after)
 {
   gunichar c = g_utf8_get_char(after);
 
@@ -277,7 +290,8 @@ typedef struct {
   glong cp;
 } TbCpCursor;
 
-static glong cp_index(TbCpCursor *c, gsize byte)
+static glong
+cp_index(TbCpCursor *c, gsize byte)
 {
   if (byte < c->byte) {
     c->byte = 0;
@@ -289,7 +303,8 @@ static glong cp_index(TbCpCursor *c, gsize byte)
 }
 
 /* twitter-text's spaces (the SPACES class above). */
-static gboolean is_space(gunichar c)
+static gboolean
+is_space(gunichar c)
 {
   static const gunichar ranges[][2] = {
       {0x09, 0x0D},     {0x20, 0x20},     {0x85, 0x85},     {0xA0, 0xA0},
@@ -317,7 +332,8 @@ typedef struct {
   GMatchInfo *mi; /* the current chunk's match */
 } TbMatches;
 
-static void matches_init(TbMatches *m, const GRegex *re, const char *s)
+static void
+matches_init(TbMatches *m, const GRegex *re, const char *s)
 {
   m->re = re;
   m->s = s;
@@ -327,7 +343,8 @@ static void matches_init(TbMatches *m, const GRegex *re, const char *s)
 }
 
 /* Where the chunk that starts at start ends: at the first space MATCH_CHUNK bytes on. */
-static gsize chunk_end(const char *s, gsize len, gsize start)
+static gsize
+chunk_end(const char *s, gsize len, gsize start)
 {
   const char *p = s + start + MATCH_CHUNK;
 
@@ -343,7 +360,8 @@ static gsize chunk_end(const char *s, gsize len, gsize start)
 }
 
 /* Moves to the next match (the first one on the first call); FALSE when there are no more. */
-static gboolean matches_next(TbMatches *m)
+static gboolean
+matches_next(TbMatches *m)
 {
   if (m->mi != NULL && g_match_info_next(m->mi, NULL))
     return TRUE;
@@ -361,8 +379,9 @@ static gboolean matches_next(TbMatches *m)
 
 /* An entity over the bytes [start, end) of the cursor's string; start is converted first, so
  * the cursor only moves forward. */
-static TbEntity *entity_new(TbEntityKind kind, TbCpCursor *cur, gsize start, gsize end,
-                            const char *value, gssize value_len)
+static TbEntity *
+entity_new(TbEntityKind kind, TbCpCursor *cur, gsize start, gsize end, const char *value,
+           gssize value_len)
 {
   TbEntity *e = g_new0(TbEntity, 1);
 
@@ -373,7 +392,8 @@ static TbEntity *entity_new(TbEntityKind kind, TbCpCursor *cur, gsize start, gsi
   return e;
 }
 
-void tb_entity_free(TbEntity *entity)
+void
+tb_entity_free(TbEntity *entity)
 {
   if (entity == NULL)
     return;
@@ -382,12 +402,14 @@ void tb_entity_free(TbEntity *entity)
   g_free(entity);
 }
 
-static GPtrArray *entity_array_new(void)
+static GPtrArray *
+entity_array_new(void)
 {
   return g_ptr_array_new_with_free_func((GDestroyNotify)tb_entity_free);
 }
 
-static gint compare_entity_start(gconstpointer a, gconstpointer b)
+static gint
+compare_entity_start(gconstpointer a, gconstpointer b)
 {
   const TbEntity *x = *(const TbEntity *const *)a;
   const TbEntity *y = *(const TbEntity *const *)b;
@@ -397,7 +419,8 @@ static gint compare_entity_start(gconstpointer a, gconstpointer b)
 
 /* twitter-text's removeOverlappingEntities: in start order, drop whatever begins inside the
  * entity kept before it. */
-static void remove_overlaps(GPtrArray *entities)
+static void
+remove_overlaps(GPtrArray *entities)
 {
   guint i = 1;
 
@@ -417,7 +440,8 @@ static void remove_overlaps(GPtrArray *entities)
 
 enum { PUNY_BASE = 36, PUNY_TMIN = 1, PUNY_TMAX = 26, PUNY_SKEW = 38, PUNY_DAMP = 700 };
 
-static guint64 puny_adapt(guint64 delta, guint64 points, gboolean first)
+static guint64
+puny_adapt(guint64 delta, guint64 points, gboolean first)
 {
   guint64 k = 0;
 
@@ -431,7 +455,8 @@ static guint64 puny_adapt(guint64 delta, guint64 points, gboolean first)
 }
 
 /* Length of the punycode encoding of cps (no "xn--"), counting no further than limit. */
-static gsize puny_encoded_length(const gunichar *cps, gsize n, gsize limit)
+static gsize
+puny_encoded_length(const gunichar *cps, gsize n, gsize limit)
 {
   gsize out = 0, basic = 0, handled;
   guint64 delta = 0, bias = 72, next = 0x80;
@@ -477,7 +502,8 @@ static gsize puny_encoded_length(const gunichar *cps, gsize n, gsize limit)
 
 /* Length of punycode.toASCII(label) as twitter-text's idna check computes it: the label may
  * hold other full stops (U+3002, U+FF0E, U+FF61) that punycode.js treats as separators. */
-static gsize label_ascii_length(const char *label, gsize len)
+static gsize
+label_ascii_length(const char *label, gsize len)
 {
   glong n = 0;
   gunichar *cps = g_utf8_to_ucs4_fast(label, (glong)len, &n);
@@ -503,8 +529,9 @@ static gsize label_ascii_length(const char *label, gsize len)
 /* twitter-text's isValidUrl: a punycode-looking domain must be ASCII, every DNS label must encode
  * to 1..63 characters, and the URL must stay within 4096 UTF-16 units (with "https://" counted
  * for a URL without protocol). */
-static gboolean url_is_valid(const char *url, gsize url_len, gsize protocol_len, const char *domain,
-                             gsize domain_len)
+static gboolean
+url_is_valid(const char *url, gsize url_len, gsize protocol_len, const char *domain,
+             gsize domain_len)
 {
   const char *end = domain + domain_len;
   const char *label = domain;
@@ -531,15 +558,17 @@ static gboolean url_is_valid(const char *url, gsize url_len, gsize protocol_len,
 
 /* --- extractors ----------------------------------------------------------------------------- */
 
-static gboolean group_pos(GMatchInfo *mi, const char *name, int *start, int *end)
+static gboolean
+group_pos(GMatchInfo *mi, const char *name, int *start, int *end)
 {
   return g_match_info_fetch_named_pos(mi, name, start, end) && *start >= 0 && *end > *start;
 }
 
 /* A URL without protocol: only the ASCII domains inside what the URL pattern matched count
  * (twitter-text finds "example.com" in "example.com中国語t.co"); the last one takes the path. */
-static void add_bare_urls(const char *s, TbCpCursor *cur, int url_end, int dom_start, int dom_end,
-                          gboolean has_path, GPtrArray *out)
+static void
+add_bare_urls(const char *s, TbCpCursor *cur, int url_end, int dom_start, int dom_end,
+              gboolean has_path, GPtrArray *out)
 {
   char *domain = g_strndup(s + dom_start, (gsize)(dom_end - dom_start));
   TbEntity *last = NULL;
@@ -567,7 +596,8 @@ static void add_bare_urls(const char *s, TbCpCursor *cur, int url_end, int dom_s
   g_free(domain);
 }
 
-static void extract_urls(const char *s, gboolean bare_too, GPtrArray *out)
+static void
+extract_urls(const char *s, gboolean bare_too, GPtrArray *out)
 {
   TbCpCursor cur = {s, 0, 0};
   TbMatches m;
@@ -611,7 +641,8 @@ static void extract_urls(const char *s, gboolean bare_too, GPtrArray *out)
   }
 }
 
-static void extract_mentions(const char *s, gboolean mentions, gboolean lists, GPtrArray *out)
+static void
+extract_mentions(const char *s, gboolean mentions, gboolean lists, GPtrArray *out)
 {
   TbCpCursor cur = {s, 0, 0};
   TbMatches m;
@@ -641,7 +672,8 @@ static void extract_mentions(const char *s, gboolean mentions, gboolean lists, G
   }
 }
 
-static void extract_hashtags(const char *s, gboolean check_url_overlap, GPtrArray *out)
+static void
+extract_hashtags(const char *s, gboolean check_url_overlap, GPtrArray *out)
 {
   TbCpCursor cur = {s, 0, 0};
   GPtrArray *tags = entity_array_new();
@@ -675,7 +707,8 @@ static void extract_hashtags(const char *s, gboolean check_url_overlap, GPtrArra
   g_ptr_array_unref(tags);
 }
 
-static void extract_cashtags(const char *s, GPtrArray *out)
+static void
+extract_cashtags(const char *s, GPtrArray *out)
 {
   TbCpCursor cur = {s, 0, 0};
   TbMatches m;
@@ -693,7 +726,8 @@ static void extract_cashtags(const char *s, GPtrArray *out)
   }
 }
 
-GPtrArray *tb_text_extract(const char *utf8, unsigned kinds_mask)
+GPtrArray *
+tb_text_extract(const char *utf8, unsigned kinds_mask)
 {
   char *s = make_valid(utf8);
   GPtrArray *out = entity_array_new();
@@ -719,7 +753,8 @@ GPtrArray *tb_text_extract(const char *utf8, unsigned kinds_mask)
   return out;
 }
 
-char *tb_text_extract_reply(const char *utf8)
+char *
+tb_text_extract_reply(const char *utf8)
 {
   char *s = make_valid(utf8);
   char *name = NULL;
@@ -745,7 +780,8 @@ typedef struct {
 } TbSpan;
 
 /* Emoji sequences of s, as code point spans in order. */
-static GArray *emoji_spans(const char *s)
+static GArray *
+emoji_spans(const char *s)
 {
   GArray *spans = g_array_new(FALSE, FALSE, sizeof(TbSpan));
   TbCpCursor cur = {s, 0, 0};
@@ -765,7 +801,8 @@ static GArray *emoji_spans(const char *s)
   return spans;
 }
 
-static int char_weight(const TbTextConfig *config, gunichar c)
+static int
+char_weight(const TbTextConfig *config, gunichar c)
 {
   for (gsize i = 0; i < config->n_ranges; i++) {
     if (c >= config->ranges[i].start && c <= config->ranges[i].end)
@@ -774,12 +811,14 @@ static int char_weight(const TbTextConfig *config, gunichar c)
   return config->default_weight;
 }
 
-int tb_text_max_length(void)
+int
+tb_text_max_length(void)
 {
   return tb_text_config_v3.max_weighted_length;
 }
 
-void tb_text_parse(const char *utf8, TbTextParse *out)
+void
+tb_text_parse(const char *utf8, TbTextParse *out)
 {
   tb_text_parse_with_config(utf8, &tb_text_config_v3, out);
 }
@@ -788,7 +827,8 @@ void tb_text_parse(const char *utf8, TbTextParse *out)
  * transformed_url_length, an emoji sequence default_weight, anything else its range weight. The
  * valid range ends at the last character that still fits, shifted by how much NFC changed the
  * length (twitter-text's own approximation, which its conformance data expects). */
-void tb_text_parse_with_config(const char *utf8, const TbTextConfig *config, TbTextParse *out)
+void
+tb_text_parse_with_config(const char *utf8, const TbTextConfig *config, TbTextParse *out)
 {
   char *text = make_valid(utf8);
   char *norm = g_utf8_normalize(text, -1, G_NORMALIZE_NFC);
@@ -868,7 +908,8 @@ typedef struct {
 /* Marks where a part may end (soft next to whitespace, hard between two other characters, never
  * inside an entity or emoji sequence or before a joining character) and estimates the weight of
  * every prefix, so that only a few candidate parts need a real parse. */
-static void split_prepare(TbSplitter *sp, const gunichar *cps)
+static void
+split_prepare(TbSplitter *sp, const gunichar *cps)
 {
   GPtrArray *entities = tb_text_extract(sp->text, TB_TEXT_EXTRACT_ALL);
   GArray *emoji = emoji_spans(sp->text);
@@ -907,7 +948,8 @@ static void split_prepare(TbSplitter *sp, const gunichar *cps)
 }
 
 /* The part from code point from to to, trimmed, with its suffix. */
-static char *split_part(const TbSplitter *sp, glong from, glong to, const char *suffix)
+static char *
+split_part(const TbSplitter *sp, glong from, glong to, const char *suffix)
 {
   char *part = g_strndup(sp->text + sp->offset[from], sp->offset[to] - sp->offset[from]);
   char *with_suffix = g_strconcat(g_strchomp(part), suffix, NULL);
@@ -916,7 +958,8 @@ static char *split_part(const TbSplitter *sp, glong from, glong to, const char *
   return with_suffix;
 }
 
-static gboolean split_fits(const TbSplitter *sp, glong from, glong to, const char *suffix)
+static gboolean
+split_fits(const TbSplitter *sp, glong from, glong to, const char *suffix)
 {
   char *part = split_part(sp, from, to, suffix);
   TbTextParse p;
@@ -929,8 +972,8 @@ static gboolean split_fits(const TbSplitter *sp, glong from, glong to, const cha
 /* The last boundary after from, of at least the given kind, where the part still fits (with
  * budget left for it by the estimate); -1 if none. The estimate picks the first candidate, real
  * parses then walk forward or back from it: a longer part never weighs less. */
-static glong split_best_break(const TbSplitter *sp, glong from, int kind, gint64 budget,
-                              const char *suffix)
+static glong
+split_best_break(const TbSplitter *sp, glong from, int kind, gint64 budget, const char *suffix)
 {
   GArray *cands = g_array_new(FALSE, FALSE, sizeof(glong));
   glong best = -1;
@@ -957,7 +1000,8 @@ static glong split_best_break(const TbSplitter *sp, glong from, int kind, gint64
   return best;
 }
 
-static glong split_skip_space(const TbSplitter *sp, glong i)
+static glong
+split_skip_space(const TbSplitter *sp, glong i)
 {
   while (i < sp->n && g_unichar_isspace(g_utf8_get_char(sp->text + sp->offset[i])))
     i++;
@@ -965,7 +1009,8 @@ static glong split_skip_space(const TbSplitter *sp, glong i)
 }
 
 /* Greedy split, numbering parts "i/total" when total > 0. NULL if something cannot fit. */
-static GPtrArray *split_greedy(const TbSplitter *sp, guint total)
+static GPtrArray *
+split_greedy(const TbSplitter *sp, guint total)
 {
   const gint64 max_scaled = (gint64)sp->config.max_weighted_length * sp->config.scale;
   GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
@@ -996,7 +1041,8 @@ static GPtrArray *split_greedy(const TbSplitter *sp, guint total)
   return parts;
 }
 
-GPtrArray *tb_text_split_thread(const char *utf8, int max_weighted, gboolean numbered)
+GPtrArray *
+tb_text_split_thread(const char *utf8, int max_weighted, gboolean numbered)
 {
   char *valid = make_valid(utf8);
   TbSplitter sp = {0};

@@ -33,19 +33,22 @@ typedef struct {
   GArray *links; /* TtLink */
 } TtView;
 
-static void tt_link_clear(gpointer p)
+static void
+tt_link_clear(gpointer p)
 {
   g_free(((TtLink *)p)->target);
 }
 
-static void tt_view_clear(TtView *v)
+static void
+tt_view_clear(TtView *v)
 {
   g_string_free(v->text, TRUE);
   g_array_unref(v->links);
 }
 
 /* Decodes the entities either renderer may write. */
-static void append_decoded(GString *out, const char *s, gsize len)
+static void
+append_decoded(GString *out, const char *s, gsize len)
 {
   static const struct {
     const char *entity, *text;
@@ -70,7 +73,8 @@ static void append_decoded(GString *out, const char *s, gsize len)
   }
 }
 
-static char *attribute(const char *tag, const char *name)
+static char *
+attribute(const char *tag, const char *name)
 {
   char *needle = g_strconcat(" ", name, "=\"", NULL);
   const char *at = strstr(tag, needle);
@@ -87,7 +91,8 @@ static char *attribute(const char *tag, const char *name)
 }
 
 /* user:NAME, list:NAME/SLUG, tag:TAG, cash:TAG or url:HREF, for either site's links. */
-static char *link_target(const char *href)
+static char *
+link_target(const char *href)
 {
   static const char *const sites[] = {"https://twitter.com/", "https://x.com/"};
   static const struct {
@@ -127,7 +132,8 @@ static char *link_target(const char *href)
 
 /* Reduces HTML: only <a ...>...</a> and <br> are markup; inside a link, tags are dropped.
  * decode_text: whether the text outside links is escaped (ours) or raw (twitter-text's). */
-static TtView view_of(const char *html, gboolean decode_text)
+static TtView
+view_of(const char *html, gboolean decode_text)
 {
   TtView v = {g_string_new(NULL), g_array_new(FALSE, FALSE, sizeof(TtLink))};
   const char *p = html;
@@ -192,7 +198,8 @@ static TtView view_of(const char *html, gboolean decode_text)
   return v;
 }
 
-static void assert_same_view(const char *ours_html, const char *expected_html)
+static void
+assert_same_view(const char *ours_html, const char *expected_html)
 {
   TtView ours = view_of(ours_html, TRUE);
   TtView want = view_of(expected_html, FALSE);
@@ -220,12 +227,14 @@ typedef struct {
   unsigned mask; /* what the section's twitter-text function links */
 } Case;
 
-static const char *case_field(const Case *c, const char *key)
+static const char *
+case_field(const Case *c, const char *key)
 {
   return tt_str(tt_map_get(c->doc, c->node, key));
 }
 
-static void test_autolink(gconstpointer data)
+static void
+test_autolink(gconstpointer data)
 {
   const Case *c = data;
   char *ours = tb_render_autolink(case_field(c, "text"), c->mask);
@@ -235,7 +244,8 @@ static void test_autolink(gconstpointer data)
 }
 
 /* The case's v1.1-style entity JSON as TbRenderEntity (strings owned by the parser). */
-static GArray *entities_of(JsonObject *json)
+static GArray *
+entities_of(JsonObject *json)
 {
   static const struct {
     const char *member;
@@ -266,7 +276,8 @@ static GArray *entities_of(JsonObject *json)
   return ents;
 }
 
-static void test_autolink_json(gconstpointer data)
+static void
+test_autolink_json(gconstpointer data)
 {
   const Case *c = data;
   JsonParser *parser = json_parser_new();
@@ -306,7 +317,8 @@ static struct {
 
 static GPtrArray *cases;
 
-static void register_autolink(void)
+static void
+register_autolink(void)
 {
   yaml_document_t *doc = tt_yaml_load(data_dir, "autolink.yml");
 
@@ -334,7 +346,8 @@ static void register_autolink(void)
   }
 }
 
-static void test_autolink_counts(void)
+static void
+test_autolink_counts(void)
 {
   for (gsize s = 0; s < G_N_ELEMENTS(sections); s++)
     g_assert_cmpint(sections[s].registered, ==,
@@ -349,7 +362,8 @@ static const TbRenderMode all_modes[] = {TB_RENDER_HTML, TB_RENDER_PLAIN, TB_REN
 /* What no output may carry, whatever came in: invalid UTF-8, controls (a line feed only in the
  * multi-line plain modes), bidi formatting; markup other than our own <a href="http..">, </a>
  * and <br> in HTML, and none at all in the escaped modes. PLAIN is raw text by design. */
-static void assert_harmless(const char *out, TbRenderMode mode)
+static void
+assert_harmless(const char *out, TbRenderMode mode)
 {
   g_assert_true(g_utf8_validate(out, -1, NULL));
   for (const char *p = out; *p != '\0'; p = g_utf8_next_char(p)) {
@@ -370,7 +384,8 @@ static void assert_harmless(const char *out, TbRenderMode mode)
     g_assert_null(strstr(out, "href=\"javascript"));
 }
 
-static char *render(const char *x_text, const TbRenderEntity *ents, gsize n, TbRenderMode mode)
+static char *
+render(const char *x_text, const TbRenderEntity *ents, gsize n, TbRenderMode mode)
 {
   char *out = tb_render_text(x_text, ents, n, mode);
 
@@ -379,8 +394,8 @@ static char *render(const char *x_text, const TbRenderEntity *ents, gsize n, TbR
   return out;
 }
 
-static void check_modes(const char *x_text, const TbRenderEntity *ents, gsize n,
-                        const char *const want[4])
+static void
+check_modes(const char *x_text, const TbRenderEntity *ents, gsize n, const char *const want[4])
 {
   for (gsize m = 0; m < G_N_ELEMENTS(all_modes); m++) {
     char *out = render(x_text, ents, n, all_modes[m]);
@@ -390,7 +405,8 @@ static void check_modes(const char *x_text, const TbRenderEntity *ents, gsize n,
   }
 }
 
-static void test_tco_expansion(void)
+static void
+test_tco_expansion(void)
 {
   /* What X sends: & of the tweet already as &amp;, the t.co link with its expansion. */
   const char *text = "Q&amp;A: https://t.co/AbC123 &amp; more";
@@ -408,7 +424,8 @@ static void test_tco_expansion(void)
   check_modes(text, &url, 1, want);
 }
 
-static void test_indices_off(void)
+static void
+test_indices_off(void)
 {
   /* Entities whose indices were counted on the escaped text (4 too far after "&amp;") are still
    * found; one that is not in the text at all is ignored. */
@@ -431,7 +448,8 @@ static void test_indices_off(void)
   check_modes(text, ents, G_N_ELEMENTS(ents), want);
 }
 
-static void test_note_tweet(void)
+static void
+test_note_tweet(void)
 {
   /* A long post comes as note_tweet.text with its own entities, beyond index 280. */
   GString *text = g_string_new(NULL);
@@ -460,7 +478,8 @@ static void test_note_tweet(void)
   g_string_free(text, TRUE);
 }
 
-static void test_injection_markup(void)
+static void
+test_injection_markup(void)
 {
   /* X sends markup in a tweet entity-escaped; a raw one (a DM, a buggy proxy) must be as safe. */
   static const char *const inputs[] = {
@@ -478,7 +497,8 @@ static void test_injection_markup(void)
     check_modes(inputs[i], NULL, 0, want);
 }
 
-static void test_injection_links(void)
+static void
+test_injection_links(void)
 {
   const char *text = "&lt;a href=\"javascript:alert(1)\"&gt;click&lt;/a&gt; https://t.co/evil";
   /* An expansion that is not a web URL is neither shown nor linked; the t.co link stays. */
@@ -508,7 +528,8 @@ static void test_injection_links(void)
   g_free(out);
 }
 
-static void test_injection_entities(void)
+static void
+test_injection_entities(void)
 {
   /* "&amp;lt;" is the author's literal "&lt;": decoded once, shown as typed, never as "<".
    * A numeric entity stays text, so BitlBee cannot turn "&#x1;" into a control character. */
@@ -522,7 +543,8 @@ static void test_injection_entities(void)
   check_modes("&amp;lt;b&amp;gt; &amp;#x1; &amp;#1;", NULL, 0, want);
 }
 
-static void test_injection_irc(void)
+static void
+test_injection_irc(void)
 {
   /* CTCP, colour, bold, reset, reverse, italic, underline, CR LF: nothing reaches IRC. */
   const char *text = "\x01"
@@ -540,7 +562,8 @@ static void test_injection_irc(void)
   check_modes(text, NULL, 0, want);
 }
 
-static void test_bidi_and_invisible(void)
+static void
+test_bidi_and_invisible(void)
 {
   /* RLO makes "gnp.exe" read "exe.png"; isolates, BOM and annotations go too. LRM stays. */
   const char *text = "file \xE2\x80\xAEgnp.exe \xE2\x81\xA6x\xE2\x81\xA9 \xEF\xBB\xBFy"
@@ -555,7 +578,8 @@ static void test_bidi_and_invisible(void)
   check_modes(text, NULL, 0, want);
 }
 
-static void test_names(void)
+static void
+test_names(void)
 {
   static const struct {
     const char *name;
@@ -592,7 +616,8 @@ static void test_names(void)
   }
 }
 
-static void test_unescape_x(void)
+static void
+test_unescape_x(void)
 {
   char *s = tb_render_unescape_x("&amp;amp; &lt;&gt; &quot; &#39; &AMP;");
 
@@ -603,7 +628,8 @@ static void test_unescape_x(void)
   g_free(s);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
   int rc;
 

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-char *tt_find_data_dir(void)
+char *
+tt_find_data_dir(void)
 {
   const char *env = g_getenv("TB_TWITTER_TEXT_DIR");
   const char *shared = g_getenv("TB_SHARED_DIR");
@@ -36,7 +37,8 @@ typedef struct {
 
 static GPtrArray *loaded; /* TtFile* */
 
-yaml_document_t *tt_yaml_load(const char *dir, const char *name)
+yaml_document_t *
+tt_yaml_load(const char *dir, const char *name)
 {
   char *path;
   FILE *fp;
@@ -68,7 +70,8 @@ yaml_document_t *tt_yaml_load(const char *dir, const char *name)
   return &f->doc;
 }
 
-void tt_yaml_unload_all(void)
+void
+tt_yaml_unload_all(void)
 {
   for (guint i = 0; loaded != NULL && i < loaded->len; i++) {
     TtFile *f = g_ptr_array_index(loaded, i);
@@ -79,7 +82,8 @@ void tt_yaml_unload_all(void)
   g_clear_pointer(&loaded, g_ptr_array_unref);
 }
 
-yaml_node_t *tt_map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
+yaml_node_t *
+tt_map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
 {
   if (map == NULL || map->type != YAML_MAPPING_NODE)
     return NULL;
@@ -91,7 +95,8 @@ yaml_node_t *tt_map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
   return NULL;
 }
 
-yaml_node_t *tt_yaml_section(yaml_document_t *doc, const char *section)
+yaml_node_t *
+tt_yaml_section(yaml_document_t *doc, const char *section)
 {
   yaml_node_t *tests = tt_map_get(doc, yaml_document_get_root_node(doc), "tests");
   yaml_node_t *list = tt_map_get(doc, tests, section);
@@ -99,20 +104,23 @@ yaml_node_t *tt_yaml_section(yaml_document_t *doc, const char *section)
   return list != NULL && list->type == YAML_SEQUENCE_NODE ? list : NULL;
 }
 
-gsize tt_seq_len(yaml_node_t *seq)
+gsize
+tt_seq_len(yaml_node_t *seq)
 {
   if (seq == NULL || seq->type != YAML_SEQUENCE_NODE)
     return 0;
   return (gsize)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 }
 
-yaml_node_t *tt_seq_get(yaml_document_t *doc, yaml_node_t *seq, gsize i)
+yaml_node_t *
+tt_seq_get(yaml_document_t *doc, yaml_node_t *seq, gsize i)
 {
   g_assert_cmpuint(i, <, tt_seq_len(seq));
   return yaml_document_get_node(doc, seq->data.sequence.items.start[i]);
 }
 
-gboolean tt_is_null(yaml_node_t *node)
+gboolean
+tt_is_null(yaml_node_t *node)
 {
   const char *v;
 
@@ -124,7 +132,8 @@ gboolean tt_is_null(yaml_node_t *node)
   return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0;
 }
 
-const char *tt_str(yaml_node_t *node)
+const char *
+tt_str(yaml_node_t *node)
 {
   /* Fatal on purpose: a case whose data has another shape must not pass by accident. */
   if (node == NULL || node->type != YAML_SCALAR_NODE)
@@ -132,7 +141,8 @@ const char *tt_str(yaml_node_t *node)
   return (const char *)node->data.scalar.value;
 }
 
-gboolean tt_bool(yaml_node_t *node)
+gboolean
+tt_bool(yaml_node_t *node)
 {
   const char *v = tt_str(node);
 
@@ -141,12 +151,14 @@ gboolean tt_bool(yaml_node_t *node)
   return strcmp(v, "true") == 0;
 }
 
-int tt_int(yaml_node_t *node)
+int
+tt_int(yaml_node_t *node)
 {
   return (int)g_ascii_strtoll(tt_str(node), NULL, 10);
 }
 
-char *tt_case_path(const char *prefix, gsize index, const char *description)
+char *
+tt_case_path(const char *prefix, gsize index, const char *description)
 {
   GString *s = g_string_new(NULL);
 
@@ -163,7 +175,8 @@ char *tt_case_path(const char *prefix, gsize index, const char *description)
   return g_string_free(s, FALSE);
 }
 
-int tt_expected_count(const char *dir, const char *file, const char *section)
+int
+tt_expected_count(const char *dir, const char *file, const char *section)
 {
   char *path = g_build_filename(dir, "conformance-counts.json", NULL);
   char *key = g_strconcat("tests.", section, NULL);
