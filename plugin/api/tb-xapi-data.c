@@ -436,6 +436,40 @@ tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base, const char *
   return tb_xapi_request(auth, "GET", api_base, path, query);
 }
 
+TbHttpRequest *
+tb_xapi_follows_request(const TbXapiAuth *auth, const char *api_base, const char *user_id,
+                        const char *which, int max_results)
+{
+  g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/users/%s/%s", escaped, which);
+  g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 1000));
+  const char *query[] = {"max_results", max, "user.fields", USER_FIELDS, NULL};
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+GPtrArray *
+tb_xapi_user_list_parse(JsonNode *root, GError **error)
+{
+  GPtrArray *users = g_ptr_array_new_with_free_func((GDestroyNotify)tb_xapi_user_free);
+  JsonArray *data = tb_xapi_json_array(json_node_get_object(root), "data");
+
+  for (guint i = 0; data && i < json_array_get_length(data); i++) {
+    JsonNode *node = json_array_get_element(data, i);
+    TbXapiUser *u = JSON_NODE_HOLDS_OBJECT(node)
+                        ? tb_xapi_user_from_json(json_node_get_object(node), error)
+                        : NULL;
+    if (u == NULL) {
+      g_ptr_array_unref(users);
+      if (error && *error == NULL)
+        g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
+                    "X sent a user that is not an object");
+      return NULL;
+    }
+    g_ptr_array_add(users, u);
+  }
+  return users;
+}
+
 char *
 tb_xapi_created_id(JsonNode *root, const char *member, GError **error)
 {

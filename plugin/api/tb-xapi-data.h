@@ -106,6 +106,12 @@ TbHttpRequest *tb_xapi_delete_tweet_request(const TbXapiAuth *auth, const char *
 TbHttpRequest *tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base,
                                      const char *username);
 
+/* GET /2/users/:id/followers or /following (which = "followers" | "following"). */
+TbHttpRequest *tb_xapi_follows_request(const TbXapiAuth *auth, const char *api_base,
+                                       const char *user_id, const char *which, int max_results);
+/* The users of a list answer ({"data": [User...]}), as a GPtrArray of TbXapiUser. */
+GPtrArray *tb_xapi_user_list_parse(JsonNode *root, GError **error);
+
 /* data.<member> of a create response ("id" for posts, "dm_event_id" for DMs). */
 char *tb_xapi_created_id(JsonNode *root, const char *member, GError **error);
 

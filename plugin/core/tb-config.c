@@ -144,6 +144,8 @@ static const TbOptionSpec option_specs[] = {
             check_tag_format, tag_format),
     {"long_posts", TB_OPT_CHOICE, "Posts over 280 characters (refuse, thread)", "refuse",
      long_post_choices, 0, 0, NULL, offsetof(TbConfig, long_posts)},
+    {"mutuals_cap", TB_OPT_INT, "Mutuals shown as buddies (0 = none; each costs a read)", "20",
+     NULL, 0, 1000, NULL, offsetof(TbConfig, mutuals_cap)},
     {"commands", TB_OPT_CHOICE, "Commands typed in conversations (on, strict: only !command)",
      "on", commands_choices, 0, 0, NULL, offsetof(TbConfig, commands)},
 };

@@ -42,6 +42,7 @@ typedef struct {
   char *tag_format; /* e.g. "[{role} @{handle}]" */
   TbLongPosts long_posts;
   TbCommandsMode commands;
+  int mutuals_cap; /* people followed both ways shown as buddies; 0 = none */
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-fetch.h"
 #include "core/tb-ids.h"
+#include "tb-blist.h"
 #include "tb-conv.h"
 #include "tb-poll.h"
 
@@ -283,9 +284,110 @@ dms_run(TbPoller *poller)
   dms_request(run_new(poller, tb_store_get(conn->store, TB_CURSOR_DMS)), NULL);
 }
 
+/* ---- mutuals ---- */
+
+#define TB_MUTUALS_KEY "mutuals"
+#define TB_MUTUALS_AT "mutuals_at"
+#define TB_MUTUALS_MAX_AGE_S (7 * 24 * 3600) /* every user returned is billed: once a week */
+
+typedef struct {
+  TbConn *conn;
+  GPtrArray *following; /* TbXapiUser */
+} TbMutualsRun;
+
+static void
+show_mutuals(TbConn *conn, const char *handles)
+{
+  g_auto(GStrv) list = g_strsplit(handles ? handles : "", ",", -1);
+  for (guint i = 0; list[i]; i++) {
+    if (*list[i] == '\0')
+      continue;
+    TbXapiUser *u = tb_conn_user_by_handle(conn, list[i]);
+    TbXapiUser stub = {.id = "", .username = list[i], .name = list[i]};
+    tb_blist_add_person(conn, u ? u : &stub);
+  }
+}
+
+static void
+mutuals_followers_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
+                       const GError *error, gpointer data)
+{
+  TbMutualsRun *run = data;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) followers = error ? NULL : tb_xapi_user_list_parse(root, &local);
+  (void)resp;
+
+  if (followers != NULL) {
+    GString *handles = g_string_new(NULL);
+    guint n = 0;
+    /* Mutual = in both lists; keep X's order (most recent first), up to the cap. */
+    for (guint i = 0; i < run->following->len && n < (guint)conn->cfg.mutuals_cap; i++) {
+      TbXapiUser *f = run->following->pdata[i];
+      for (guint j = 0; j < followers->len; j++) {
+        if (g_strcmp0(f->id, ((TbXapiUser *)followers->pdata[j])->id) == 0) {
+          tb_conn_remember_user(conn, f);
+          g_string_append_printf(handles, "%s%s", n++ ? "," : "", f->username);
+          break;
+        }
+      }
+    }
+    tb_store_set(conn->store, TB_MUTUALS_KEY, handles->str);
+    tb_store_set_int(conn->store, TB_MUTUALS_AT, g_get_real_time() / G_USEC_PER_SEC);
+    tb_conn_store_changed(conn);
+    show_mutuals(conn, handles->str);
+    g_string_free(handles, TRUE);
+  } else {
+    purple_debug_warning("twinbird", "@%s: mutuals not fetched: %s\n", conn->handle,
+                         (error ? error : local)->message);
+  }
+  g_ptr_array_unref(run->following);
+  g_free(run);
+}
+
+static void
+mutuals_following_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
+                       const GError *error, gpointer data)
+{
+  g_autoptr(GError) local = NULL;
+  GPtrArray *following = error ? NULL : tb_xapi_user_list_parse(root, &local);
+  (void)resp;
+  (void)data;
+
+  if (following == NULL) {
+    purple_debug_warning("twinbird", "@%s: mutuals not fetched: %s\n", conn->handle,
+                         (error ? error : local)->message);
+    return;
+  }
+  TbMutualsRun *run = g_new0(TbMutualsRun, 1);
+  run->conn = conn;
+  run->following = following;
+  tb_conn_send(conn,
+               tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id, "followers",
+                                       conn->cfg.mutuals_cap),
+               mutuals_followers_done, run);
+}
+
+static void
+mutuals_start(TbConn *conn)
+{
+  gint64 at = tb_store_get_int(conn->store, TB_MUTUALS_AT, 0);
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+  if (conn->cfg.mutuals_cap <= 0)
+    return;
+  show_mutuals(conn, tb_store_get(conn->store, TB_MUTUALS_KEY));
+  if (now - at < TB_MUTUALS_MAX_AGE_S)
+    return;
+  tb_conn_send(conn,
+               tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id, "following",
+                                       conn->cfg.mutuals_cap),
+               mutuals_following_done, NULL);
+}
+
 void
 tb_fetch_start(TbConn *conn)
 {
+  mutuals_start(conn);
   conn->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
   conn->dms = tb_poller_new(conn, "dms", (guint)conn->cfg.dm_interval, dms_run);
   tb_poller_schedule(conn->mentions, 0);
