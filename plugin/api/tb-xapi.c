@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-xapi.h"
+#include "tb-oauth.h"
 
 #include <string.h>
 
@@ -78,9 +79,27 @@ tb_xapi_request(const TbXapiAuth *auth, const char *method, const char *api_base
   if (auth->kind == TB_XAPI_AUTH_BEARER) {
     g_autofree char *value = g_strconcat("Bearer ", auth->token, NULL);
     tb_http_request_add_header(req, "Authorization", value);
+  } else if (auth->token && auth->token_secret && auth->consumer_key && auth->consumer_secret) {
+    /* Signed here, with the final URL and query; a JSON body set later is never signed. */
+    TbOAuth1Params p = {.consumer_key = auth->consumer_key,
+                        .consumer_secret = auth->consumer_secret,
+                        .token = auth->token,
+                        .token_secret = auth->token_secret};
+    g_autofree char *value = tb_oauth1_authorization(method, url, NULL, &p);
+    if (value != NULL)
+      tb_http_request_add_header(req, "Authorization", value);
   }
   tb_http_request_add_header(req, "Accept", "application/json");
   return req;
+}
+
+void
+tb_xapi_auth_clear(TbXapiAuth *auth)
+{
+  tb_oauth_secret_free(g_steal_pointer(&auth->token));
+  tb_oauth_secret_free(g_steal_pointer(&auth->token_secret));
+  g_clear_pointer(&auth->consumer_key, g_free);
+  tb_oauth_secret_free(g_steal_pointer(&auth->consumer_secret));
 }
 
 void

@@ -44,8 +44,15 @@ typedef enum { TB_XAPI_AUTH_BEARER, TB_XAPI_AUTH_OAUTH1 } TbXapiAuthKind;
 
 typedef struct {
   TbXapiAuthKind kind;
-  char *token; /* bearer: an OAuth 2.0 user access token */
+  char *token; /* bearer: an OAuth 2.0 user access token; oauth1: the user's access token */
+  /* OAuth 1.0a only: tb_xapi_request signs when all three and token are set (xapi.md §3.2) */
+  char *token_secret;
+  char *consumer_key;
+  char *consumer_secret;
 } TbXapiAuth;
+
+/* Frees and wipes the credentials, leaving the kind. */
+void tb_xapi_auth_clear(TbXapiAuth *auth);
 
 /* URL = base + path + "?" + escaped query; query is NULL-terminated name, value pairs whose NULL
  * values are skipped. */
