@@ -11,7 +11,11 @@
 #define TB_FIRST_RUN_ITEMS 5 /* a first sign-in shows a few recent items, not a bill */
 #define TB_MENTIONS_PAGE 100
 #define TB_MENTIONS_WINDOW 800 /* X serves only the newest 800 mentions */
-#define TB_DMS_PAGE 20         /* each returned event is billed: pages stay small */
+/* DM events have no since_id, so every poll returns events already seen, and X bills each
+ * returned event (once per UTC day). The first page of a poll is a small probe; only when all of
+ * it is new do the following pages grow. */
+#define TB_DMS_PROBE 3
+#define TB_DMS_PAGE 50
 #define TB_DMS_MAX_PAGES 50
 #define TB_SENT_DMS_KEPT 50
 
@@ -153,7 +157,7 @@ static void
 dms_request(TbFetchRun *run, const char *token)
 {
   TbConn *conn = run->poller->conn;
-  int max = run->since ? TB_DMS_PAGE : TB_FIRST_RUN_ITEMS;
+  int max = run->since == NULL ? TB_FIRST_RUN_ITEMS : token ? TB_DMS_PAGE : TB_DMS_PROBE;
   tb_conn_send(conn, tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, max),
                dms_page_done, run);
 }
