@@ -8,7 +8,11 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK(tb - oauth - error - quark, tb_oauth_error)
+GQuark
+tb_oauth_error_quark(void)
+{
+  return g_quark_from_static_string("tb-oauth-error-quark");
+}
 
 gboolean
 tb_oauth_error_is_transient(const GError *error)

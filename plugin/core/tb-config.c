@@ -135,6 +135,9 @@ static const TbOptionSpec option_specs[] = {
     STR_OPT("client_id", "OAuth 2.0 client ID of your X app", "", NULL, client_id),
     STR_OPT("consumer_key", "OAuth 1.0a consumer key", "", NULL, consumer_key),
     STR_OPT("consumer_secret", "OAuth 1.0a consumer secret", "", NULL, consumer_secret),
+    /* The X app's callback URL must name the same port; unprivileged ports only. */
+    {"oauth_port", TB_OPT_INT, "Sign-in callback port on 127.0.0.1 (OAuth 2.0)", "8765", NULL, 1024,
+     65535, NULL, offsetof(TbConfig, oauth_port)},
     STR_OPT("ca_file", "Extra CA certificate file (test servers)", "", check_ca_file, ca_file),
     INT_OPT("dm_interval", "Seconds between DM checks", 120, 1, 86400, dm_interval),
     INT_OPT("mention_interval", "Seconds between mention checks", 60, 1, 86400, mention_interval),
@@ -189,9 +192,11 @@ tb_config_load(TbConfig *cfg, const TbConfigSource *src, gpointer user, GError *
     if (spec->kind == TB_OPT_INT) {
       int v = src->get_int(spec->key, (int)g_ascii_strtoll(spec->def, NULL, 10), user);
       if (v < spec->min || v > spec->max) {
+        /* Only the intervals count seconds (not mutuals_cap, not oauth_port). */
+        const char *unit = g_str_has_suffix(spec->key, "_interval") ? " seconds" : "";
         g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-                    "Account option %s: %d is out of range (%d to %d seconds)", spec->key, v,
-                    spec->min, spec->max);
+                    "Account option %s: %d is out of range (%d to %d%s)", spec->key, v, spec->min,
+                    spec->max, unit);
         goto fail;
       }
       *(int *)field = v;

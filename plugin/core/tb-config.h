@@ -43,6 +43,7 @@ typedef struct {
   TbLongPosts long_posts;
   TbCommandsMode commands;
   int mutuals_cap; /* people followed both ways shown as buddies; 0 = none */
+  int oauth_port;  /* OAuth 2.0 sign-in: http://127.0.0.1:PORT/callback */
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;
