@@ -127,7 +127,8 @@ is_safe_link(const char *url)
       return FALSE;
   }
   scheme = g_uri_parse_scheme(url);
-  ok = scheme != NULL && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+  ok = scheme != NULL &&
+       (g_ascii_strcasecmp(scheme, "http") == 0 || g_ascii_strcasecmp(scheme, "https") == 0);
   g_free(scheme);
   if (!ok)
     return FALSE;

@@ -92,7 +92,7 @@ const TbTextConfig tb_text_config_v3 = {
  * keep their Latin-1 weight. */
 #define EMOJI_ELEMENT                                                                              \
   "(?:\\p{Emoji_Modifier_Base}\\p{Emoji_Modifier}"                                                 \
-  "|(?![#*0-9\\x{A9}\\x{AE}])[\\p{Emoji_Presentation}\\p{Emoji}](?!\\x{FE0E})"                     \
+  "|(?![#*0-9\\x{A9}\\x{AE}])\\p{Emoji}(?!\\x{FE0E})"                                              \
   "|[\\x{A9}\\x{AE}](?=\\x{FE0F}))\\x{FE0F}?"
 #define EMOJI_PATTERN                                                                              \
   "[#*0-9]\\x{FE0F}?\\x{20E3}"                                                                     \
@@ -247,21 +247,29 @@ is_invalid_char(gunichar c)
   return c == 0xFFFE || c == 0xFEFF || c == 0xFFFF;
 }
 
+typedef gunichar TbRange[2]; /* first and last code point */
+
+static gboolean
+in_ranges(gunichar c, const TbRange *ranges, gsize n)
+{
+  for (gsize i = 0; i < n; i++) {
+    if (c >= ranges[i][0] && c <= ranges[i][1])
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static gboolean
 is_latin_accent(gunichar c)
 {
-  static const gunichar ranges[][2] = {
+  static const TbRange ranges[] = {
       {0xC0, 0xD6},   {0xD8, 0xF6},     {0xF8, 0xFF},   {0x100, 0x24F}, {0x253, 0x254},
       {0x256, 0x257}, {0x259, 0x259},   {0x25B, 0x25B}, {0x263, 0x263}, {0x268, 0x268},
       {0x26F, 0x26F}, {0x272, 0x272},   {0x289, 0x289}, {0x28B, 0x28B}, {0x2BB, 0x2BB},
       {0x300, 0x36F}, {0x1E00, 0x1EFF},
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS(ranges); i++) {
-    if (c >= ranges[i][0] && c <= ranges[i][1])
-      return TRUE;
-  }
-  return FALSE;
+  return in_ranges(c, ranges, G_N_ELEMENTS(ranges));
 }
 
 /* What may not follow a mention (twitter-text's endMentionMatch): another @, an accented Latin
@@ -306,17 +314,13 @@ cp_index(TbCpCursor *c, gsize byte)
 static gboolean
 is_space(gunichar c)
 {
-  static const gunichar ranges[][2] = {
+  static const TbRange ranges[] = {
       {0x09, 0x0D},     {0x20, 0x20},     {0x85, 0x85},     {0xA0, 0xA0},
       {0x1680, 0x1680}, {0x180E, 0x180E}, {0x2000, 0x200A}, {0x2028, 0x2029},
       {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000},
   };
 
-  for (gsize i = 0; i < G_N_ELEMENTS(ranges); i++) {
-    if (c >= ranges[i][0] && c <= ranges[i][1])
-      return TRUE;
-  }
-  return FALSE;
+  return in_ranges(c, ranges, G_N_ELEMENTS(ranges));
 }
 
 /* Global matching in chunks. GRegex re-reads the rest of the subject on every match (PCRE2's
@@ -586,9 +590,8 @@ add_bare_urls(const char *s, TbCpCursor *cur, int url_end, int dom_start, int do
   }
   g_match_info_free(mi);
   if (last != NULL && has_path) {
-    char *with_path = g_strconcat(last->value, s + dom_end, NULL);
+    char *with_path = g_strdup_printf("%s%.*s", last->value, url_end - dom_end, s + dom_end);
 
-    with_path[strlen(last->value) + (gsize)(url_end - dom_end)] = '\0';
     g_free(last->value);
     last->value = with_path;
     last->end = (int)cp_index(cur, (gsize)url_end);
@@ -830,18 +833,26 @@ tb_text_parse(const char *utf8, TbTextParse *out)
 void
 tb_text_parse_with_config(const char *utf8, const TbTextConfig *config, TbTextParse *out)
 {
-  char *text = make_valid(utf8);
-  char *norm = g_utf8_normalize(text, -1, G_NORMALIZE_NFC);
+  char *text, *norm;
   glong n = 0;
-  gunichar *cps = g_utf8_to_ucs4_fast(norm, -1, &n);
-  GPtrArray *urls = entity_array_new();
-  GArray *emoji =
-      config->emoji_parsing ? emoji_spans(norm) : g_array_new(FALSE, FALSE, sizeof(TbSpan));
-  const gint64 max_scaled = (gint64)config->max_weighted_length * config->scale;
-  gint64 weighted = 0;
-  glong u16 = 0, valid_end = 0, text_u16 = utf16_length(text, -1);
+  gunichar *cps;
+  GPtrArray *urls;
+  GArray *emoji;
+  gint64 max_scaled, weighted = 0;
+  glong u16 = 0, valid_end = 0, text_u16;
   gboolean valid = TRUE;
   guint ui = 0, ei = 0;
+
+  g_return_if_fail(out != NULL);
+  if (config == NULL)
+    config = &tb_text_config_v3;
+  text = make_valid(utf8);
+  norm = g_utf8_normalize(text, -1, G_NORMALIZE_NFC);
+  cps = g_utf8_to_ucs4_fast(norm, -1, &n);
+  urls = entity_array_new();
+  emoji = config->emoji_parsing ? emoji_spans(norm) : g_array_new(FALSE, FALSE, sizeof(TbSpan));
+  max_scaled = (gint64)config->max_weighted_length * config->scale;
+  text_u16 = utf16_length(text, -1);
 
   extract_urls(norm, TRUE, urls);
   for (glong i = 0; i < n;) {

@@ -47,6 +47,7 @@ typedef struct {
 
 /* Parses with the v3 config (what X applies to posts). */
 void tb_text_parse(const char *utf8, TbTextParse *out);
+/* config NULL means v3; a copy with another max_weighted_length is fine. */
 void tb_text_parse_with_config(const char *utf8, const TbTextConfig *config, TbTextParse *out);
 int tb_text_max_length(void); /* 280 */
 

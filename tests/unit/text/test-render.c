@@ -374,9 +374,9 @@ assert_harmless(const char *out, TbRenderMode mode)
       g_assert_false(g_unichar_iscntrl(c));
     g_assert_false((c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069));
     if (c == '<' && mode == TB_RENDER_HTML)
-      g_assert_true(g_str_has_prefix(p, "<a href=\"https://") ||
-                    g_str_has_prefix(p, "<a href=\"http://") || g_str_has_prefix(p, "</a>") ||
-                    g_str_has_prefix(p, "<br>"));
+      g_assert_true(g_ascii_strncasecmp(p, "<a href=\"https://", 17) == 0 ||
+                    g_ascii_strncasecmp(p, "<a href=\"http://", 16) == 0 ||
+                    g_str_has_prefix(p, "</a>") || g_str_has_prefix(p, "<br>"));
     if (mode == TB_RENDER_IRC || mode == TB_RENDER_ESCAPED)
       g_assert_true(c != '<' && c != '>');
   }
@@ -528,6 +528,53 @@ test_injection_links(void)
   g_free(out);
 }
 
+/* Only an absolute http(s) URL with a host, without spaces or invisible characters, is shown
+ * and linked in place of the t.co link. */
+static void
+test_links_only_web(void)
+{
+  static const struct {
+    const char *expanded;
+    gboolean linked;
+  } cases[] = {
+      {"https://example.com/a?b=1", TRUE},
+      {"HTTPS://EXAMPLE.COM/", TRUE},
+      {"http://\xE4\xBE\x8B\xE3\x81\x88.jp/\xE3\x83\x91\xE3\x82\xB9", TRUE}, /* IDN host, path */
+      {"javascript:alert(1)//https://x.com", FALSE},
+      {"data:text/html,<script>alert(1)</script>", FALSE},
+      {"vbscript:msgbox(1)", FALSE},
+      {"//evil.example/x", FALSE},
+      {"https:evil.example", FALSE},
+      {"http:///x", FALSE},
+      {"https://example.com/a b", FALSE},
+      {"https://example.com/\"onmouseover=\"alert(1)", TRUE}, /* quotes are escaped */
+      {"https://example.com/\xE2\x80\xAEgpj", FALSE},         /* RLO */
+      {"https://example.com/\x01", FALSE},
+      {NULL, FALSE},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    TbRenderEntity e = {TB_ENTITY_URL,     4,    18,   "https://t.co/a",
+                        cases[i].expanded, NULL, NULL, NULL};
+    char *html = render("see https://t.co/a", &e, 1, TB_RENDER_HTML);
+    char *plain = render("see https://t.co/a", &e, 1, TB_RENDER_PLAIN);
+
+    if (cases[i].linked) {
+      char *attr = g_markup_escape_text(cases[i].expanded, -1);
+      char *want = g_strdup_printf("see <a href=\"%s\">%s</a>", attr, attr);
+      g_assert_cmpstr(html, ==, want);
+      g_assert_cmpstr(plain + 4, ==, cases[i].expanded);
+      g_free(want);
+      g_free(attr);
+    } else {
+      g_assert_cmpstr(html, ==, "see <a href=\"https://t.co/a\">https://t.co/a</a>");
+      g_assert_cmpstr(plain, ==, "see https://t.co/a");
+    }
+    g_free(plain);
+    g_free(html);
+  }
+}
+
 static void
 test_injection_entities(void)
 {
@@ -648,6 +695,7 @@ main(int argc, char **argv)
   g_test_add_func("/render/note-tweet", test_note_tweet);
   g_test_add_func("/render/injection/markup", test_injection_markup);
   g_test_add_func("/render/injection/links", test_injection_links);
+  g_test_add_func("/render/injection/only-web-links", test_links_only_web);
   g_test_add_func("/render/injection/entities", test_injection_entities);
   g_test_add_func("/render/injection/irc-controls", test_injection_irc);
   g_test_add_func("/render/injection/bidi", test_bidi_and_invisible);
