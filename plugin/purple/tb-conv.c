@@ -378,7 +378,7 @@ tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why)
   const char *name = item->conv ? item->conv : conn->handle;
   PurpleConversation *conv = tb_conv_find(conn, name);
   g_autofree char *text =
-      g_strdup_printf(_("NOT SENT from @%s: %s. Your text is kept (%s): type \"retry %s\" to send "
+      g_strdup_printf(_("NOT SENT from @%s: %s. Your text is kept (%s): type \"!retry %s\" to send "
                         "it again. Text: %s"),
                       conn->handle, why, item->id, item->id, item->text);
 
