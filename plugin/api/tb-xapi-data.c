@@ -302,15 +302,19 @@ tb_xapi_time_parse(const char *iso8601, gint64 fallback)
 
 TbHttpRequest *
 tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base, const char *user_id,
-                         const char *since_id, const char *pagination_token, int max_results)
+                         const char *since_id, const char *start_time, const char *pagination_token,
+                         int max_results)
 {
   g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
   g_autofree char *path = g_strdup_printf("/2/users/%s/mentions", escaped);
   g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 5, 100));
+  // clang-format off (name, value pairs)
   const char *query[] = {"max_results",
                          max,
                          "since_id",
                          since_id,
+                         "start_time",
+                         since_id ? NULL : start_time,
                          "pagination_token",
                          pagination_token,
                          "tweet.fields",
@@ -320,6 +324,7 @@ tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base, const cha
                          "user.fields",
                          USER_FIELDS,
                          NULL};
+  // clang-format on
   return tb_xapi_request(auth, "GET", api_base, path, query);
 }
 
@@ -328,6 +333,7 @@ tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                           const char *pagination_token, int max_results)
 {
   g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 100));
+  // clang-format off (name, value pairs)
   const char *query[] = {"max_results",
                          max,
                          "pagination_token",
@@ -341,6 +347,7 @@ tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                          "user.fields",
                          USER_FIELDS,
                          NULL};
+  // clang-format on
   return tb_xapi_request(auth, "GET", api_base, "/2/dm_events", query);
 }
 

@@ -80,10 +80,12 @@ const char *tb_xapi_tweet_ref(const TbXapiTweet *tweet, const char *type);
 /* created_at as Unix seconds, or fallback when absent or unreadable. */
 gint64 tb_xapi_time_parse(const char *iso8601, gint64 fallback);
 
-/* GET /2/users/:id/mentions; since_id and pagination_token may be NULL. */
+/* GET /2/users/:id/mentions; since_id, start_time (YYYY-MM-DDTHH:mm:ssZ) and pagination_token
+ * may be NULL (X lets since_id win over start_time). */
 TbHttpRequest *tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base,
                                         const char *user_id, const char *since_id,
-                                        const char *pagination_token, int max_results);
+                                        const char *start_time, const char *pagination_token,
+                                        int max_results);
 /* GET /2/dm_events (MessageCreate only, with sender and participants expanded). */
 TbHttpRequest *tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                                          const char *pagination_token, int max_results);

@@ -22,6 +22,7 @@
 typedef struct {
   TbPoller *poller;
   char *since;      /* cursor when the fetch began; NULL on a first run */
+  char *start_time; /* mentions without a cursor yet: all since this time is new */
   GPtrArray *pages; /* newest page first */
   int total;
 } TbFetchRun;
@@ -44,6 +45,7 @@ run_free(TbFetchRun *run, GDestroyNotify page_free)
     g_ptr_array_free(run->pages, TRUE);
   }
   g_free(run->since);
+  g_free(run->start_time);
   g_free(run);
 }
 
@@ -73,10 +75,11 @@ static void
 mentions_request(TbFetchRun *run, const char *token)
 {
   TbConn *conn = run->poller->conn;
-  int max = run->since ? TB_MENTIONS_PAGE : TB_FIRST_RUN_ITEMS;
+  gboolean known = run->since || run->start_time;
+  int max = known ? TB_MENTIONS_PAGE : TB_FIRST_RUN_ITEMS;
   tb_conn_send(conn,
                tb_xapi_mentions_request(&conn->auth, conn->cfg.api_base, conn->me->id, run->since,
-                                        token, max),
+                                        run->start_time, token, max),
                mentions_page_done, run);
 }
 
@@ -103,6 +106,13 @@ mentions_finish(TbFetchRun *run, gboolean capped)
   }
   if (newest && g_strcmp0(newest, run->since) != 0) {
     tb_store_set(conn->store, TB_CURSOR_MENTIONS, newest);
+    tb_conn_store_changed(conn);
+  } else if (newest == NULL && run->start_time == NULL) {
+    /* No mention yet, so no since_id: remember when we started looking, so a burst arriving
+     * later is fetched whole rather than as a first run's few recent ones. */
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *iso = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+    tb_store_set(conn->store, TB_MENTIONS_START, iso);
     tb_conn_store_changed(conn);
   }
   if (capped)
@@ -131,7 +141,8 @@ mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, con
   g_ptr_array_add(run->pages, page);
   run->total += (int)page->tweets->len;
 
-  gboolean more = run->since != NULL && page->next_token != NULL && page->tweets->len > 0;
+  gboolean more =
+      (run->since || run->start_time) && page->next_token != NULL && page->tweets->len > 0;
   if (more && run->total < TB_MENTIONS_WINDOW) {
     mentions_request(run, page->next_token);
     return;
@@ -145,7 +156,9 @@ static void
 mentions_run(TbPoller *poller)
 {
   TbConn *conn = poller->conn;
-  mentions_request(run_new(poller, tb_store_get(conn->store, TB_CURSOR_MENTIONS)), NULL);
+  TbFetchRun *run = run_new(poller, tb_store_get(conn->store, TB_CURSOR_MENTIONS));
+  run->start_time = g_strdup(tb_store_get(conn->store, TB_MENTIONS_START));
+  mentions_request(run, NULL);
 }
 
 /* ---- DMs ---- */
@@ -233,7 +246,11 @@ dms_finish(TbFetchRun *run, gboolean gap)
       tb_conv_show_dm(conn, e, peer->username, g_strcmp0(e->sender_id, conn->me->id) == 0);
     }
   }
-  if (newest && g_strcmp0(newest, run->since) != 0) {
+  /* An empty first fetch still sets a cursor ("0" sorts before every id): from then on every
+   * event is new and is paged for, instead of a first run's few recent ones. */
+  if (newest == NULL)
+    newest = g_strdup("0");
+  if (g_strcmp0(newest, run->since) != 0) {
     tb_store_set(conn->store, TB_CURSOR_DMS, newest);
     tb_conn_store_changed(conn);
   }
@@ -276,7 +293,8 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
     dms_request(run, page->next_token);
     return;
   }
-  dms_finish(run, run->since && !reached_seen);
+  /* "0" (no DM before) cannot be reached: that is not a gap. */
+  dms_finish(run, run->since && g_strcmp0(run->since, "0") != 0 && !reached_seen);
   run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
   tb_poller_done(poller, resp, NULL);
 }

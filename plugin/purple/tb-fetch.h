@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 
 #define TB_CURSOR_MENTIONS "mention_since_id"
 #define TB_CURSOR_DMS "dm_last_id"
+#define TB_MENTIONS_START "mention_start_time" /* set when a first fetch found no mention */
 #define TB_STORE_SENT_DMS "dm_sent_ids"
 
 void tb_fetch_start(TbConn *conn);
