@@ -1038,6 +1038,12 @@ test_two_drivers(Fixture *f, gconstpointer data)
   result_clear(&w);
 }
 
+static void
+skip_no_python(void)
+{
+  g_test_skip("no /usr/bin/python3 for the loopback server");
+}
+
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, setup, fn, teardown)
 
 int
@@ -1059,7 +1065,7 @@ main(int argc, char **argv)
   g_main_context_default(); /* its wakeup fd must not count as a test's leak */
 
   if (!g_file_test("/usr/bin/python3", G_FILE_TEST_IS_EXECUTABLE)) {
-    g_test_skip("no /usr/bin/python3 for the loopback server");
+    g_test_add_func("/http/no-python", skip_no_python);
     return g_test_run();
   }
   if (!fixture_start(&error)) {
