@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dbus/tb-dbus.h"
 #include "tb-blist.h"
 #include "tb-build-config.h"
 #include "tb-cmds.h"
@@ -199,12 +200,14 @@ tb_plugin_load(PurplePlugin *plugin)
   shortids = tb_shortids_new(TB_SHORTIDS_CAPACITY);
   tb_signals_register(plugin);
   tb_cmds_register();
+  tb_dbus_register(plugin); /* only when libpurple's bus is up: no bus is no error */
   return TRUE;
 }
 
 static gboolean
 tb_plugin_unload(PurplePlugin *plugin)
 {
+  tb_dbus_unregister(plugin);
   tb_cmds_unregister();
   tb_signals_unregister(plugin);
   g_clear_pointer(&shortids, tb_shortids_free);
