@@ -6,10 +6,14 @@
 /* Ask for exactly what the plugin shows: X returns fields only when asked, and bills for what
  * it returns. */
 #define TWEET_FIELDS                                                                               \
-  "author_id,conversation_id,created_at,entities,in_reply_to_user_id,note_tweet,referenced_tweets"
-#define TWEET_EXPANSIONS "author_id,referenced_tweets.id,referenced_tweets.id.author_id"
+  "attachments,author_id,conversation_id,created_at,entities,in_reply_to_user_id,note_tweet,"      \
+  "referenced_tweets"
+#define TWEET_EXPANSIONS                                                                           \
+  "attachments.media_keys,author_id,referenced_tweets.id,referenced_tweets.id.author_id"
+#define MEDIA_FIELDS "type,url,preview_image_url"
 #define USER_FIELDS "name,username,profile_image_url,protected"
-#define DM_FIELDS "id,event_type,text,sender_id,dm_conversation_id,created_at,participant_ids"
+#define DM_FIELDS                                                                                  \
+  "id,event_type,text,sender_id,dm_conversation_id,created_at,participant_ids,entities"
 
 static char *
 dup_str(JsonObject *obj, const char *name)
@@ -53,6 +57,7 @@ tb_xapi_tweet_free(TbXapiTweet *t)
   g_free(t->created_at);
   g_ptr_array_unref(t->refs);
   g_ptr_array_unref(t->entities);
+  g_strfreev(t->media_keys);
   g_free(t);
 }
 
@@ -78,8 +83,8 @@ parse_entities(JsonObject *entities, GPtrArray *out)
       JsonObject *o = json_node_get_object(node);
       TbXapiEntity *e = g_new0(TbXapiEntity, 1);
       e->kind = entity_members[m].kind;
-      e->start = (int)json_object_get_int_member_with_default(o, "start", -1);
-      e->end = (int)json_object_get_int_member_with_default(o, "end", -1);
+      e->start = (int)tb_xapi_json_int(o, "start", -1);
+      e->end = (int)tb_xapi_json_int(o, "end", -1);
       e->url = dup_str(o, "url");
       e->expanded_url = dup_str(o, "expanded_url");
       e->display_url = dup_str(o, "display_url");
@@ -123,6 +128,18 @@ tb_xapi_tweet_from_json(JsonObject *obj, GError **error)
   parse_entities(t->note_text ? tb_xapi_json_object(note, "entities")
                               : tb_xapi_json_object(obj, "entities"),
                  t->entities);
+
+  JsonArray *keys = tb_xapi_json_array(tb_xapi_json_object(obj, "attachments"), "media_keys");
+  if (keys != NULL) {
+    GStrvBuilder *b = g_strv_builder_new();
+    for (guint i = 0; i < json_array_get_length(keys); i++) {
+      JsonNode *k = json_array_get_element(keys, i);
+      if (JSON_NODE_HOLDS_VALUE(k) && json_node_get_value_type(k) == G_TYPE_STRING)
+        g_strv_builder_add(b, json_node_get_string(k));
+    }
+    t->media_keys = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
+  }
 
   JsonArray *refs = tb_xapi_json_array(obj, "referenced_tweets");
   for (guint i = 0; refs && i < json_array_get_length(refs); i++) {
@@ -169,6 +186,16 @@ parse_include_users(JsonObject *includes)
   return users;
 }
 
+static void
+media_free(gpointer data)
+{
+  TbXapiMedia *m = data;
+  g_free(m->key);
+  g_free(m->type);
+  g_free(m->url);
+  g_free(m);
+}
+
 void
 tb_xapi_tweet_page_free(TbXapiTweetPage *page)
 {
@@ -177,6 +204,7 @@ tb_xapi_tweet_page_free(TbXapiTweetPage *page)
   g_ptr_array_unref(page->tweets);
   g_hash_table_destroy(page->users);
   g_hash_table_destroy(page->included_tweets);
+  g_hash_table_destroy(page->media);
   g_free(page->newest_id);
   g_free(page->oldest_id);
   g_free(page->next_token);
@@ -195,11 +223,28 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
   page->users = parse_include_users(includes);
   page->included_tweets =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_tweet_free);
+  page->media = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, media_free);
+  JsonArray *media = tb_xapi_json_array(includes, "media");
+  for (guint i = 0; media && i < json_array_get_length(media); i++) {
+    JsonNode *node = json_array_get_element(media, i);
+    if (!JSON_NODE_HOLDS_OBJECT(node))
+      continue;
+    JsonObject *o = json_node_get_object(node);
+    TbXapiMedia *m = g_new0(TbXapiMedia, 1);
+    m->key = dup_str(o, "media_key");
+    m->type = dup_str(o, "type");
+    m->url = dup_str(o, "url");
+    if (m->url == NULL)
+      m->url = dup_str(o, "preview_image_url"); /* videos and GIFs carry only a still */
+    if (m->key)
+      g_hash_table_replace(page->media, m->key, m);
+    else
+      media_free(m);
+  }
   page->newest_id = dup_str(meta, "newest_id");
   page->oldest_id = dup_str(meta, "oldest_id");
   page->next_token = dup_str(meta, "next_token");
-  page->result_count =
-      meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0) : 0;
+  page->result_count = (int)tb_xapi_json_int(meta, "result_count", 0);
 
   /* An empty page has no "data" member at all. */
   JsonArray *data = tb_xapi_json_array(obj, "data");
@@ -239,6 +284,7 @@ dm_event_free(gpointer data)
   g_free(e->sender_id);
   g_free(e->dm_conversation_id);
   g_free(e->created_at);
+  g_ptr_array_unref(e->entities);
   g_free(e);
 }
 
@@ -263,8 +309,7 @@ tb_xapi_dm_page_parse(JsonNode *root, GError **error)
   page->events = g_ptr_array_new_with_free_func(dm_event_free);
   page->users = parse_include_users(tb_xapi_json_object(obj, "includes"));
   page->next_token = dup_str(meta, "next_token");
-  page->result_count =
-      meta ? (int)json_object_get_int_member_with_default(meta, "result_count", 0) : 0;
+  page->result_count = (int)tb_xapi_json_int(meta, "result_count", 0);
 
   JsonArray *data = tb_xapi_json_array(obj, "data");
   for (guint i = 0; data && i < json_array_get_length(data); i++) {
@@ -279,6 +324,8 @@ tb_xapi_dm_page_parse(JsonNode *root, GError **error)
     e->sender_id = dup_str(o, "sender_id");
     e->dm_conversation_id = dup_str(o, "dm_conversation_id");
     e->created_at = dup_str(o, "created_at");
+    e->entities = g_ptr_array_new_with_free_func(entity_free);
+    parse_entities(o, e->entities); /* a DM event carries urls, mentions... at its top level */
     if (!tb_xapi_id_is_valid(e->id)) {
       dm_event_free(e);
       tb_xapi_dm_page_free(page);

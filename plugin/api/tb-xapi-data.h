@@ -40,12 +40,20 @@ typedef struct {
   char *created_at;    /* ISO 8601 as X sent it */
   GPtrArray *refs;     /* TbXapiRef */
   GPtrArray *entities; /* TbXapiEntity, from entities (or note_tweet.entities) */
+  char **media_keys;   /* attachments.media_keys, or NULL */
 } TbXapiTweet;
+
+typedef struct {
+  char *key;
+  char *type; /* "photo", "video", "animated_gif" */
+  char *url;  /* the image, or a video's still */
+} TbXapiMedia;
 
 typedef struct {
   GPtrArray *tweets;           /* data: newest first, as X sends them */
   GHashTable *users;           /* includes.users: id -> TbXapiUser */
   GHashTable *included_tweets; /* includes.tweets: id -> TbXapiTweet */
+  GHashTable *media;           /* includes.media: media_key -> TbXapiMedia */
   char *newest_id, *oldest_id, *next_token;
   int result_count;
 } TbXapiTweetPage;
@@ -57,6 +65,7 @@ typedef struct {
   char *sender_id;
   char *dm_conversation_id;
   char *created_at;
+  GPtrArray *entities; /* TbXapiEntity: urls, mentions, hashtags, cashtags */
 } TbXapiDmEvent;
 
 typedef struct {

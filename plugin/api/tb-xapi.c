@@ -188,6 +188,11 @@ parse_body(const TbHttpResponse *resp, GError **error)
 JsonNode *
 tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
 {
+  if (resp->outcome == TB_HTTP_FAIL_TLS || resp->outcome == TB_HTTP_FAIL_POLICY) {
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_TLS, "no secure connection to X: %s",
+                resp->error ? resp->error : "certificate not trusted");
+    return NULL;
+  }
   if (resp->outcome != TB_HTTP_OK) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NETWORK, "could not reach X: %s",
                 resp->error ? resp->error : "unknown network error");
@@ -245,6 +250,26 @@ tb_xapi_json_string(JsonObject *obj, const char *name)
       json_node_get_value_type(node) != G_TYPE_STRING)
     return NULL;
   return json_node_get_string(node);
+}
+
+gint64
+tb_xapi_json_int(JsonObject *obj, const char *name, gint64 def)
+{
+  JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_INT64)
+    return def;
+  return json_node_get_int(node);
+}
+
+gboolean
+tb_xapi_json_bool(JsonObject *obj, const char *name, gboolean def)
+{
+  JsonNode *node = obj ? json_object_get_member(obj, name) : NULL;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE(node) ||
+      json_node_get_value_type(node) != G_TYPE_BOOLEAN)
+    return def;
+  return json_node_get_boolean(node);
 }
 
 static char *

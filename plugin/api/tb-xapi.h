@@ -28,6 +28,7 @@ typedef enum {
   TB_XAPI_ERROR_INVALID,      /* 400 */
   TB_XAPI_ERROR_MALFORMED,    /* success status with a body that is not the promised JSON */
   TB_XAPI_ERROR_OTHER,
+  TB_XAPI_ERROR_TLS, /* certificate not trusted, or refused by policy: retrying will not help */
 } TbXapiError;
 
 gboolean tb_xapi_error_is_transient(const GError *error);
@@ -89,6 +90,8 @@ TbXapiUser *tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error);
 JsonObject *tb_xapi_json_object(JsonObject *obj, const char *name);
 JsonArray *tb_xapi_json_array(JsonObject *obj, const char *name);
 const char *tb_xapi_json_string(JsonObject *obj, const char *name);
+gint64 tb_xapi_json_int(JsonObject *obj, const char *name, gint64 def);
+gboolean tb_xapi_json_bool(JsonObject *obj, const char *name, gboolean def);
 
 /* X ids: 1 to 19 ASCII digits. */
 gboolean tb_xapi_id_is_valid(const char *id);

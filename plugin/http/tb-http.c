@@ -362,9 +362,17 @@ tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_da
   job->easy = curl_easy_init();
   setup_easy(http, job);
 
-  g_hash_table_insert(http->jobs, GUINT_TO_POINTER(job->id), job);
   /* Adding the handle arms curl's timer; the transfer starts from the event loop. */
-  curl_multi_add_handle(http->multi, job->easy);
+  CURLMcode added = curl_multi_add_handle(http->multi, job->easy);
+  if (added != CURLM_OK) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the request: %s",
+                curl_multi_strerror(added));
+    curl_easy_cleanup(job->easy);
+    job->easy = NULL;
+    job_free(job);
+    return 0;
+  }
+  g_hash_table_insert(http->jobs, GUINT_TO_POINTER(job->id), job);
   return job->id;
 }
 

@@ -20,7 +20,8 @@ typedef struct {
   const char *user_agent;
   gsize max_body;            /* bytes; 0 = 8 MiB */
   long connect_timeout_s;    /* 0 = 15 s */
-  long stall_timeout_s;      /* no byte for this long = failure; 0 = 30 s */
+  long stall_timeout_s;      /* under 1 byte/s for this long = failure (curl averages over a few
+                                seconds, so it fires a little later); 0 = 30 s */
   long total_timeout_s;      /* 0 = 120 s */
 } TbHttpConfig;
 

@@ -242,7 +242,7 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
     GString *out = g_string_new(NULL);
     g_string_append_printf(out, "@%s (%s)", tb_xapi_json_string(u, "username"),
                            tb_xapi_json_string(u, "name"));
-    if (json_object_get_boolean_member_with_default(u, "protected", FALSE))
+    if (tb_xapi_json_bool(u, "protected", FALSE))
       g_string_append(out, _(" [protected]"));
     /* Only what the profile has: absent fields are left out, not shown empty. */
     static const char *const optional[] = {"description", "location", "url"};
@@ -255,9 +255,9 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
       g_string_append_printf(out,
                              _(" · followers %" G_GINT64_FORMAT ", following %" G_GINT64_FORMAT
                                ", posts %" G_GINT64_FORMAT),
-                             json_object_get_int_member_with_default(m, "followers_count", 0),
-                             json_object_get_int_member_with_default(m, "following_count", 0),
-                             json_object_get_int_member_with_default(m, "tweet_count", 0));
+                             tb_xapi_json_int(m, "followers_count", 0),
+                             tb_xapi_json_int(m, "following_count", 0),
+                             tb_xapi_json_int(m, "tweet_count", 0));
     if (tb_xapi_json_string(u, "created_at"))
       g_string_append_printf(out, _(" · on X since %.10s"), tb_xapi_json_string(u, "created_at"));
     g_string_append_printf(out, " · https://x.com/%s", tb_xapi_json_string(u, "username"));

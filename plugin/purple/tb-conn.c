@@ -328,6 +328,8 @@ fatal_reason_for(const GError *error)
   if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED) ||
       g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN))
     return PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED;
+  if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_TLS))
+    return PURPLE_CONNECTION_ERROR_CERT_OTHER_ERROR;
   return PURPLE_CONNECTION_ERROR_OTHER_ERROR;
 }
 

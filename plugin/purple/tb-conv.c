@@ -221,19 +221,70 @@ static const TbEntityKind entity_kinds[] = {
     [TB_XAPI_ENTITY_CASHTAG] = TB_ENTITY_CASHTAG,
 };
 
-/* The text to show for a post: the long version if any, t.co links expanded, made safe. */
 static char *
-render_tweet(const TbXapiTweet *tweet)
+render_entities_text(const char *text, GPtrArray *entities)
 {
-  g_autofree TbRenderEntity *ents = g_new0(TbRenderEntity, tweet->entities->len + 1);
+  g_autofree TbRenderEntity *ents = g_new0(TbRenderEntity, entities->len + 1);
 
-  for (guint i = 0; i < tweet->entities->len; i++) {
-    const TbXapiEntity *e = tweet->entities->pdata[i];
+  for (guint i = 0; i < entities->len; i++) {
+    const TbXapiEntity *e = entities->pdata[i];
     ents[i] = (TbRenderEntity){entity_kinds[e->kind], e->start,       e->end,      e->url,
                                e->expanded_url,       e->display_url, e->username, e->tag};
   }
-  return tb_render_text(tweet->note_text ? tweet->note_text : tweet->text, ents,
-                        tweet->entities->len, tb_conv_render_mode());
+  return tb_render_text(text, ents, entities->len, tb_conv_render_mode());
+}
+
+static char *
+render_plain_tweet(const TbXapiTweet *tweet)
+{
+  return render_entities_text(tweet->note_text ? tweet->note_text : tweet->text, tweet->entities);
+}
+
+/* Attached media as links a reader can open: "[photo https://...]". */
+static void
+append_media(GString *out, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
+{
+  for (guint i = 0; tweet->media_keys && tweet->media_keys[i]; i++) {
+    const TbXapiMedia *m = page ? g_hash_table_lookup(page->media, tweet->media_keys[i]) : NULL;
+    g_autofree char *what =
+        tb_render_text(m && m->type ? m->type : "media", NULL, 0, tb_conv_render_mode());
+    g_autofree char *url = m && m->url ? tb_render_text(m->url, NULL, 0, tb_conv_render_mode())
+                                       : g_strdup_printf("https://x.com/i/status/%s", tweet->id);
+    g_string_append_printf(out, " [%s %s]", what, url);
+  }
+}
+
+/* The text to show for a post: the long version if any, t.co links expanded, made safe; a repost
+ * shows the original in full, a quote shows what it quotes, media come as links. */
+static char *
+render_tweet(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
+{
+  const char *rt_id = tb_xapi_tweet_ref(tweet, "retweeted");
+  const char *quote_id = tb_xapi_tweet_ref(tweet, "quoted");
+  const TbXapiTweet *rt = rt_id && page ? g_hash_table_lookup(page->included_tweets, rt_id) : NULL;
+  const TbXapiTweet *quote =
+      quote_id && page ? g_hash_table_lookup(page->included_tweets, quote_id) : NULL;
+  GString *out = g_string_new(NULL);
+
+  if (rt != NULL) {
+    g_autofree char *who =
+        tb_render_text(author_handle(conn, rt, page), NULL, 0, tb_conv_render_mode());
+    g_autofree char *body = render_plain_tweet(rt);
+    g_string_append_printf(out, _("reposted @%s: %s"), who, body);
+    append_media(out, rt, page);
+  } else {
+    g_autofree char *body = render_plain_tweet(tweet);
+    g_string_append(out, body);
+    append_media(out, tweet, page);
+  }
+  if (quote != NULL) {
+    g_autofree char *who =
+        tb_render_text(author_handle(conn, quote, page), NULL, 0, tb_conv_render_mode());
+    g_autofree char *body = render_plain_tweet(quote);
+    g_string_append_printf(out, _(" — quoting @%s: “%s”"), who, body);
+    append_media(out, quote, page);
+  }
+  return g_string_free(out, FALSE);
 }
 
 const char *
@@ -243,7 +294,7 @@ tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPa
   TbThread *t = thread_for(conn, tweet, page, author);
   const char *short_id = tb_shortids_add(tb_plugin_shortids(), tweet->id, conn->handle, author,
                                          tweet->conversation_id);
-  g_autofree char *body = render_tweet(tweet);
+  g_autofree char *body = render_tweet(conn, tweet, page);
   g_autofree char *safe_author = tb_conv_escape(author);
   g_autofree char *line = g_strdup_printf("[%s] %s", short_id, body);
   time_t when = (time_t)tb_xapi_time_parse(tweet->created_at, time(NULL));
