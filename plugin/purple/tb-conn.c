@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conn.h"
 #include "core/tb-tag.h"
+#include "tb-auth.h"
 #include "tb-blist.h"
 #include "tb-build-config.h"
 #include "tb-conv.h"
@@ -28,6 +29,7 @@ typedef struct {
   gpointer user_data;
   char *endpoint; /* "GET /2/dm_events": for rate limits and the cost estimate */
   TbCostKind cost_kind;
+  TbHttpRequest *again; /* OAuth 2.0: a copy to send once more after a 401 renewed the token */
 } TbConnCall;
 
 static const char *
@@ -84,42 +86,127 @@ tb_conn_timeout_remove(TbConn *conn, guint id)
 }
 
 static void
+call_free(gpointer data)
+{
+  TbConnCall *call = data;
+  g_free(call->endpoint);
+  tb_http_request_free(call->again);
+  g_free(call);
+}
+
+static TbHttpRequest *
+request_copy(const TbHttpRequest *req)
+{
+  TbHttpRequest *copy = tb_http_request_new(req->method, req->url);
+
+  for (guint i = 0; i < req->headers->len; i++)
+    g_ptr_array_add(copy->headers, g_strdup(req->headers->pdata[i]));
+  copy->body = req->body ? g_bytes_ref(req->body) : NULL;
+  return copy;
+}
+
+/* TRUE if req now carries the connection's current access token (FALSE: it already did). */
+static gboolean
+request_reauthorize(TbConn *conn, TbHttpRequest *req)
+{
+  g_autofree char *line = g_strconcat("Authorization: Bearer ", conn->auth.token, NULL);
+
+  for (guint i = 0; i < req->headers->len; i++) {
+    if (g_ascii_strncasecmp(req->headers->pdata[i], "Authorization:", 14) != 0)
+      continue;
+    if (strcmp(req->headers->pdata[i], line) == 0)
+      return FALSE;
+    g_free(req->headers->pdata[i]);
+    req->headers->pdata[i] = g_steal_pointer(&line);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static guint call_send(TbConnCall *call, TbHttpRequest *req);
+
+static void
+call_renewed(TbConn *conn, const GError *error, gpointer data)
+{
+  TbConnCall *call = data;
+  TbHttpRequest *req = g_steal_pointer(&call->again);
+
+  if (error != NULL || conn->auth.token == NULL) {
+    g_autoptr(GError) e =
+        g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED,
+                    _("X no longer accepts the sign-in, and renewing it failed: %s"),
+                    error ? error->message : "no token");
+    tb_http_request_free(req);
+    call->done(conn, NULL, NULL, e, call->user_data);
+    call_free(call);
+    return;
+  }
+  request_reauthorize(conn, req);
+  call_send(call, req);
+}
+
+static void
 call_done(const TbHttpResponse *resp, gpointer user_data)
 {
   TbConnCall *call = user_data;
+  TbConn *conn = call->conn;
+
+  /* OAuth 2.0 and a 401: the access token expired or was revoked. Send the same request once
+   * more with a renewed one, so a post or a DM is not lost. */
+  if (call->again != NULL && resp->outcome == TB_HTTP_OK && resp->status == 401) {
+    if (request_reauthorize(conn, call->again)) {
+      /* renewed meanwhile: no need to renew again */
+      call_send(call, g_steal_pointer(&call->again));
+      return;
+    }
+    if (tb_auth_renew_then(conn, call_renewed, call, call_free)) {
+      purple_debug_info("twinbird", "@%s: 401: renewing the access token, then again\n",
+                        conn->handle);
+      return;
+    }
+  }
+
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, &error);
 
   if (error != NULL)
-    purple_debug_info("twinbird", "@%s: request failed: %s\n", call->conn->handle,
-                      error->message);
-  tb_limits_record(call->conn, call->endpoint, call->cost_kind, resp, root);
-  call->done(call->conn, root, resp, error, call->user_data);
-  g_free(call->endpoint);
-  g_free(call);
+    purple_debug_info("twinbird", "@%s: request failed: %s\n", conn->handle, error->message);
+  tb_limits_record(conn, call->endpoint, call->cost_kind, resp, root);
+  call->done(conn, root, resp, error, call->user_data);
+  call_free(call);
 }
 
-guint
-tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data)
+static guint
+call_send(TbConnCall *call, TbHttpRequest *req)
 {
-  TbConnCall *call = g_new0(TbConnCall, 1);
+  TbConn *conn = call->conn;
   g_autoptr(GError) error = NULL;
 
-  call->conn = conn;
-  call->done = done;
-  call->user_data = user_data;
-  call->endpoint = tb_limits_endpoint(req, conn->cfg.api_base, &call->cost_kind);
   /* Method and path only: the query can be long and carries nothing a bug report needs. */
   const char *path = req->url + strlen(conn->cfg.api_base);
   purple_debug_misc("twinbird", "@%s: %s %.*s\n", conn->handle, req->method,
                     (int)strcspn(path, "?"), path);
   guint id = tb_http_send(conn->http, req, call_done, call, &error);
   if (id == 0) {
-    done(conn, NULL, NULL, error, user_data);
-    g_free(call->endpoint);
-    g_free(call);
+    call->done(conn, NULL, NULL, error, call->user_data);
+    call_free(call);
   }
   return id;
+}
+
+guint
+tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data)
+{
+  TbConnCall *call = g_new0(TbConnCall, 1);
+
+  call->conn = conn;
+  call->done = done;
+  call->user_data = user_data;
+  call->endpoint = tb_limits_endpoint(req, conn->cfg.api_base, &call->cost_kind);
+  if (conn->cfg.auth == TB_AUTH_OAUTH2 && conn->oauth != NULL &&
+      conn->auth.kind == TB_XAPI_AUTH_BEARER)
+    call->again = request_copy(req);
+  return call_send(call, req);
 }
 
 static void
@@ -272,8 +359,9 @@ tb_conn_free(TbConn *conn)
     purple_timeout_remove(GPOINTER_TO_UINT(key));
   g_hash_table_destroy(conn->timers);
   tb_http_free(conn->http); /* cancels every request; no callback runs */
+  tb_auth_free(conn->oauth); /* closes a sign-in prompt and the loopback listener */
   tb_config_clear(&conn->cfg);
-  g_free(conn->auth.token);
+  tb_xapi_auth_clear(&conn->auth);
   tb_xapi_user_free(conn->me);
   g_free(conn->tag);
   tb_conv_cleanup(conn);
@@ -357,6 +445,13 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
 
   /* The token must belong to this very account: a personal token in the work account is how
    * two identities get mixed, so it is refused, never corrected. */
+  if (g_ascii_strcasecmp(conn->me->username, conn->handle) != 0 && conn->oauth != NULL) {
+    /* a sign-in the user just made: refused unsaved, and a new prompt asks again */
+    g_autofree char *other = g_strdup(conn->me->username);
+    g_clear_pointer(&conn->me, tb_xapi_user_free);
+    tb_auth_identity_refused(conn, other);
+    return;
+  }
   if (g_ascii_strcasecmp(conn->me->username, conn->handle) != 0) {
     g_autofree char *msg = g_strdup_printf(
         _("This token signs in as @%s, but this account is @%s. Refusing so the two identities "
@@ -366,6 +461,7 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
     return;
   }
 
+  tb_auth_identity_confirmed(conn); /* only now is a new sign-in saved */
   g_free(conn->handle);
   conn->handle = g_strdup(conn->me->username); /* X's spelling of the handle */
   g_autofree char *display = g_strdup_printf("@%s", conn->handle);
@@ -389,6 +485,14 @@ login_verify(TbConn *conn)
                NULL);
 }
 
+void
+tb_conn_login_verify(TbConn *conn)
+{
+  conn->login_attempts = 0;
+  g_clear_pointer(&conn->me, tb_xapi_user_free);
+  login_verify(conn);
+}
+
 static gboolean
 login_setup_auth(TbConn *conn, GError **error)
 {
@@ -408,11 +512,7 @@ login_setup_auth(TbConn *conn, GError **error)
   case TB_AUTH_OAUTH2:
   case TB_AUTH_OAUTH1:
   default:
-    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-                _("Account option auth: %s sign-in is not available in this version yet; set auth "
-                  "to bearer and put an access token in the password"),
-                tb_config_auth_name(conn->cfg.auth));
-    return FALSE;
+    return tb_auth_setup(conn, error);
   }
 }
 
@@ -445,5 +545,8 @@ tb_conn_login(TbConn *conn)
       .user_agent = "Twinbird/" TB_VERSION,
   };
   conn->http = tb_http_new(&http_cfg);
-  login_verify(conn);
+  if (conn->oauth != NULL)
+    tb_auth_start(conn); /* ends in tb_conn_login_verify() once there is a token */
+  else
+    login_verify(conn);
 }

@@ -43,6 +43,7 @@ struct _TbConn {
   struct _TbPoller *mentions, *dms;
   GHashTable *rate_limits;     /* endpoint key -> TbXapiRateLimit, from the latest answer */
   struct _TbCostMeter *cost;   /* estimated spend today (pay-per-use prices) */
+  struct _TbAuth *oauth;       /* auth=oauth2|oauth1: sign-in, renewal, sign-out (tb-auth.h) */
 };
 
 /* Schedules a store save soon (coalesced) ; tb_conn_free() saves anything pending. */
@@ -65,6 +66,9 @@ void tb_conn_timeout_remove(TbConn *conn, guint id);
 guint tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data);
 
 void tb_conn_login(TbConn *conn);
+/* Checks with GET /2/users/me that conn->auth is this account's, then goes online (tb-auth.c
+ * calls it once a sign-in or a renewal produced a token). */
+void tb_conn_login_verify(TbConn *conn);
 
 G_END_DECLS
 

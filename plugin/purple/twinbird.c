@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dbus/tb-dbus.h"
+#include "tb-auth.h"
 #include "tb-blist.h"
 #include "tb-build-config.h"
 #include "tb-cmds.h"
@@ -230,6 +231,7 @@ static PurplePluginInfo info = {
     .homepage = "https://github.com/twinbird-im/twinbird",
     .load = tb_plugin_load,
     .unload = tb_plugin_unload,
+    .actions = tb_auth_actions, /* "Sign out" */
     .extra_info = &prpl_info,
 };
 
