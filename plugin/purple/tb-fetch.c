@@ -200,6 +200,22 @@ tb_fetch_note_sent_dm(TbConn *conn, const char *event_id)
   tb_conn_store_changed(conn);
 }
 
+/* A DM of ours is under way: X may list it before its send is answered. */
+static gboolean
+dm_send_in_flight(TbConn *conn)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init(&iter, conn->sending);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    TbOutboxItem *item = tb_store_outbox_find(conn->store, key);
+    if (item != NULL && item->kind == TB_OUTBOX_DM)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* The other person of a one-to-one conversation "smaller-larger". */
 static const char *
 dm_peer_id(TbConn *conn, const TbXapiDmEvent *e, char *buf, gsize len)
@@ -222,7 +238,8 @@ dms_finish(TbFetchRun *run, gboolean gap)
   TbConn *conn = run->poller->conn;
   g_autofree char *newest = g_strdup(run->since);
 
-  for (guint p = run->pages->len; p > 0; p--) {
+  gboolean wait = FALSE;
+  for (guint p = run->pages->len; p > 0 && !wait; p--) {
     TbXapiDmPage *page = run->pages->pdata[p - 1];
     remember_users(conn, page->users);
     for (guint i = page->events->len; i > 0; i--) {
@@ -230,6 +247,13 @@ dms_finish(TbFetchRun *run, gboolean gap)
       char buf[24];
       if (run->since && tb_id_compare(e->id, run->since) <= 0)
         continue;
+      /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
+       * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
+      if (g_strcmp0(e->sender_id, conn->me->id) == 0 && !sent_by_us(conn, e->id) &&
+          dm_send_in_flight(conn)) {
+        wait = TRUE;
+        break;
+      }
       if (tb_id_compare(e->id, newest) > 0) {
         g_free(newest);
         newest = g_strdup(e->id);
@@ -248,7 +272,7 @@ dms_finish(TbFetchRun *run, gboolean gap)
   }
   /* An empty first fetch still sets a cursor ("0" sorts before every id): from then on every
    * event is new and is paged for, instead of a first run's few recent ones. */
-  if (newest == NULL)
+  if (newest == NULL && !wait) /* a first fetch that waited stays a first fetch */
     newest = g_strdup("0");
   if (g_strcmp0(newest, run->since) != 0) {
     tb_store_set(conn->store, TB_CURSOR_DMS, newest);
