@@ -298,3 +298,81 @@ def copy_if_asked(src, dest_env='TB_UPDATE_SCREENSHOT'):
     if dest:
         shutil.copy2(src, dest)
     return dest
+
+
+# Pidgin with a private bus and logs (tbharness.Pidgin keeps D-Bus off; these tests want it on to
+# know when accounts are online, and a plain-text log of each conversation to check the tag).
+PIDGIN_PREFS = """<?xml version='1.0' encoding='UTF-8' ?>
+<pref version='1' name='/'>
+\t<pref name='purple'>
+\t\t<pref name='logging'>
+\t\t\t<pref name='log_ims' type='bool' value='1'/>
+\t\t\t<pref name='log_chats' type='bool' value='1'/>
+\t\t\t<pref name='format' type='string' value='txt'/>
+\t\t</pref>
+\t</pref>
+\t<pref name='pidgin'>
+\t\t<pref name='docklet'><pref name='show' type='string' value='never'/></pref>
+\t\t<pref name='sound'><pref name='method' type='string' value='none'/></pref>
+\t\t<pref name='conversations'>
+\t\t\t<pref name='placement' type='string' value='new'/>
+\t\t</pref>
+\t\t<pref name='blist'>
+\t\t\t<pref name='show_buddy_icons' type='bool' value='1'/>
+\t\t\t<pref name='show_empty_groups' type='bool' value='0'/>
+\t\t\t<pref name='width' type='int' value='%(blist_w)d'/>
+\t\t\t<pref name='height' type='int' value='%(blist_h)d'/>
+\t\t\t<pref name='x' type='int' value='0'/>
+\t\t\t<pref name='y' type='int' value='0'/>
+\t\t</pref>
+\t</pref>
+</pref>
+"""
+
+
+class PidginOnBus(h.Pidgin):
+    """tbharness.Pidgin, but on a bus of its own, with text logs."""
+
+    def __init__(self, accounts, bus, logdir, display, blist_size=(300, 520)):
+        super().__init__(accounts, logdir=logdir, display=display)
+        self.bus = bus
+        self.blist_size = blist_size
+
+    def start(self):
+        os.makedirs(os.path.join(self.cfg, 'plugins'))
+        shutil.copy2(os.path.join(self.plugin_dir, h.PLUGIN_SO),
+                     os.path.join(self.cfg, 'plugins', h.PLUGIN_SO))
+        with open(os.path.join(self.cfg, 'accounts.xml'), 'w') as f:
+            f.write(h.accounts_xml(self.accounts, 'gtk-gaim'))
+        with open(os.path.join(self.cfg, 'prefs.xml'), 'w') as f:
+            f.write(PIDGIN_PREFS % {'blist_w': self.blist_size[0],
+                                    'blist_h': self.blist_size[1]})
+        self.proc = h.spawn('pidgin', [self.bin, '-c', self.cfg],
+                            os.path.join(self.logdir, 'pidgin.log'),
+                            env=h.base_env(DISPLAY=self.display, HOME=self.workdir,
+                                           **self.bus.env()))
+        return self
+
+    def log_text(self, account, peer):
+        """Everything Pidgin logged of the IM with peer on account (txt logs)."""
+        d = os.path.join(self.cfg, 'logs', 'twinbird', account.lower(), peer.lower())
+        out = []
+        for root, _dirs, files in os.walk(d):
+            for name in sorted(files):
+                out.append(read(os.path.join(root, name)))
+        return ''.join(out)
+
+    def quit(self, purple_bus=None, timeout=8.0):
+        """PurpleCoreQuit ends Pidgin cleanly (e2e-howto §2); by PID if it lingers."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        if purple_bus is not None:
+            try:
+                purple_bus.purple.PurpleCoreQuit(ignore_reply=True)
+            except Exception:
+                pass
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        h.stop_process(self.proc)

@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Issue 5 in Pidgin under a private Xvfb, driven with xdotool like a person would:
+
+- the buddy list holds each account's group with the account's own buddy (libpurple's list,
+  read over Pidgin's private D-Bus, and the screenshot);
+- a DM to the work account opens its conversation; the answer typed there goes out from the work
+  account and Pidgin's conversation log shows it tagged "[work @pat_at_acme]" with X's DM id;
+- the personal account's own buddy, found by typing its name in the buddy list, opens a
+  conversation where typed text is posted from the personal account, tagged "[personal
+  @pat_home]" with the post's link;
+- screenshots (/usr/bin/import) are kept in the test's log directory; with
+  TB_UPDATE_SCREENSHOT=<path> the desktop one is also copied there (docs/pidgin-screenshot.png
+  is refreshed that way, by hand, from a real run).
+"""
+
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tbharness as h  # noqa: E402
+import clientlib as c  # noqa: E402
+
+HOME_TOKEN = 'tok-pat-home'
+WORK_TOKEN = 'tok-pat-acme'
+ICONS_SETTLE_S = 12  # Pidgin shows a "signing on" door for ~10 s before the green dot
+
+
+class PidginWindows(h.E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.x = self.sim()
+        self.x.add_user('pat_home', 'Pat', token=HOME_TOKEN)
+        self.x.add_user('pat_at_acme', 'Pat at Acme', token=WORK_TOKEN)
+        self.x.add_user('dana', 'Dana Example', token='tok-dana')
+        xvfb = h.Xvfb(logdir=self.logdir).start()
+        self.d = c.Display(xvfb.display)
+        bus = c.DBusDaemon(self.logdir).start()
+        self.pidgin = c.PidginOnBus([
+            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', dm_interval=1),
+            h.account('pat_at_acme', WORK_TOKEN, self.x.api_base, role='work', dm_interval=1)],
+            bus, self.logdir, xvfb.display).start()
+        self.blist = self.d.wait_window('^Buddy List$', 20)
+        self.pb = c.PurpleBus(bus.address).wait_service()
+        self.addCleanup(self.pb.close)
+        self.work = self.pb.wait_account('pat_at_acme')
+        self.home = self.pb.wait_account('pat_home')
+        self.online_at = time.monotonic()
+
+    def type_into(self, window, text):
+        self.d.xdo('windowfocus', '--sync', window)
+        self.d.xdo('type', '--delay', '15', text)
+        self.d.xdo('key', 'Return')
+
+    def wait_log(self, account, peer, regex, timeout=15):
+        try:
+            return h.wait_until(lambda: re.search(regex, self.pidgin.log_text(account, peer)),
+                                timeout, interval=0.2, what='/%s/ in the log' % regex)
+        except TimeoutError as e:
+            raise AssertionError('%s; log:\n%s' % (e, self.pidgin.log_text(account, peer)))
+
+    def test_typed_messages_are_tagged_with_the_sending_account(self):
+        # Each account's group, with the account's own buddy in it.
+        for account, handle, role in ((self.home, 'pat_home', 'personal'),
+                                      (self.work, 'pat_at_acme', 'work')):
+            buddy = self.pb.call('PurpleFindBuddy', account, handle)
+            self.assertTrue(buddy, handle)
+            label = '@%s (%s)' % (handle, role)
+            self.assertEqual(self.pb.call('PurpleBuddyGetAlias', buddy), label)
+            group = self.pb.call('PurpleBuddyGetGroup', buddy)
+            self.assertEqual(self.pb.call('PurpleGroupGetName', group), label)
+
+        # A DM to the work account opens its window; the answer is typed there.
+        self.x.dm('dana', 'pat_at_acme', 'Can you send me the report?')
+        conv = self.d.wait_window('^Dana Example$', 15)
+        self.d.xdo('windowmove', conv, 310, 0)
+        self.d.xdo('windowsize', conv, 560, 320)
+        self.type_into(conv, 'Sending it in five minutes')
+        m = self.wait_log('pat_at_acme', 'dana',
+                          r'\[work @pat_at_acme\] Sending it in five minutes · DM (\d+)')
+        [dm] = [p for p in self.x.posted() if p['kind'] == 'dm']
+        self.assertEqual((dm['id'], dm['token'], dm['recipient'], dm['text']),
+                         (m.group(1), WORK_TOKEN, 'dana', 'Sending it in five minutes'))
+        self.assertIn('Dana Example: Can you send me the report?',
+                      self.pidgin.log_text('pat_at_acme', 'dana'))
+
+        # The personal account's own buddy, found by typing in the buddy list (the group of
+        # the same name comes first: Down moves to the buddy), opens the posting window.
+        self.d.xdo('windowfocus', '--sync', self.blist)
+        self.d.xdo('mousemove', '--window', self.blist, 150, 300, 'click', 1)
+        self.d.xdo('type', '--delay', '30', '@pat_home')
+        time.sleep(0.3)
+        self.d.xdo('key', 'Down')
+        time.sleep(0.2)
+        self.d.xdo('key', 'Return')
+        own = self.d.wait_window(r'^@pat_home \(personal\)$', 10)
+        self.d.xdo('windowmove', own, 310, 330)
+        self.d.xdo('windowsize', own, 560, 260)
+        self.type_into(own, 'Lunch break in the sun')
+        m = self.wait_log('pat_home', 'pat_home',
+                          r'\[personal @pat_home\] Lunch break in the sun · '
+                          r'https://x\.com/pat_home/status/(\d+)')
+        [post] = [p for p in self.x.posted() if p['kind'] == 'tweet']
+        self.assertEqual((post['id'], post['token'], post['text']),
+                         (m.group(1), HOME_TOKEN, 'Lunch break in the sun'))
+        self.assertEqual(len(self.x.posted()), 2)
+
+        # Screenshots once the buddy icons have settled.
+        time.sleep(max(0.0, self.online_at + ICONS_SETTLE_S - time.monotonic()))
+        desktop = self.d.screenshot(os.path.join(self.logdir, 'pidgin-desktop.png'),
+                                    crop='880x600+0+0')
+        self.d.screenshot(os.path.join(self.logdir, 'pidgin-buddy-list.png'), self.blist)
+        self.d.screenshot(os.path.join(self.logdir, 'pidgin-work-dm.png'), conv)
+        self.d.screenshot(os.path.join(self.logdir, 'pidgin-personal-post.png'), own)
+        self.assertGreater(os.path.getsize(desktop), 10000)
+        c.copy_if_asked(desktop)
+
+        self.pidgin.quit(self.pb)
+        self.assertEqual(self.pidgin.proc.returncode, 0)
+
+
+if __name__ == '__main__':
+    h.main()
