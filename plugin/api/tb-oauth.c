@@ -300,10 +300,10 @@ tb_oauth2_authorize_url(const char *api_base, const TbOAuth2Authorize *a)
   append_query(url, &sep, "code_challenge", a->challenge);
   append_query(url, &sep, "code_challenge_method", "S256");
   if (a->force_login) {
-    /* Neither is documented for X's OAuth 2.0 page (force_login is OAuth 1.0a's name, prompt
-     * the OpenID one); both are harmless if ignored. The check that matters is /2/users/me. */
+    /* Documented only for OAuth 1.0a (xapi.md §3.2) and probably ignored here; harmless either
+     * way. The check that matters is /2/users/me. No OpenID prompt=login on top: the URL must
+     * stay short enough for one IRC line in BitlBee. */
     append_query(url, &sep, "force_login", "true");
-    append_query(url, &sep, "prompt", "login");
   }
   return g_string_free(url, FALSE);
 }

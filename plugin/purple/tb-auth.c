@@ -426,9 +426,9 @@ loop_register(TbAuth *a)
   if (loop == NULL) {
     purple_debug_warning("twinbird", "@%s: no sign-in listener on 127.0.0.1:%d: %s\n", handle_of(a),
                          port, error->message);
-    a->listen_error = g_strdup_printf(
-        _("Twinbird cannot listen on 127.0.0.1:%d (%s), so paste the address here."), port,
-        error->message);
+    a->listen_error = g_strdup_printf(_("Nothing here can receive it (port %d: %s): paste that "
+                                        "whole address here (or just its code)."),
+                                      port, error->message);
     return;
   }
   loop->flows = g_list_append(loop->flows, a);
@@ -505,7 +505,7 @@ ask_oauth2(TbAuth *a, const char *notice, gboolean fresh)
 
   if (fresh || a->state == NULL) {
     flow_clear(a);
-    a->state = tb_oauth_random_string(24);
+    a->state = tb_oauth_random_string(16); /* 128 bits; short for IRC */
     a->verifier = tb_oauth2_pkce_verifier();
     if (a->state == NULL || a->verifier == NULL) {
       purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_OTHER_ERROR,
@@ -529,12 +529,12 @@ ask_oauth2(TbAuth *a, const char *notice, gboolean fresh)
   if (notice != NULL)
     g_string_append_printf(primary, "%s ", notice);
   g_string_append_printf(primary,
-                         _("Open the link below, sign in to X as @%s (not as your other "
-                           "account) and authorize the app. Your browser then goes to %s?..."),
+                         _("Open the link below and sign in to X as @%s (not your other "
+                           "account). Your browser then goes to %s?..."),
                          handle_of(a), a->redirect_uri);
   if (a->loop != NULL)
     g_string_append(primary, _(" If that page says Twinbird received the sign-in, you are done; "
-                               "otherwise paste that whole address here (or just its code)."));
+                               "if not, paste that address here (or just its code)."));
   else
     g_string_append_printf(
         primary, " %s",
@@ -549,7 +549,7 @@ static void
 ask_pin(TbAuth *a, const char *notice)
 {
   g_autofree char *primary = g_strdup_printf(
-      _("%s%sOpen the link below, sign in to X as @%s (not as your other account), authorize the "
+      _("%s%sOpen the link below, sign in to X as @%s (not your other account), authorize the "
         "app and type here the PIN X shows."),
       notice ? notice : "", notice ? " " : "", handle_of(a));
   show_prompt(a, primary, _("Sign in"));
@@ -994,9 +994,9 @@ tb_auth_identity_refused(TbConn *conn, const char *x_username)
   g_autoptr(GError) error = g_error_new(TB_OAUTH_ERROR, TB_OAUTH_ERROR_REJECTED,
                                         "signed in as @%s, not @%s", x_username, conn->handle);
   g_autofree char *notice = g_strdup_printf(
-      _("Refused: you signed in to X as @%s, but this account is @%s, and the two must never mix. "
-        "Sign out of @%s on x.com (or use a private browser window), then sign in as @%s."),
-      x_username, conn->handle, x_username, conn->handle);
+      _("Refused: you signed in to X as @%s, but this account is @%s; the two must never mix. "
+        "Sign out of @%s on x.com first, or use a private browser window."),
+      x_username, conn->handle, x_username);
 
   purple_debug_warning("twinbird", "@%s: sign-in refused: X says the token is @%s's\n",
                        handle_of(a), x_username);

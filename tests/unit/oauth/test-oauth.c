@@ -405,7 +405,7 @@ test_authorize_url(void)
                   "redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&scope=tweet.read%"
                   "20tweet.write%20users.read%20follows.read%20dm.read%20dm.write%20offline."
                   "access&state=st&code_challenge=ch&code_challenge_method=S256&force_login="
-                  "true&prompt=login");
+                  "true");
   a.force_login = FALSE;
   a.scope = "users.read";
   g_autofree char *plain = tb_oauth2_authorize_url("https://api.x.com", &a);
