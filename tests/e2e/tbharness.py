@@ -732,7 +732,7 @@ class BitlBee:
                     % (self.port, var, plugins, os.path.join(self.workdir, 'bitlbee.pid')))
         self.proc = spawn('bitlbee', [self.bin, '-c', self.conf, '-F', '-n', '-v'], self.log_path,
                           env=base_env(BITLBEE_DEBUG='1', HOME=self.workdir), cwd=self.workdir)
-        register_cleanup(self._close_clients)
+        register_cleanup(self.stop)  # ordered: clients, forked children, then the daemon
 
         def listening():
             if self.proc.poll() is not None:
@@ -765,12 +765,15 @@ class BitlBee:
         deadline = time.monotonic() + 3
         while child_pids(self.proc.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        for pid in child_pids(self.proc.pid):
+        children = child_pids(self.proc.pid)
+        for pid in children:
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-        time.sleep(0.2)
+        deadline = time.monotonic() + 3
+        while child_pids(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
         stop_process(self.proc)
 
 
