@@ -12,7 +12,6 @@ libpurple, no D-Bus code of its own) with Pat's two accounts.
 """
 
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
