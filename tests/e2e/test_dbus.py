@@ -34,7 +34,8 @@ class DBusScripts(h.E2ETestCase):
         self.x.add_user('dana', 'Dana', token='tok-dana')
         self.bus = c.DBusDaemon(self.logdir).start()
         self.host = self.host_on_bus([
-            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', dm_interval=1),
+            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', dm_interval=1,
+                      long_posts='thread'),
             h.account('pat_at_acme', WORK_TOKEN, self.x.api_base, role='work', dm_interval=1)])
         self.pb = c.PurpleBus(self.bus.address).wait_service()
         self.addCleanup(self.pb.close)
@@ -125,6 +126,18 @@ class DBusScripts(h.E2ETestCase):
                          [(self.home, HOME_TAG, reply_id, mention['id']),
                           (self.home, HOME_TAG, again_id, mention['id'])])
         self.assertEqual(self.posted(token=WORK_TOKEN), [post])
+
+    def test_a_long_post_answers_with_its_first_part_once_all_parts_are_on_x(self):
+        since = self.pb.mark()
+        text = ' '.join('word%03d' % i for i in range(60))  # 479 characters: two parts
+        first_id = self.pb.call('TwinbirdPost', self.home, text)
+        parts = self.posted(token=HOME_TOKEN)
+        self.assertEqual([p['kind'] for p in parts], ['tweet', 'reply'])
+        self.assertEqual(first_id, parts[0]['id'])
+        self.assertEqual(parts[1]['in_reply_to_tweet_id'], first_id)
+        # Both parts were confirmed (and signalled) before the answer came.
+        sent = self.pb.find('TwinbirdMessageSent', since, a0=self.home)
+        self.assertEqual([s[4] for s in sent], [parts[0]['id'], parts[1]['id']])
 
     def test_refusals_are_named_errors(self):
         err = self.call_error('TwinbirdPost', self.work, 'x' * 300)
