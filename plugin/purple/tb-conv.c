@@ -374,8 +374,10 @@ tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id)
   TbThread *t = item->conv ? tb_conv_thread_by_name(conn, item->conv) : NULL;
 
   if (t != NULL && t->chat_id != 0 && purple_find_chat(conn->gc, t->chat_id)) {
-    /* BitlBee drops a chat line from our own handle unless it carries the SEND flag. */
-    serv_got_chat_in(conn->gc, t->chat_id, conn->handle, PURPLE_MESSAGE_SEND, line, now);
+    /* Written, not "received": BitlBee drops SEND lines given to write_chat (serv_got_chat_in)
+     * but shows those of write_conv as the IRC user's own, like the IM echo. */
+    purple_conversation_write(purple_find_chat(conn->gc, t->chat_id), conn->handle, line,
+                              PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
   } else {
     write_outgoing_im(conn, item->conv ? item->conv : conn->handle, line, now);
   }
@@ -393,8 +395,8 @@ tb_conv_echo_action(TbConn *conn, PurpleConversation *conv, const char *kind, co
   time_t now = time(NULL);
 
   if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
-    serv_got_chat_in(conn->gc, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)), conn->handle,
-                     PURPLE_MESSAGE_SEND, line, now);
+    purple_conversation_write(conv, conn->handle, line,
+                              PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
   else
     write_outgoing_im(conn, purple_conversation_get_name(conv), line, now);
   tb_signals_emit_sent(conn->account, conn->cfg.role, conn->tag, kind, id, id, text);
@@ -416,8 +418,8 @@ tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
   }
   g_autofree char *line = g_strdup_printf("*** %s", html);
   if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
-    serv_got_chat_in(conn->gc, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)), conn->handle,
-                     PURPLE_MESSAGE_SEND, line, now);
+    purple_conversation_write(conv, conn->handle, line,
+                              PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
   else
     purple_conv_im_write(PURPLE_CONV_IM(conv), purple_conversation_get_name(conv), line,
                          PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
