@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-config.h"
+
+#include <glib/gi18n-lib.h>
 #include "tb-tag.h"
 
 #include <stddef.h>
@@ -128,28 +130,28 @@ check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
   {k, TB_OPT_INT, l, #d, NULL, lo, hi, NULL, offsetof(TbConfig, field)}
 
 static const TbOptionSpec option_specs[] = {
-    STR_OPT("role", "Role (personal, work or your own label)", "personal", check_role, role),
-    STR_OPT("api_base", "X API base URL", "https://api.x.com", check_api_base, api_base),
-    {"auth", TB_OPT_CHOICE, "Sign-in method", "oauth2", auth_choices, 0, 0, NULL,
+    STR_OPT("role", N_("Role (personal, work or your own label)"), "personal", check_role, role),
+    STR_OPT("api_base", N_("X API base URL"), "https://api.x.com", check_api_base, api_base),
+    {"auth", TB_OPT_CHOICE, N_("Sign-in method"), "oauth2", auth_choices, 0, 0, NULL,
      offsetof(TbConfig, auth)},
-    STR_OPT("client_id", "OAuth 2.0 client ID of your X app", "", NULL, client_id),
-    STR_OPT("consumer_key", "OAuth 1.0a consumer key", "", NULL, consumer_key),
-    STR_OPT("consumer_secret", "OAuth 1.0a consumer secret", "", NULL, consumer_secret),
+    STR_OPT("client_id", N_("OAuth 2.0 client ID of your X app"), "", NULL, client_id),
+    STR_OPT("consumer_key", N_("OAuth 1.0a consumer key"), "", NULL, consumer_key),
+    STR_OPT("consumer_secret", N_("OAuth 1.0a consumer secret"), "", NULL, consumer_secret),
     /* The X app's callback URL must name the same port; unprivileged ports only. */
-    {"oauth_port", TB_OPT_INT, "Sign-in callback port on 127.0.0.1 (OAuth 2.0)", "8765", NULL, 1024,
+    {"oauth_port", TB_OPT_INT, N_("Sign-in callback port on 127.0.0.1 (OAuth 2.0)"), "8765", NULL, 1024,
      65535, NULL, offsetof(TbConfig, oauth_port)},
-    STR_OPT("ca_file", "Extra CA certificate file (test servers)", "", check_ca_file, ca_file),
-    INT_OPT("dm_interval", "Seconds between DM checks", 120, 1, 86400, dm_interval),
-    INT_OPT("mention_interval", "Seconds between mention checks", 60, 1, 86400, mention_interval),
-    {"mention_mode", TB_OPT_CHOICE, "Mentions appear as (thread, single, author)", "thread",
+    STR_OPT("ca_file", N_("Extra CA certificate file (test servers)"), "", check_ca_file, ca_file),
+    INT_OPT("dm_interval", N_("Seconds between DM checks"), 120, 1, 86400, dm_interval),
+    INT_OPT("mention_interval", N_("Seconds between mention checks"), 60, 1, 86400, mention_interval),
+    {"mention_mode", TB_OPT_CHOICE, N_("Mentions appear as (thread, single, author)"), "thread",
      mention_choices, 0, 0, NULL, offsetof(TbConfig, mention_mode)},
-    STR_OPT("tag_format", "Tag on sent messages ({role}, {handle})", "[{role} @{handle}]",
+    STR_OPT("tag_format", N_("Tag on sent messages ({role}, {handle})"), "[{role} @{handle}]",
             check_tag_format, tag_format),
-    {"long_posts", TB_OPT_CHOICE, "Posts over 280 characters (refuse, thread)", "refuse",
+    {"long_posts", TB_OPT_CHOICE, N_("Posts over 280 characters (refuse, thread)"), "refuse",
      long_post_choices, 0, 0, NULL, offsetof(TbConfig, long_posts)},
-    {"mutuals_cap", TB_OPT_INT, "Mutuals shown as buddies (0 = none; each costs a read)", "20",
+    {"mutuals_cap", TB_OPT_INT, N_("Mutuals shown as buddies (0 = none; each costs a read)"), "20",
      NULL, 0, 1000, NULL, offsetof(TbConfig, mutuals_cap)},
-    {"commands", TB_OPT_CHOICE, "Commands typed in conversations (on, strict: only !command)",
+    {"commands", TB_OPT_CHOICE, N_("Commands typed in conversations (on, strict: only !command)"),
      "on", commands_choices, 0, 0, NULL, offsetof(TbConfig, commands)},
 };
 
