@@ -729,6 +729,7 @@ renew_failed(TbAuth *a, const GError *error)
 
   purple_debug_warning("twinbird", "@%s: renewing the access token failed: %s\n", handle_of(a),
                        error->message);
+  a->verify_after_renew = FALSE; /* whatever comes next, it is not that users/me */
   run_waiters(a, error);
   if (tb_oauth_error_is_transient(error) ||
       g_error_matches(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_MALFORMED)) {

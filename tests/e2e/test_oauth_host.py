@@ -218,6 +218,20 @@ class OAuthHost(h.E2ETestCase):
         self.assertEqual(host2.quit(), 0)
         self.assertTrue(o.saved_password(self.user_dir, 'pat_at_acme'))
 
+    def test_a_refused_saved_token_is_forgotten_and_asked_for_again(self):
+        # e.g. the app was revoked at X, or BitlBee's password was replaced by a placeholder
+        host = self.start([o.oauth2_account(self.x, 'pat_home', self.port,
+                                            password='signed-out')])
+        prompt = o.wait_prompt(host, 'pat_home')
+        self.assertIn('no longer accepts the saved sign-in', prompt['primary'])
+        tried = o.token_requests(self.x, 'refresh_token')
+        self.assertEqual([(r['body']['refresh_token'], r['status']) for r in tried],
+                         [('signed-out', 400)])
+        o.approve(prompt['secondary'], 'pat_home')
+        self.assert_online(host, 'pat_home')
+        self.assertEqual(host.quit(), 0)
+        self.assertNotIn(o.saved_password(self.user_dir, 'pat_home'), (None, 'signed-out'))
+
     def test_two_accounts_share_the_listener(self):
         host = self.start([o.oauth2_account(self.x, 'pat_home', self.port),
                            o.oauth2_account(self.x, 'pat_at_acme', self.port, role='work')])
