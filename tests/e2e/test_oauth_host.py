@@ -8,8 +8,11 @@ and asked again with nothing saved, and OAuth 1.0a with a PIN and signatures the
 verifies."""
 
 import os
+import socket
 import sys
 import time
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
@@ -98,6 +101,66 @@ class OAuthHost(h.E2ETestCase):
         saved = o.saved_password(self.user_dir, 'pat_home')
         self.assertTrue(saved, 'the refresh token is the saved password')
         self.assertNotIn(saved, (body['code'], body['code_verifier']))
+
+    def get(self, path):
+        """A request to the plugin's listener: (status, page)."""
+        url = 'http://127.0.0.1:%d%s' % (self.port, path)
+        try:
+            with urllib.request.urlopen(url, timeout=5) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_listener_answers_only_its_own_redirect(self):
+        host = self.start([o.oauth2_account(self.x, 'pat_home', self.port)])
+        prompt = o.wait_prompt(host, 'pat_home')
+        state = o.query_of(prompt['secondary'])['state']
+        self.assertEqual(self.get('/favicon.ico')[0], 404)
+        status, page = self.get('/callback?state=somebody-elses&code=abc')
+        self.assertEqual(status, 400)
+        self.assertIn('not started here', page)
+        self.assertEqual(o.token_requests(self.x), [], 'a code without our state is ignored')
+        self.assertEqual(host.find({'event': 'request-closed'}), [], 'still waiting')
+
+        # the user pressed Cancel on X's page: a new link, nothing exchanged
+        since = host.mark()
+        status, page = self.get('/callback?state=%s&error=access_denied' % state)
+        self.assertEqual(status, 200)
+        self.assertIn('did not authorize', page)
+        again = o.wait_prompt(host, 'pat_home', since)
+        self.assertIn('did not authorize', again['primary'])
+        self.assertNotEqual(o.query_of(again['secondary'])['state'], state)
+        self.assertEqual(o.token_requests(self.x), [])
+
+        # Cancel in the dialog: a clear error, no reconnect loop, the port free again
+        host.send('request-cancel', id=again['id'])
+        err = host.wait_for({'event': 'connection-error', 'account': 'pat_home'}, 10)
+        self.assertTrue(err['fatal'])
+        self.assertIn('cancelled', err['description'])
+        h.wait_until(lambda: self.port_is_free(), 5, what='the listener to close')
+        self.assertEqual(host.quit(), 0)
+
+    def port_is_free(self):
+        """Nothing listens there (SO_REUSEADDR: closed connections may linger in TIME_WAIT)."""
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(('127.0.0.1', self.port))
+                s.listen(1)
+                return True
+            except OSError:
+                return False
+
+    def test_closing_while_waiting_leaves_nothing_behind(self):
+        host = self.start([o.oauth2_account(self.x, 'pat_home', self.port)])
+        prompt = o.wait_prompt(host, 'pat_home')
+        host.send('disable', account='pat_home')
+        host.wait_for({'event': 'request-closed', 'id': prompt['id']}, 5)
+        h.wait_until(lambda: self.port_is_free(), 5, what='the listener to close')
+        # the link of the closed sign-in leads nowhere
+        self.assertRaises(OSError, o.approve, prompt['secondary'], 'pat_home')
+        self.assertEqual(o.token_requests(self.x), [])
+        self.assertEqual(host.quit(), 0)
 
     def test_paste_back_with_state_checked(self):
         # the port is taken: no listener, so the address is pasted back as in BitlBee
