@@ -91,11 +91,13 @@ send_done(TbConn *conn, const char *outbox_id, const char *new_id, const GError 
       dbus_message_append_args(reply, DBUS_TYPE_STRING, &new_id, DBUS_TYPE_INVALID);
     } else {
       g_autofree char *name = error_name_for(error);
-      g_autofree char *text = g_strdup_printf(_("Not sent from @%s (%s is kept in its outbox): %s"),
-                                              conn->handle, outbox_id, error->message);
-      reply = error_reply(
-          call->message, name,
-          g_error_matches(error, TB_SEND_ERROR, TB_SEND_ERROR_CLOSED) ? error->message : text);
+      /* X's refusals leave the text in the outbox ("retry"); ours say what happened. */
+      g_autofree char *text =
+          error->domain == TB_SEND_ERROR
+              ? g_strdup(error->message)
+              : g_strdup_printf(_("Not sent from @%s (%s is kept in its outbox): %s"), conn->handle,
+                                outbox_id, error->message);
+      reply = error_reply(call->message, name, text);
     }
     answer(reply);
     dbus_message_unref(call->message);
