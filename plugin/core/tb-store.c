@@ -164,6 +164,21 @@ tb_store_set_int(TbStore *store, const char *key, gint64 value)
   tb_store_set(store, key, buf);
 }
 
+GList *
+tb_store_keys(TbStore *store, const char *prefix)
+{
+  GList *keys = NULL;
+  GHashTableIter iter;
+  gpointer k;
+
+  g_hash_table_iter_init(&iter, store->values);
+  while (g_hash_table_iter_next(&iter, &k, NULL)) {
+    if (g_str_has_prefix(k, prefix))
+      keys = g_list_prepend(keys, k);
+  }
+  return keys;
+}
+
 TbOutboxItem *
 tb_store_outbox_add(TbStore *store, TbOutboxKind kind, const char *target, const char *conv,
                     const char *text)

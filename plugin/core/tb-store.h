@@ -34,6 +34,8 @@ const char *tb_store_get(TbStore *store, const char *key);
 gint64 tb_store_get_int(TbStore *store, const char *key, gint64 def);
 void tb_store_set(TbStore *store, const char *key, const char *value);
 void tb_store_set_int(TbStore *store, const char *key, gint64 value);
+/* Keys starting with prefix, in no order; the list is the caller's, the strings are not. */
+GList *tb_store_keys(TbStore *store, const char *prefix);
 
 /* Owned by the store; valid until removed. */
 TbOutboxItem *tb_store_outbox_add(TbStore *store, TbOutboxKind kind, const char *target,

@@ -40,8 +40,8 @@ struct _TbHttp {
   GHashTable *jobs;  /* id -> TbHttpJob */
   GHashTable *socks; /* TbHttpSock set, so teardown can remove stray watches */
   guint next_id;
-  int dispatching;   /* >0 while user callbacks run */
-  gboolean doomed;   /* tb_http_free() was called during a callback */
+  int dispatching; /* >0 while user callbacks run */
+  gboolean doomed; /* tb_http_free() was called during a callback */
   char *ca_file, *proxy, *proxy_userpwd, *user_agent;
   gsize max_body;
   long connect_timeout_s, stall_timeout_s, total_timeout_s;
@@ -197,8 +197,8 @@ job_finish(TbHttpJob *job, CURLcode code)
   g_bytes_unref(resp->body);
   resp->body = g_bytes_new(job->body->data, job->body->len);
   if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE)
-    resp->error = g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes",
-                                  job->http->max_body);
+    resp->error =
+        g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes", job->http->max_body);
   else if (resp->outcome != TB_HTTP_OK)
     resp->error = g_strdup(job->errbuf[0] ? job->errbuf : curl_easy_strerror(code));
 }
@@ -331,6 +331,10 @@ setup_easy(TbHttp *http, TbHttpJob *job)
 
   if (g_strcmp0(req->method, "GET") != 0)
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req->method);
+  /* curl silently resends a request when a reused connection turns out dead; for a POST that
+   * could post twice. A fresh connection is never resent. */
+  if (g_strcmp0(req->method, "POST") == 0)
+    curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   if (req->body != NULL) {
     gsize len = 0;
     const char *data = g_bytes_get_data(req->body, &len);
@@ -343,8 +347,7 @@ setup_easy(TbHttp *http, TbHttpJob *job)
 }
 
 guint
-tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
-             GError **error)
+tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data, GError **error)
 {
   if (!url_allowed(req->url, error)) {
     tb_http_request_free(req);

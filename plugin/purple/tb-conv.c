@@ -128,6 +128,45 @@ author_handle(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *pag
   return u ? u->username : (tweet->author_id ? tweet->author_id : "unknown");
 }
 
+#define TB_THREAD_PREFIX "thread:"
+#define TB_THREADS_KEPT 300
+
+/* A thread keeps its conversation name for good: after a restart its next mention may be a reply
+ * to a reply, whose author would otherwise name a new chat (a new channel in BitlBee). */
+static gboolean
+thread_recall(TbConn *conn, const char *key, char **name, char **title)
+{
+  g_autofree char *store_key = g_strconcat(TB_THREAD_PREFIX, key, NULL);
+  const char *v = tb_store_get(conn->store, store_key);
+  g_auto(GStrv) parts = v ? g_strsplit(v, "\t", 3) : NULL;
+
+  if (parts == NULL || g_strv_length(parts) != 3)
+    return FALSE;
+  *name = g_strdup(parts[1]);
+  *title = g_strdup(parts[2]);
+  return TRUE;
+}
+
+static void
+thread_remember(TbConn *conn, const char *key, const char *name, const char *title)
+{
+  gint64 seq = tb_store_get_int(conn->store, "thread_seq", 0) + 1;
+  g_autofree char *store_key = g_strconcat(TB_THREAD_PREFIX, key, NULL);
+  g_autofree char *value = g_strdup_printf("%" G_GINT64_FORMAT "\t%s\t%s", seq, name, title);
+
+  tb_store_set_int(conn->store, "thread_seq", seq);
+  tb_store_set(conn->store, store_key, value);
+  /* Forget the oldest names beyond the cap: the file stays small. */
+  GList *keys = tb_store_keys(conn->store, TB_THREAD_PREFIX);
+  for (GList *l = keys; l; l = l->next) {
+    gint64 n = g_ascii_strtoll(tb_store_get(conn->store, l->data), NULL, 10);
+    if (n <= seq - TB_THREADS_KEPT)
+      tb_store_set(conn->store, l->data, NULL);
+  }
+  g_list_free(keys);
+  tb_conn_store_changed(conn);
+}
+
 static TbThread *
 thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, const char *author)
 {
@@ -148,21 +187,22 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
     title = g_strdup_printf(_("@%s mentioning @%s (%s)"), author, conn->handle, conn->cfg.role);
     break;
   case TB_MENTIONS_THREAD:
-  default: {
+  default:
     key = g_strdup(tweet->conversation_id);
-    /* The root's author and first words when X sent the root along, else this post's. */
-    const TbXapiTweet *root = page ? g_hash_table_lookup(page->included_tweets, key) : NULL;
-    const char *root_author = root ? author_handle(conn, root, page) : author;
-    gsize n = strlen(key);
-    g_autofree char *safe_author = irc_safe(root_author);
-    /* Stable across restarts: the tail of the thread's id, not a session short id. */
-    name = g_strdup_printf("%s-%s-%s", role, safe_author, key + (n > 4 ? n - 4 : 0));
-    g_autofree char *words =
-        first_words(root ? (root->note_text ? root->note_text : root->text)
-                         : (tweet->note_text ? tweet->note_text : tweet->text));
-    title = g_strdup_printf("@%s: %s (%s @%s)", root_author, words, conn->cfg.role, conn->handle);
+    if (!thread_recall(conn, key, &name, &title)) {
+      /* The root's author and first words when X sent the root along, else this post's. */
+      const TbXapiTweet *root = page ? g_hash_table_lookup(page->included_tweets, key) : NULL;
+      const char *root_author = root ? author_handle(conn, root, page) : author;
+      gsize n = strlen(key);
+      g_autofree char *safe_author = irc_safe(root_author);
+      name = g_strdup_printf("%s-%s-%s", role, safe_author, key + (n > 4 ? n - 4 : 0));
+      g_autofree char *words =
+          first_words(root ? (root->note_text ? root->note_text : root->text)
+                           : (tweet->note_text ? tweet->note_text : tweet->text));
+      title = g_strdup_printf("@%s: %s (%s @%s)", root_author, words, conn->cfg.role, conn->handle);
+      thread_remember(conn, key, name, title);
+    }
     break;
-  }
   }
 
   TbThread *t = g_hash_table_lookup(conn->threads, key);

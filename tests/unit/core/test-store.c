@@ -62,6 +62,10 @@ test_round_trip(void)
   g_assert_cmpstr(tb_store_get(store, "mention_since_id"), ==, "1790000000000000009");
   g_assert_cmpint(tb_store_get_int(store, "answer", 0), ==, 42);
   g_assert_cmpint(tb_store_get_int(store, "missing", -7), ==, -7);
+  GList *keys = tb_store_keys(store, "mention_");
+  g_assert_cmpuint(g_list_length(keys), ==, 1);
+  g_assert_cmpstr(keys->data, ==, "mention_since_id");
+  g_list_free(keys);
   GList *items = tb_store_outbox_list(store);
   g_assert_cmpuint(g_list_length(items), ==, 2);
   TbOutboxItem *first = items->data, *second = items->next->data;
