@@ -257,6 +257,24 @@ loop_flow_by_state(TbLoop *loop, const char *state)
 
 static void flow_redirected(TbAuth *a, char *code, const char *denied);
 
+/* The Host header names this listener (127.0.0.1 or localhost with its port): a page elsewhere
+ * that rebinds its own name to 127.0.0.1 gets nothing here. */
+static gboolean
+host_is_ours(const char *head, int port)
+{
+  g_auto(GStrv) lines = g_strsplit(head, "\n", -1);
+
+  for (char **l = lines; *l; l++) {
+    if (g_ascii_strncasecmp(*l, "Host:", 5) != 0)
+      continue;
+    g_autofree char *host = g_strstrip(g_strdup(*l + 5));
+    g_autofree char *a = g_strdup_printf("127.0.0.1:%d", port);
+    g_autofree char *b = g_strdup_printf("localhost:%d", port);
+    return g_ascii_strcasecmp(host, a) == 0 || g_ascii_strcasecmp(host, b) == 0;
+  }
+  return FALSE;
+}
+
 /* One request is in: answer it, then (last, since it may close the listener and this client)
  * hand the code to its sign-in. */
 static void
@@ -270,6 +288,11 @@ client_handle(TbLoopClient *c)
 
   if (g_strv_length(parts) < 2 || strcmp(parts[0], "GET") != 0) {
     client_respond(c, 405, "Method Not Allowed", _("Not here"),
+                   _("This address only receives X's sign-in redirect."));
+    return;
+  }
+  if (!host_is_ours(c->in->str, c->loop->port)) {
+    client_respond(c, 421, "Misdirected Request", _("Not here"),
                    _("This address only receives X's sign-in redirect."));
     return;
   }
@@ -386,7 +409,7 @@ loop_open(int port, GError **error)
   int fd = socket(AF_INET, SOCK_STREAM, 0);
 
   if (fd < 0) {
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "%s", g_strerror(errno));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s", g_strerror(errno));
     return NULL;
   }
   set_nonblocking(fd);
@@ -398,7 +421,7 @@ loop_open(int port, GError **error)
   if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 8) < 0) {
     int e = errno;
     close(fd);
-    g_set_error(error, G_IO_ERROR, g_io_error_from_errno(e), "%s", g_strerror(e));
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
     return NULL;
   }
   TbLoop *loop = g_new0(TbLoop, 1);

@@ -102,11 +102,12 @@ class OAuthHost(h.E2ETestCase):
         self.assertTrue(saved, 'the refresh token is the saved password')
         self.assertNotIn(saved, (body['code'], body['code_verifier']))
 
-    def get(self, path):
+    def get(self, path, host=None):
         """A request to the plugin's listener: (status, page)."""
         url = 'http://127.0.0.1:%d%s' % (self.port, path)
+        req = urllib.request.Request(url, headers={'Host': host} if host else {})
         try:
-            with urllib.request.urlopen(url, timeout=5) as resp:
+            with urllib.request.urlopen(req, timeout=5) as resp:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
@@ -120,6 +121,11 @@ class OAuthHost(h.E2ETestCase):
         self.assertEqual(status, 400)
         self.assertIn('not started here', page)
         self.assertEqual(o.token_requests(self.x), [], 'a code without our state is ignored')
+        # another site's name rebound to 127.0.0.1 gets nothing, even with the right state
+        status, _page = self.get('/callback?state=%s&code=abc' % state,
+                                 host='evil.example:%d' % self.port)
+        self.assertEqual(status, 421)
+        self.assertEqual(o.token_requests(self.x), [])
         self.assertEqual(host.find({'event': 'request-closed'}), [], 'still waiting')
 
         # the user pressed Cancel on X's page: a new link, nothing exchanged
