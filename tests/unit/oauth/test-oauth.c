@@ -6,6 +6,7 @@
  */
 #include "api/tb-oauth.h"
 #include "api/tb-xapi.h"
+#include "core/tb-config.h"
 
 #include <string.h>
 
@@ -562,6 +563,48 @@ test_form_parse(void)
   g_assert_cmpstr(g_hash_table_lookup(f, "e"), ==, "\xe2\x98\x83");
 }
 
+/* --- the oauth_port option ------------------------------------------------------------------ */
+
+static const char *
+port_string(const char *key, const char *def, gpointer user)
+{
+  (void)key;
+  (void)user;
+  return def;
+}
+
+static int
+port_int(const char *key, int def, gpointer user)
+{
+  return strcmp(key, "oauth_port") == 0 && user != NULL ? GPOINTER_TO_INT(user) : def;
+}
+
+static void
+test_oauth_port_option(void)
+{
+  static const TbConfigSource src = {port_string, port_int};
+  TbConfig cfg;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true(tb_config_load(&cfg, &src, NULL, &error));
+  g_assert_cmpint(cfg.oauth_port, ==, 8765);
+  tb_config_clear(&cfg);
+  static const int ok[] = {1024, 8765, 65535};
+  for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+    g_assert_true(tb_config_load(&cfg, &src, GINT_TO_POINTER(ok[i]), &error));
+    g_assert_cmpint(cfg.oauth_port, ==, ok[i]);
+    tb_config_clear(&cfg);
+  }
+  static const int bad[] = {1023, 80, 65536, -1};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_assert_false(tb_config_load(&cfg, &src, GINT_TO_POINTER(bad[i]), &error));
+    g_assert_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID);
+    g_assert_true(g_str_has_prefix(error->message, "Account option oauth_port: "));
+    g_assert_nonnull(strstr(error->message, "(1024 to 65535)")); /* a port, not seconds */
+    g_clear_error(&error);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -581,5 +624,6 @@ main(int argc, char **argv)
   g_test_add_func("/oauth2/token-requests", test_token_requests);
   g_test_add_func("/oauth2/token-parse", test_token_parse);
   g_test_add_func("/oauth2/parse-redirect", test_parse_redirect);
+  g_test_add_func("/oauth2/port-option", test_oauth_port_option);
   return g_test_run();
 }
