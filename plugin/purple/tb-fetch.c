@@ -4,6 +4,7 @@
 #include "tb-blist.h"
 #include "tb-conv.h"
 #include "tb-poll.h"
+#include "tb-send.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -267,7 +268,12 @@ dms_finish(TbFetchRun *run, gboolean gap)
                              e->id);
         continue;
       }
-      tb_conv_show_dm(conn, e, peer->username, g_strcmp0(e->sender_id, conn->me->id) == 0);
+      gboolean from_me = g_strcmp0(e->sender_id, conn->me->id) == 0;
+      /* A DM of ours whose send was reported failed (the answer was lost) but reached X: it
+       * is that outbox item, confirmed late, not a message from another app. */
+      if (from_me && tb_send_reconcile_dm(conn, peer->username, e->text, e->id))
+        continue;
+      tb_conv_show_dm(conn, e, peer->username, from_me);
     }
   }
   /* An empty first fetch still sets a cursor ("0" sorts before every id): from then on every

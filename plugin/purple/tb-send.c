@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-send.h"
+#include "core/tb-render.h"
 #include "core/tb-text.h"
 #include "tb-conv.h"
 #include "tb-fetch.h"
@@ -369,6 +370,31 @@ tb_send_retry(TbConn *conn, const char *outbox_id)
   if (item == NULL || g_hash_table_contains(conn->sending, outbox_id))
     return FALSE;
   send_item(conn, item);
+  return TRUE;
+}
+
+gboolean
+tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text, const char *event_id)
+{
+  g_autofree char *text = tb_render_unescape_x(x_text ? x_text : "");
+  GList *items = tb_store_outbox_list(conn->store);
+  TbOutboxItem *match = NULL;
+
+  for (GList *l = items; l && !match; l = l->next) {
+    TbOutboxItem *item = l->data;
+    if (item->kind == TB_OUTBOX_DM && item->last_error != NULL &&
+        !g_hash_table_contains(conn->sending, item->id) &&
+        g_ascii_strcasecmp(item->target, peer) == 0 && g_strcmp0(item->text, text) == 0)
+      match = item;
+  }
+  g_list_free(items);
+  if (match == NULL)
+    return FALSE;
+  g_autofree char *id = g_strdup(match->id);
+  tb_fetch_note_sent_dm(conn, event_id);
+  tb_conv_echo_sent(conn, match, event_id);
+  tb_store_outbox_remove(conn->store, id);
+  tb_conn_store_changed(conn);
   return TRUE;
 }
 

@@ -39,6 +39,10 @@ gboolean tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *
 void tb_send_close(TbConn *conn);
 /* Sends an outbox item again; FALSE if no such item or it is already under way. */
 gboolean tb_send_retry(TbConn *conn, const char *outbox_id);
+/* A DM of this account seen on X that matches an unsent outbox DM (same peer, same text): the
+ * item was delivered after all. Echoes it, drops it from the outbox and returns TRUE. */
+gboolean tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text,
+                              const char *event_id);
 /* Tells the user about items left unsent by an earlier session. */
 void tb_send_report_pending(TbConn *conn);
 
