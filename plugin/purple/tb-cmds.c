@@ -41,10 +41,12 @@ static const TbCmd *cmd_find(const char *name);
 static char *
 resolve_post(TbCmdCtx *ctx, const char *key, char **error)
 {
-  const TbShortEntry *e = tb_shortids_lookup(tb_plugin_shortids(), key);
+  /* Short ids are hex and at most three characters (often all digits, like "07"), full ids
+   * are longer: the length alone tells which was meant. */
+  gboolean is_short = strlen(key) <= 3;
+  const TbShortEntry *e = is_short ? tb_shortids_lookup(tb_plugin_shortids(), key) : NULL;
 
-  if (e != NULL && g_ascii_strcasecmp(e->account, ctx->conn->handle) != 0 &&
-      !tb_xapi_id_is_valid(key)) {
+  if (e != NULL && g_ascii_strcasecmp(e->account, ctx->conn->handle) != 0) {
     *error = g_strdup_printf(_("%s was shown to @%s, not to @%s: type the command in @%s's "
                                "conversation, or give the full post id"),
                              key, e->account, ctx->conn->handle, e->account);
@@ -52,7 +54,7 @@ resolve_post(TbCmdCtx *ctx, const char *key, char **error)
   }
   if (e != NULL)
     return g_strdup(e->tweet_id);
-  if (tb_xapi_id_is_valid(key) && strlen(key) > 3)
+  if (!is_short && tb_xapi_id_is_valid(key))
     return g_strdup(key);
   *error = g_strdup_printf(_("%s is not a post id (use the short id shown in front of a post, "
                              "like 3f, or the full id)"),
