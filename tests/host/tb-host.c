@@ -1883,6 +1883,46 @@ static gboolean cmd_get_info(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
+/* Runs one of the prpl's account actions (Pidgin's Accounts menu) by the start of its label. */
+static gboolean cmd_account_action(JsonObject *cmd, GError **error)
+{
+  PurpleAccount *account = find_account(cmd, error);
+  const char *label;
+  PurpleConnection *gc;
+  PurplePlugin *prpl;
+  GList *actions, *l;
+  gboolean found = FALSE;
+
+  if (account == NULL || (label = need_str(cmd, "label", error)) == NULL)
+    return FALSE;
+  gc = purple_account_get_connection(account);
+  if (gc == NULL) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "account not connected");
+    return FALSE;
+  }
+  prpl = purple_connection_get_prpl(gc);
+  if (!PURPLE_PLUGIN_HAS_ACTIONS(prpl)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "the protocol has no actions");
+    return FALSE;
+  }
+  actions = PURPLE_PLUGIN_ACTIONS(prpl, gc);
+  for (l = actions; l != NULL; l = l->next) {
+    PurplePluginAction *action = l->data;
+    if (action != NULL && !found && g_str_has_prefix(action->label, label)) {
+      action->plugin = prpl;
+      action->context = gc;
+      action->callback(action);
+      found = TRUE;
+    }
+    if (action != NULL)
+      purple_plugin_action_free(action);
+  }
+  g_list_free(actions);
+  if (!found)
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no action starting with \"%s\"", label);
+  return found;
+}
+
 static gboolean cmd_ping(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   return TRUE;
@@ -1933,6 +1973,7 @@ static const struct {
     {"close-conv", cmd_close_conv},
     {"get-info", cmd_get_info},
     {"ping", cmd_ping},
+    {"account-action", cmd_account_action},
     {"quit", cmd_quit},
 };
 
