@@ -105,11 +105,13 @@ irc_safe(const char *s)
   return g_string_free(out, FALSE);
 }
 
+/* A title (and IRC topic) from a stranger's first words: X's escapes decoded, one line, no control
+ * or bidi characters (they would reach the topic line as CTCP, colours or reordering). */
 static char *
 first_words(const char *text)
 {
-  g_autofree char *flat = g_strdup(text);
-  g_strdelimit(flat, "\r\n\t", ' ');
+  g_autofree char *decoded = tb_render_unescape_x(text);
+  g_autofree char *flat = tb_render_name(decoded, TB_RENDER_PLAIN);
   if (g_utf8_strlen(flat, -1) <= TB_TITLE_WORDS_CHARS)
     return g_strdup(flat);
   char *cut = g_utf8_substring(flat, 0, TB_TITLE_WORDS_CHARS);
