@@ -105,6 +105,17 @@ typedef struct {
 } TbAction;
 
 static void
+action_free(gpointer data)
+{
+  TbAction *a = data;
+  g_free(a->conv);
+  g_free(a->kind);
+  g_free(a->id);
+  g_free(a->done_text);
+  g_free(a);
+}
+
+static void
 action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
             gpointer data)
 {
@@ -122,11 +133,7 @@ action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   } else {
     tb_conv_echo_action(conn, conv, a->kind, a->id, a->done_text);
   }
-  g_free(a->conv);
-  g_free(a->kind);
-  g_free(a->id);
-  g_free(a->done_text);
-  g_free(a);
+  action_free(a);
 }
 
 static void
@@ -138,7 +145,7 @@ start_action(TbCmdCtx *ctx, TbHttpRequest *req, const char *kind, const char *id
   a->kind = g_strdup(kind);
   a->id = g_strdup(id);
   a->done_text = done_text;
-  tb_conn_send(ctx->conn, req, action_done, a);
+  tb_conn_send_full(ctx->conn, req, action_done, a, action_free);
 }
 
 static char *
@@ -228,6 +235,15 @@ typedef struct {
 } TbWhois;
 
 static void
+whois_free(gpointer data)
+{
+  TbWhois *w = data;
+  g_free(w->conv);
+  g_free(w->who);
+  g_free(w);
+}
+
+static void
 whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
            gpointer data)
 {
@@ -267,9 +283,7 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
   }
   if (conv)
     tb_conv_notice(conn, conv, text);
-  g_free(w->conv);
-  g_free(w->who);
-  g_free(w);
+  whois_free(w);
 }
 
 static char *
@@ -279,8 +293,9 @@ cmd_whois(TbCmdCtx *ctx, const char *word, const char *rest)
   (void)rest;
   w->conv = g_strdup(purple_conversation_get_name(ctx->conv));
   w->who = g_strdup(word[0] == '@' ? word + 1 : word);
-  tb_conn_send(ctx->conn, tb_xapi_whois_request(&ctx->conn->auth, ctx->conn->cfg.api_base, w->who),
-               whois_done, w);
+  tb_conn_send_full(ctx->conn,
+                    tb_xapi_whois_request(&ctx->conn->auth, ctx->conn->cfg.api_base, w->who),
+                    whois_done, w, whois_free);
   return NULL;
 }
 

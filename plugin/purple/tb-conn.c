@@ -29,7 +29,8 @@ typedef struct {
   gpointer user_data;
   char *endpoint; /* "GET /2/dm_events": for rate limits and the cost estimate */
   TbCostKind cost_kind;
-  TbHttpRequest *again; /* OAuth 2.0: a copy to send once more after a 401 renewed the token */
+  TbHttpRequest *again;   /* OAuth 2.0: a copy to send once more after a 401 renewed the token */
+  GDestroyNotify destroy; /* frees user_data when the connection closes before done runs */
 } TbConnCall;
 
 static const char *
@@ -72,8 +73,9 @@ tb_conn_timeout_add(TbConn *conn, guint ms, GSourceFunc fn, gpointer data)
   t->fn = fn;
   t->data = data;
   /* Whole seconds let the UI batch wake-ups; shorter waits need millisecond precision. */
-  t->id = (ms >= 1000 && ms % 1000 == 0) ? purple_timeout_add_seconds(ms / 1000, timer_trampoline, t)
-                                         : purple_timeout_add(ms, timer_trampoline, t);
+  t->id = (ms >= 1000 && ms % 1000 == 0)
+              ? purple_timeout_add_seconds(ms / 1000, timer_trampoline, t)
+              : purple_timeout_add(ms, timer_trampoline, t);
   g_hash_table_insert(conn->timers, GUINT_TO_POINTER(t->id), t);
   return t->id;
 }
@@ -151,6 +153,7 @@ call_done(const TbHttpResponse *resp, gpointer user_data)
   TbConnCall *call = user_data;
   TbConn *conn = call->conn;
 
+  g_hash_table_remove(conn->calls, call);
   /* OAuth 2.0 and a 401: the access token expired or was revoked. Send the same request once
    * more with a renewed one, so a post or a DM is not lost. */
   if (call->again != NULL && resp->outcome == TB_HTTP_OK && resp->status == 401) {
@@ -186,8 +189,10 @@ call_send(TbConnCall *call, TbHttpRequest *req)
   const char *path = req->url + strlen(conn->cfg.api_base);
   purple_debug_misc("twinbird", "@%s: %s %.*s\n", conn->handle, req->method,
                     (int)strcspn(path, "?"), path);
+  g_hash_table_add(conn->calls, call);
   guint id = tb_http_send(conn->http, req, call_done, call, &error);
   if (id == 0) {
+    g_hash_table_remove(conn->calls, call);
     call->done(conn, NULL, NULL, error, call->user_data);
     call_free(call);
   }
@@ -197,11 +202,19 @@ call_send(TbConnCall *call, TbHttpRequest *req)
 guint
 tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data)
 {
+  return tb_conn_send_full(conn, req, done, user_data, NULL);
+}
+
+guint
+tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data,
+                  GDestroyNotify destroy)
+{
   TbConnCall *call = g_new0(TbConnCall, 1);
 
   call->conn = conn;
   call->done = done;
   call->user_data = user_data;
+  call->destroy = destroy;
   call->endpoint = tb_limits_endpoint(req, conn->cfg.api_base, &call->cost_kind);
   if (conn->cfg.auth == TB_AUTH_OAUTH2 && conn->oauth != NULL &&
       conn->auth.kind == TB_XAPI_AUTH_BEARER)
@@ -336,6 +349,7 @@ tb_conn_new(PurpleConnection *gc)
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_user_free);
   conn->users_by_handle = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conn->sending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  conn->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
   tb_conv_init(conn);
   tb_limits_init(conn);
   purple_connection_set_protocol_data(gc, conn);
@@ -358,7 +372,16 @@ tb_conn_free(TbConn *conn)
   while (g_hash_table_iter_next(&iter, &key, NULL))
     purple_timeout_remove(GPOINTER_TO_UINT(key));
   g_hash_table_destroy(conn->timers);
-  tb_http_free(conn->http); /* cancels every request; no callback runs */
+  /* Requests still under way never call back: free what their callbacks would have. */
+  g_hash_table_iter_init(&iter, conn->calls);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    TbConnCall *call = key;
+    if (call->destroy != NULL)
+      call->destroy(call->user_data);
+    call_free(call);
+  }
+  g_hash_table_destroy(conn->calls);
+  tb_http_free(conn->http);  /* cancels every request; no callback runs */
   tb_auth_free(conn->oauth); /* closes a sign-in prompt and the loopback listener */
   tb_config_clear(&conn->cfg);
   tb_xapi_auth_clear(&conn->auth);
@@ -403,8 +426,7 @@ login_backoff(TbConn *conn, const GError *error, const TbHttpResponse *resp)
     gint64 wait = rl.reset - g_get_real_time() / G_USEC_PER_SEC;
     delay = (guint)CLAMP(wait, (gint64)delay, (gint64)15 * 60);
   }
-  g_autofree char *msg =
-      g_strdup_printf(_("%s; trying again in %u s"), error->message, delay);
+  g_autofree char *msg = g_strdup_printf(_("%s; trying again in %u s"), error->message, delay);
   purple_debug_warning("twinbird", "@%s: sign-in: %s\n", conn->handle, msg);
   purple_connection_update_progress(conn->gc, msg, 1, 3);
   tb_conn_timeout_add(conn, delay * 1000, login_retry, conn);
@@ -437,8 +459,8 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
       login_backoff(conn, error, resp);
       return;
     }
-    g_autofree char *msg = g_strdup_printf(_("X refused the sign-in of @%s: %s"), conn->handle,
-                                           error->message);
+    g_autofree char *msg =
+        g_strdup_printf(_("X refused the sign-in of @%s: %s"), conn->handle, error->message);
     purple_connection_error_reason(conn->gc, fatal_reason_for(error), msg);
     return;
   }

@@ -31,19 +31,20 @@ struct _TbConn {
   char *handle;       /* the account's X username, without '@' */
   TbXapiUser *me;     /* who X says the token belongs to, once signed in */
   guint login_attempts;
-  char *tag;          /* "[work @pat_at_acme]": printed on every outgoing message */
-  TbStore *store;     /* cursors and outbox, persisted per account */
+  char *tag;      /* "[work @pat_at_acme]": printed on every outgoing message */
+  TbStore *store; /* cursors and outbox, persisted per account */
   guint store_timer;
   GHashTable *users_by_id;     /* id -> TbXapiUser, everyone seen */
   GHashTable *users_by_handle; /* lower-case handle -> TbXapiUser (same objects) */
   GHashTable *threads;         /* conversation key -> TbThread */
   GHashTable *chats;           /* chat id -> TbThread (same objects) */
   int next_chat_id;
-  GHashTable *sending;         /* outbox ids under way: a second retry must not post twice */
+  GHashTable *calls;   /* TbConnCall under way: freed at close, as their callbacks won't run */
+  GHashTable *sending; /* outbox ids under way: a second retry must not post twice */
   struct _TbPoller *mentions, *dms;
-  GHashTable *rate_limits;     /* endpoint key -> TbXapiRateLimit, from the latest answer */
-  struct _TbCostMeter *cost;   /* estimated spend today (pay-per-use prices) */
-  struct _TbAuth *oauth;       /* auth=oauth2|oauth1: sign-in, renewal, sign-out (tb-auth.h) */
+  GHashTable *rate_limits;   /* endpoint key -> TbXapiRateLimit, from the latest answer */
+  struct _TbCostMeter *cost; /* estimated spend today (pay-per-use prices) */
+  struct _TbAuth *oauth;     /* auth=oauth2|oauth1: sign-in, renewal, sign-out (tb-auth.h) */
 };
 
 /* Schedules a store save soon (coalesced) ; tb_conn_free() saves anything pending. */
@@ -64,6 +65,10 @@ void tb_conn_timeout_remove(TbConn *conn, guint id);
 /* Sends an X API request (takes ownership); done runs from the event loop. Returns the request
  * id, or 0 when refused (then done has already run with the error). */
 guint tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data);
+
+/* The same, with destroy freeing user_data if the connection closes before done has run. */
+guint tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data,
+                        GDestroyNotify destroy);
 
 void tb_conn_login(TbConn *conn);
 /* Checks with GET /2/users/me that conn->auth is this account's, then goes online (tb-auth.c

@@ -51,6 +51,18 @@ run_free(TbFetchRun *run, GDestroyNotify page_free)
 }
 
 static void
+mentions_run_free(gpointer run)
+{
+  run_free(run, (GDestroyNotify)tb_xapi_tweet_page_free);
+}
+
+static void
+dms_run_free(gpointer run)
+{
+  run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
+}
+
+static void
 remember_users(TbConn *conn, GHashTable *users)
 {
   GHashTableIter iter;
@@ -78,10 +90,10 @@ mentions_request(TbFetchRun *run, const char *token)
   TbConn *conn = run->poller->conn;
   gboolean known = run->since || run->start_time;
   int max = known ? TB_MENTIONS_PAGE : TB_FIRST_RUN_ITEMS;
-  tb_conn_send(conn,
-               tb_xapi_mentions_request(&conn->auth, conn->cfg.api_base, conn->me->id, run->since,
-                                        run->start_time, token, max),
-               mentions_page_done, run);
+  tb_conn_send_full(conn,
+                    tb_xapi_mentions_request(&conn->auth, conn->cfg.api_base, conn->me->id,
+                                             run->since, run->start_time, token, max),
+                    mentions_page_done, run, mentions_run_free);
 }
 
 static void
@@ -172,8 +184,8 @@ dms_request(TbFetchRun *run, const char *token)
 {
   TbConn *conn = run->poller->conn;
   int max = run->since == NULL ? TB_FIRST_RUN_ITEMS : token ? TB_DMS_PAGE : TB_DMS_PROBE;
-  tb_conn_send(conn, tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, max),
-               dms_page_done, run);
+  tb_conn_send_full(conn, tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, max),
+                    dms_page_done, run, dms_run_free);
 }
 
 static gboolean
@@ -348,6 +360,14 @@ typedef struct {
 } TbMutualsRun;
 
 static void
+mutuals_run_free(gpointer data)
+{
+  TbMutualsRun *run = data;
+  g_ptr_array_unref(run->following);
+  g_free(run);
+}
+
+static void
 show_mutuals(TbConn *conn, const char *handles)
 {
   g_auto(GStrv) list = g_strsplit(handles ? handles : "", ",", -1);
@@ -392,8 +412,7 @@ mutuals_followers_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
     purple_debug_warning("twinbird", "@%s: mutuals not fetched: %s\n", conn->handle,
                          (error ? error : local)->message);
   }
-  g_ptr_array_unref(run->following);
-  g_free(run);
+  mutuals_run_free(run);
 }
 
 static void
@@ -413,10 +432,10 @@ mutuals_following_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
   TbMutualsRun *run = g_new0(TbMutualsRun, 1);
   run->conn = conn;
   run->following = following;
-  tb_conn_send(conn,
-               tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id, "followers",
-                                       conn->cfg.mutuals_cap),
-               mutuals_followers_done, run);
+  tb_conn_send_full(conn,
+                    tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id,
+                                            "followers", conn->cfg.mutuals_cap),
+                    mutuals_followers_done, run, mutuals_run_free);
 }
 
 static void

@@ -23,7 +23,7 @@ typedef struct {
 
 static GHashTable *waiters_by_conn; /* TbConn* -> GHashTable (outbox id -> TbSendWaiter) */
 
-G_DEFINE_QUARK(tb-send-error-quark, tb_send_error)
+G_DEFINE_QUARK(tb - send - error - quark, tb_send_error)
 
 static void
 waiter_free(gpointer data)
@@ -73,9 +73,9 @@ waiter_settle(TbConn *conn, const char *outbox_id, const char *new_id, const GEr
 static void
 waiter_settle_removed(TbConn *conn, const char *outbox_id)
 {
-  g_autoptr(GError) gone = g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_REMOVED,
-                                       _("%s was removed from the outbox before X confirmed it"),
-                                       outbox_id);
+  g_autoptr(GError) gone =
+      g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_REMOVED,
+                  _("%s was removed from the outbox before X confirmed it"), outbox_id);
   waiter_settle(conn, outbox_id, NULL, gone);
 }
 
@@ -95,9 +95,9 @@ void
 tb_send_close(TbConn *conn)
 {
   GHashTable *table = waiters_of(conn, FALSE);
-  g_autoptr(GError) closed = g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_CLOSED,
-                                         _("the account @%s was closed before X confirmed it"),
-                                         conn->handle);
+  g_autoptr(GError) closed =
+      g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_CLOSED,
+                  _("the account @%s was closed before X confirmed it"), conn->handle);
   if (table == NULL)
     return;
   g_hash_table_steal(waiters_by_conn, conn);
@@ -161,7 +161,8 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
   if (item == NULL)
     return;
   g_autofree char *reason =
-      item->kind == TB_OUTBOX_REPLY && g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN)
+      item->kind == TB_OUTBOX_REPLY &&
+              g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN)
           ? g_strdup_printf(_("X refused the reply: it allows replies only to posts whose author "
                               "mentioned @%s (%s)"),
                             conn->handle, error->message)
@@ -218,8 +219,9 @@ create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
 static void
 send_dm_to(TbConn *conn, TbOutboxItem *item, const TbXapiUser *peer)
 {
-  tb_conn_send(conn, tb_xapi_dm_send_request(&conn->auth, conn->cfg.api_base, peer->id, item->text),
-               create_done, g_strdup(item->id));
+  tb_conn_send_full(conn,
+                    tb_xapi_dm_send_request(&conn->auth, conn->cfg.api_base, peer->id, item->text),
+                    create_done, g_strdup(item->id), g_free);
 }
 
 static void
@@ -238,9 +240,9 @@ lookup_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
     return;
   }
   if (user == NULL) {
-    g_autoptr(GError) why = g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_NOT_FOUND,
-                                        _("no X user @%s: %s"), item->target,
-                                        (error ? error : local)->message);
+    g_autoptr(GError) why =
+        g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_NOT_FOUND, _("no X user @%s: %s"), item->target,
+                    (error ? error : local)->message);
     send_failed(conn, outbox_id, why);
     return;
   }
@@ -261,18 +263,19 @@ send_item(TbConn *conn, TbOutboxItem *item)
       return;
     }
     /* The DM endpoint wants the user id: look the handle up first. */
-    tb_conn_send(conn,
-                 tb_xapi_user_by_username_request(&conn->auth, conn->cfg.api_base, item->target),
-                 lookup_done, g_strdup(item->id));
+    tb_conn_send_full(
+        conn, tb_xapi_user_by_username_request(&conn->auth, conn->cfg.api_base, item->target),
+        lookup_done, g_strdup(item->id), g_free);
     return;
   }
   case TB_OUTBOX_REPLY:
   case TB_OUTBOX_POST:
   default:
-    tb_conn_send(conn,
-                 tb_xapi_post_tweet_request(&conn->auth, conn->cfg.api_base, item->text,
-                                            item->kind == TB_OUTBOX_REPLY ? item->target : NULL),
-                 create_done, g_strdup(item->id));
+    tb_conn_send_full(
+        conn,
+        tb_xapi_post_tweet_request(&conn->auth, conn->cfg.api_base, item->text,
+                                   item->kind == TB_OUTBOX_REPLY ? item->target : NULL),
+        create_done, g_strdup(item->id), g_free);
     return;
   }
 }
@@ -280,8 +283,8 @@ send_item(TbConn *conn, TbOutboxItem *item)
 /* Queues item and, when someone waits for it, notes the waiter before the first try (a request
  * can fail at once, from inside send_item). */
 static TbOutboxItem *
-queue_item(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
-           const char *text, TbSendDone done, gpointer data)
+queue_item(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv, const char *text,
+           TbSendDone done, gpointer data)
 {
   TbOutboxItem *item = tb_store_outbox_add(conn->store, kind, target, conv, text);
   if (done != NULL) {
@@ -353,8 +356,8 @@ tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, c
   g_autofree char *prev = g_strdup(first->id);
   for (guint i = 1; i < parts->len; i++) {
     g_autofree char *after = g_strconcat(TB_AFTER_PREFIX, prev, NULL);
-    TbOutboxItem *part = tb_store_outbox_add(conn->store, TB_OUTBOX_REPLY, after, conv,
-                                             parts->pdata[i]);
+    TbOutboxItem *part =
+        tb_store_outbox_add(conn->store, TB_OUTBOX_REPLY, after, conv, parts->pdata[i]);
     g_free(prev);
     prev = g_strdup(part->id);
   }
