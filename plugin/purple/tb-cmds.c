@@ -131,6 +131,12 @@ action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
         g_strdup_printf(_("@%s could not %s %s: %s"), conn->handle, a->kind, a->id, error->message);
     tb_conv_notice(conn, conv, msg);
   } else {
+    /* A post deleted by hand is no longer what "undo" would delete. */
+    if (g_str_equal(a->kind, "delete") &&
+        g_strcmp0(tb_store_get(conn->store, TB_STORE_LAST_POST), a->id) == 0) {
+      tb_store_set(conn->store, TB_STORE_LAST_POST, NULL);
+      tb_conn_store_changed(conn);
+    }
     tb_conv_echo_action(conn, conv, a->kind, a->id, a->done_text);
   }
   action_free(a);
@@ -207,7 +213,8 @@ cmd_undo(TbCmdCtx *ctx, const char *word, const char *rest)
   (void)word;
   (void)rest;
   if (last == NULL)
-    return g_strdup_printf(_("undo: @%s has posted nothing through Twinbird yet"),
+    return g_strdup_printf(_("undo: nothing to undo on @%s (its last post sent through "
+                             "Twinbird is deleted already, or there is none)"),
                            ctx->conn->handle);
   g_autofree char *id = g_strdup(last);
   tb_store_set(ctx->conn->store, TB_STORE_LAST_POST, NULL); /* undo twice never deletes more */
@@ -229,32 +236,18 @@ cmd_open(TbCmdCtx *ctx, const char *word, const char *rest)
   return NULL;
 }
 
-typedef struct {
-  char *conv;
-  char *who;
-} TbWhois;
-
-static void
-whois_free(gpointer data)
-{
-  TbWhois *w = data;
-  g_free(w->conv);
-  g_free(w->who);
-  g_free(w);
-}
-
 static void
 whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
            gpointer data)
 {
-  TbWhois *w = data;
+  TbAction *w = data; /* id is the user asked about */
   PurpleConversation *conv = tb_conv_find(conn, w->conv);
   g_autofree char *text = NULL;
   (void)resp;
 
   JsonObject *u = root ? tb_xapi_json_object(json_node_get_object(root), "data") : NULL;
   if (u == NULL) {
-    text = g_strdup_printf(_("whois %s: %s"), w->who, error ? error->message : _("no such user"));
+    text = g_strdup_printf(_("whois %s: %s"), w->id, error ? error->message : _("no such user"));
   } else {
     JsonObject *m = tb_xapi_json_object(u, "public_metrics");
     GString *out = g_string_new(NULL);
@@ -283,19 +276,19 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
   }
   if (conv)
     tb_conv_notice(conn, conv, text);
-  whois_free(w);
+  action_free(w);
 }
 
 static char *
 cmd_whois(TbCmdCtx *ctx, const char *word, const char *rest)
 {
-  TbWhois *w = g_new0(TbWhois, 1);
+  TbAction *w = g_new0(TbAction, 1);
   (void)rest;
   w->conv = g_strdup(purple_conversation_get_name(ctx->conv));
-  w->who = g_strdup(word[0] == '@' ? word + 1 : word);
+  w->id = g_strdup(word[0] == '@' ? word + 1 : word);
   tb_conn_send_full(ctx->conn,
-                    tb_xapi_whois_request(&ctx->conn->auth, ctx->conn->cfg.api_base, w->who),
-                    whois_done, w, whois_free);
+                    tb_xapi_whois_request(&ctx->conn->auth, ctx->conn->cfg.api_base, w->id),
+                    whois_done, w, action_free);
   return NULL;
 }
 
