@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Issue 5 item 1 in Pidgin under a private Xvfb, typed with xdotool: Twinbird's commands as
+libpurple /commands in a conversation window of the work account (a DM from dana opens it).
+
+"/help post" shows the post command's help (a notice: not logged, so read from libpurple's
+wrote-im-msg signal on Pidgin's private D-Bus); "/post ..." posts from the work account, the
+text as typed, and Pidgin's conversation log holds the line tagged "[work @pat_at_acme]" with
+the post's link."""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tbharness as h  # noqa: E402
+import clientlib as c  # noqa: E402
+
+HOME_TOKEN = 'tok-pat-home'
+WORK_TOKEN = 'tok-pat-acme'
+
+
+class PidginCommands(h.E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.x = self.sim()
+        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+        self.x.add_user('pat_home', 'Pat', token=HOME_TOKEN)
+        self.x.add_user('pat_at_acme', 'Pat at Acme', token=WORK_TOKEN)
+        self.x.add_user('dana', 'Dana Example', token='tok-dana')
+        xvfb = h.Xvfb(logdir=self.logdir).start()
+        self.d = c.Display(xvfb.display)
+        bus = c.DBusDaemon(self.logdir).start()
+        self.pidgin = c.PidginOnBus([
+            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', dm_interval=1),
+            h.account('pat_at_acme', WORK_TOKEN, self.x.api_base, role='work', dm_interval=1)],
+            bus, self.logdir, xvfb.display).start()
+        self.d.wait_window('^Buddy List$', 20)
+        self.pb = c.PurpleBus(bus.address).wait_service()
+        self.addCleanup(self.pb.close)
+        self.pb.wait_account('pat_at_acme')
+
+    def type_into(self, window, text):
+        self.d.xdo('windowfocus', '--sync', window)
+        self.d.xdo('type', '--delay', '15', text)
+        self.d.xdo('key', 'Return')
+
+    def test_help_and_post_typed_as_slash_commands(self):
+        self.x.dm('dana', 'pat_at_acme', 'Is the release note out?')
+        conv = self.d.wait_window('^Dana Example$', 15)
+
+        since = self.pb.mark()
+        self.type_into(conv, '/help post')
+        # HTML for Pidgin: "<text>" escaped, so it shows instead of vanishing as a tag
+        self.pb.wait_signal('WroteImMsg', 10, since,
+                            a2='post &lt;text&gt;: post from this account')
+        self.assertEqual(self.x.posted(), [])
+
+        self.type_into(conv, '/post Release note & changelog are out')
+        post = h.wait_until(lambda: self.x.posted(), 10, interval=0.5, what='the post')[0]
+        self.assertEqual((post['kind'], post['token'], post['raw_text']),
+                         ('tweet', WORK_TOKEN, 'Release note & changelog are out'))
+        rx = (r'\[work @pat_at_acme\] Release note & changelog are out · '
+              r'https://x\.com/pat_at_acme/status/%s' % post['id'])
+        try:
+            h.wait_until(lambda: re.search(rx, self.pidgin.log_text('pat_at_acme', 'dana')), 10,
+                         interval=0.2, what='/%s/ in the log' % rx)
+        except TimeoutError as e:
+            raise AssertionError('%s; log:\n%s' % (e, self.pidgin.log_text('pat_at_acme', 'dana')))
+        log = self.pidgin.log_text('pat_at_acme', 'dana')
+        self.assertNotIn('/post', log, 'the command line itself went into the conversation')
+        self.assertNotIn('[personal @pat_home]', log)
+        self.d.screenshot(os.path.join(self.logdir, 'pidgin-commands.png'), conv)
+
+        self.pidgin.quit(self.pb)
+        self.assertEqual(self.pidgin.proc.returncode, 0)
+
+
+if __name__ == '__main__':
+    h.main()
