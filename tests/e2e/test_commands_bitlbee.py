@@ -268,6 +268,22 @@ class CommandsBitlBee(h.E2ETestCase):
         self.assertEqual({owners[HOME].pop()[1], owners[WORK].pop()[1]},
                          {self.acct[HOME], self.acct[WORK]})
 
+    def test_own_repost_opens_no_channel(self):
+        t, chan, sid = self.mention(HOME, 'bob', '@pat_home worth sharing, this one')
+        since = self.say(chan, 'rt %s' % sid)
+        rt = self.wait_posted('the repost', kind='retweet')
+        self.tagged(HOME, chan, since, 'reposted https://x.com/i/status/%s' % t['id'])
+        # X lists the repost in pat_home's mentions (its text names @pat_home): two more polls
+        path = '/2/users/%s/mentions' % self.ids[HOME]
+        h.wait_until(lambda: len([r for r in self.x.requests_to(path, token=TOKENS[HOME])
+                                  if r['seq'] > rt['seq']]) >= 2, WAIT, interval=1,
+                     what='two more mention polls')
+        time.sleep(0.5)
+        self.assertEqual(self.irc.find(r'^:pat!\S+ JOIN ', since), [],
+                         "the account's own repost, listed in its mentions, joined the IRC user "
+                         "to a new channel (empty: BitlBee drops a chat line from one's own "
+                         "handle)")
+
 
 if __name__ == '__main__':
     h.main()

@@ -386,6 +386,24 @@ class CommandsHost(h.E2ETestCase):
         self.assertEqual(self.wait_posted('work', raw_text='from work, not strict')['token'],
                          TOKENS[WORK])
 
+    def test_own_repost_is_not_shown_as_a_received_mention(self):
+        t, conv, sid = self.mention(HOME, 'bob', '@pat_home worth sharing, this one')
+        since = self.chat(HOME, conv, 'rt %s' % sid)
+        rt = self.wait_posted('the repost', kind='retweet')
+        self.echo(HOME, conv, since, 'reposted https://x.com/i/status/%s' % t['id'])
+        # X lists the repost in pat_home's mentions (its text names @pat_home): two more polls
+        path = '/2/users/%s/mentions' % self.ids[HOME]
+        h.wait_until(lambda: len([r for r in self.x.requests_to(path, token=TOKENS[HOME])
+                                  if r['seq'] > rt['seq']]) >= 2, WAIT, interval=1,
+                     what='two more mention polls')
+        time.sleep(0.5)
+        own = self.host.find({'event': re.compile('^received-(chat|im)$'), 'account': HOME,
+                              'who': HOME}, since)
+        opened = self.host.find({'event': 'conv-created', 'account': HOME}, since)
+        self.assertEqual((own, opened), ([], []),
+                         "the account's own repost came back from its mentions as a post "
+                         "received from @pat_home, in a new conversation")
+
 
 if __name__ == '__main__':
     h.main()
