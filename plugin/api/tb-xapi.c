@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(tb-xapi-error-quark, tb_xapi_error)
+G_DEFINE_QUARK(tb - xapi - error - quark, tb_xapi_error)
 
 gboolean
 tb_xapi_error_is_transient(const GError *error)

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
+G_DEFINE_QUARK(tb - config - error - quark, tb_config_error)
 
 #define TB_ROLE_MAX_CHARS 32
 
@@ -29,9 +29,10 @@ check_role(const TbOptionSpec *spec, const char *value, GError **error)
   glong n = g_utf8_strlen(value, -1);
 
   if (n == 0 || n > TB_ROLE_MAX_CHARS) {
-    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-                "Account option %s: must be 1 to %d characters (personal, work or a label of yours)",
-                spec->key, TB_ROLE_MAX_CHARS);
+    g_set_error(
+        error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+        "Account option %s: must be 1 to %d characters (personal, work or a label of yours)",
+        spec->key, TB_ROLE_MAX_CHARS);
     return FALSE;
   }
   /* The role is printed inside every outgoing tag, so it must not carry markup or controls. */
@@ -125,9 +126,13 @@ check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
 }
 
 #define STR_OPT(k, l, d, chk, field)                                                               \
-  {k, TB_OPT_STRING, l, d, NULL, 0, 0, chk, offsetof(TbConfig, field)}
+  {                                                                                                \
+    k, TB_OPT_STRING, l, d, NULL, 0, 0, chk, offsetof(TbConfig, field)                             \
+  }
 #define INT_OPT(k, l, d, lo, hi, field)                                                            \
-  {k, TB_OPT_INT, l, #d, NULL, lo, hi, NULL, offsetof(TbConfig, field)}
+  {                                                                                                \
+    k, TB_OPT_INT, l, #d, NULL, lo, hi, NULL, offsetof(TbConfig, field)                            \
+  }
 
 static const TbOptionSpec option_specs[] = {
     STR_OPT("role", N_("Role (personal, work or your own label)"), "personal", check_role, role),
@@ -138,11 +143,12 @@ static const TbOptionSpec option_specs[] = {
     STR_OPT("consumer_key", N_("OAuth 1.0a consumer key"), "", NULL, consumer_key),
     STR_OPT("consumer_secret", N_("OAuth 1.0a consumer secret"), "", NULL, consumer_secret),
     /* The X app's callback URL must name the same port; unprivileged ports only. */
-    {"oauth_port", TB_OPT_INT, N_("Sign-in callback port on 127.0.0.1 (OAuth 2.0)"), "8765", NULL, 1024,
-     65535, NULL, offsetof(TbConfig, oauth_port)},
+    {"oauth_port", TB_OPT_INT, N_("Sign-in callback port on 127.0.0.1 (OAuth 2.0)"), "8765", NULL,
+     1024, 65535, NULL, offsetof(TbConfig, oauth_port)},
     STR_OPT("ca_file", N_("Extra CA certificate file (test servers)"), "", check_ca_file, ca_file),
     INT_OPT("dm_interval", N_("Seconds between DM checks"), 120, 1, 86400, dm_interval),
-    INT_OPT("mention_interval", N_("Seconds between mention checks"), 60, 1, 86400, mention_interval),
+    INT_OPT("mention_interval", N_("Seconds between mention checks"), 60, 1, 86400,
+            mention_interval),
     {"mention_mode", TB_OPT_CHOICE, N_("Mentions appear as (thread, single, author)"), "thread",
      mention_choices, 0, 0, NULL, offsetof(TbConfig, mention_mode)},
     STR_OPT("tag_format", N_("Tag on sent messages ({role}, {handle})"), "[{role} @{handle}]",

@@ -29,8 +29,8 @@ typedef enum { TB_LONG_POSTS_REFUSE, TB_LONG_POSTS_THREAD } TbLongPosts;
 typedef enum { TB_COMMANDS_ON, TB_COMMANDS_STRICT } TbCommandsMode;
 
 typedef struct {
-  char *role;      /* "personal", "work" or the user's own label */
-  char *api_base;  /* scheme://host[:port], no trailing slash */
+  char *role;     /* "personal", "work" or the user's own label */
+  char *api_base; /* scheme://host[:port], no trailing slash */
   TbAuthKind auth;
   char *client_id;
   char *consumer_key;
@@ -52,8 +52,8 @@ typedef gboolean (*TbOptionCheck)(const TbOptionSpec *spec, const char *value, G
 struct _TbOptionSpec {
   const char *key;
   TbOptKind kind;
-  const char *label; /* untranslated; the adapter passes it through _() */
-  const char *def;   /* default, as text */
+  const char *label;          /* untranslated; the adapter passes it through _() */
+  const char *def;            /* default, as text */
   const char *const *choices; /* TB_OPT_CHOICE: NULL-terminated */
   int min, max;               /* TB_OPT_INT */
   TbOptionCheck check;        /* extra check for strings, may be NULL */

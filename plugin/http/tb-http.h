@@ -18,11 +18,11 @@ typedef struct {
   const char *proxy;         /* curl proxy URL; NULL = curl's environment rules, "" = none */
   const char *proxy_userpwd; /* "user:password" or NULL */
   const char *user_agent;
-  gsize max_body;            /* bytes; 0 = 8 MiB */
-  long connect_timeout_s;    /* 0 = 15 s */
-  long stall_timeout_s;      /* under 1 byte/s for this long = failure (curl averages over a few
-                                seconds, so it fires a little later); 0 = 30 s */
-  long total_timeout_s;      /* 0 = 120 s */
+  gsize max_body;         /* bytes; 0 = 8 MiB */
+  long connect_timeout_s; /* 0 = 15 s */
+  long stall_timeout_s;   /* under 1 byte/s for this long = failure (curl averages over a few
+                             seconds, so it fires a little later); 0 = 30 s */
+  long total_timeout_s;   /* 0 = 120 s */
 } TbHttpConfig;
 
 /* The response is owned by the driver and freed after the callback returns. */

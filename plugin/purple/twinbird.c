@@ -46,12 +46,12 @@ tb_status_types(PurpleAccount *account)
   GList *types = NULL;
   (void)account;
 
-  types = g_list_append(types, purple_status_type_new_with_attrs(
-                                   PURPLE_STATUS_AVAILABLE, TB_STATUS_AVAILABLE, NULL, TRUE, TRUE,
-                                   FALSE, "message", _("Message"),
-                                   purple_value_new(PURPLE_TYPE_STRING), NULL));
-  types = g_list_append(types, purple_status_type_new(PURPLE_STATUS_OFFLINE, TB_STATUS_OFFLINE,
-                                                      NULL, TRUE));
+  types = g_list_append(
+      types, purple_status_type_new_with_attrs(PURPLE_STATUS_AVAILABLE, TB_STATUS_AVAILABLE, NULL,
+                                               TRUE, TRUE, FALSE, "message", _("Message"),
+                                               purple_value_new(PURPLE_TYPE_STRING), NULL));
+  types = g_list_append(
+      types, purple_status_type_new(PURPLE_STATUS_OFFLINE, TB_STATUS_OFFLINE, NULL, TRUE));
   return types;
 }
 

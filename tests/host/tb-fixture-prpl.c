@@ -26,12 +26,14 @@ typedef struct {
   int chat_id;
 } FxEcho;
 
-static gboolean fx_connection_alive(PurpleConnection *gc)
+static gboolean
+fx_connection_alive(PurpleConnection *gc)
 {
   return g_list_find(purple_connections_get_all(), gc) != NULL;
 }
 
-static gboolean fx_echo_cb(gpointer data)
+static gboolean
+fx_echo_cb(gpointer data)
 {
   FxEcho *e = data;
   if (fx_connection_alive(e->gc)) {
@@ -50,7 +52,8 @@ static gboolean fx_echo_cb(gpointer data)
   return FALSE;
 }
 
-static void fx_echo_later(PurpleConnection *gc, const char *who, const char *text, int chat_id)
+static void
+fx_echo_later(PurpleConnection *gc, const char *who, const char *text, int chat_id)
 {
   FxEcho *e = g_new0(FxEcho, 1);
   e->gc = gc;
@@ -60,13 +63,14 @@ static void fx_echo_later(PurpleConnection *gc, const char *who, const char *tex
   purple_timeout_add(50, fx_echo_cb, e);
 }
 
-static const char *fx_list_icon(PurpleAccount *account G_GNUC_UNUSED,
-                                PurpleBuddy *buddy G_GNUC_UNUSED)
+static const char *
+fx_list_icon(PurpleAccount *account G_GNUC_UNUSED, PurpleBuddy *buddy G_GNUC_UNUSED)
 {
   return "tbfixture";
 }
 
-static GList *fx_status_types(PurpleAccount *account G_GNUC_UNUSED)
+static GList *
+fx_status_types(PurpleAccount *account G_GNUC_UNUSED)
 {
   GList *types = NULL;
   types = g_list_append(types, purple_status_type_new(PURPLE_STATUS_AVAILABLE, NULL, NULL, TRUE));
@@ -74,7 +78,8 @@ static GList *fx_status_types(PurpleAccount *account G_GNUC_UNUSED)
   return types;
 }
 
-static void fx_login(PurpleAccount *account)
+static void
+fx_login(PurpleAccount *account)
 {
   PurpleConnection *gc = purple_account_get_connection(account);
   const char *password = purple_account_get_password(account);
@@ -115,18 +120,21 @@ static void fx_login(PurpleAccount *account)
   g_free(group_name);
 }
 
-static void fx_close(PurpleConnection *gc G_GNUC_UNUSED)
+static void
+fx_close(PurpleConnection *gc G_GNUC_UNUSED)
 {
 }
 
-static void fx_input_ok(gpointer data, const char *text)
+static void
+fx_input_ok(gpointer data, const char *text)
 {
   PurpleConnection *gc = data;
   if (fx_connection_alive(gc))
     serv_got_im(gc, "ask", text, PURPLE_MESSAGE_RECV, time(NULL));
 }
 
-static void fx_action(gpointer data, int index)
+static void
+fx_action(gpointer data, int index)
 {
   PurpleConnection *gc = data;
   gchar *msg = g_strdup_printf("chose %d", index);
@@ -135,8 +143,9 @@ static void fx_action(gpointer data, int index)
   g_free(msg);
 }
 
-static int fx_send_im(PurpleConnection *gc, const char *who, const char *message,
-                      PurpleMessageFlags flags G_GNUC_UNUSED)
+static int
+fx_send_im(PurpleConnection *gc, const char *who, const char *message,
+           PurpleMessageFlags flags G_GNUC_UNUSED)
 {
   PurpleAccount *account = purple_connection_get_account(gc);
   if (strcmp(who, "ask") == 0) {
@@ -158,7 +167,8 @@ static int fx_send_im(PurpleConnection *gc, const char *who, const char *message
   return 1;
 }
 
-static GList *fx_chat_info(PurpleConnection *gc G_GNUC_UNUSED)
+static GList *
+fx_chat_info(PurpleConnection *gc G_GNUC_UNUSED)
 {
   struct proto_chat_entry *pce = g_new0(struct proto_chat_entry, 1);
   pce->label = "Room";
@@ -167,7 +177,8 @@ static GList *fx_chat_info(PurpleConnection *gc G_GNUC_UNUSED)
   return g_list_append(NULL, pce);
 }
 
-static GHashTable *fx_chat_info_defaults(PurpleConnection *gc G_GNUC_UNUSED, const char *name)
+static GHashTable *
+fx_chat_info_defaults(PurpleConnection *gc G_GNUC_UNUSED, const char *name)
 {
   GHashTable *h = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
   g_hash_table_insert(h, "room", g_strdup(name));
@@ -176,7 +187,8 @@ static GHashTable *fx_chat_info_defaults(PurpleConnection *gc G_GNUC_UNUSED, con
 
 static int next_chat_id = 1;
 
-static void fx_join_chat(PurpleConnection *gc, GHashTable *components)
+static void
+fx_join_chat(PurpleConnection *gc, GHashTable *components)
 {
   const char *room = g_hash_table_lookup(components, "room");
   PurpleConversation *conv = serv_got_joined_chat(gc, next_chat_id++, room);
@@ -185,7 +197,8 @@ static void fx_join_chat(PurpleConnection *gc, GHashTable *components)
   g_free(title);
 }
 
-static int fx_chat_send(PurpleConnection *gc, int id, const char *message, PurpleMessageFlags flags)
+static int
+fx_chat_send(PurpleConnection *gc, int id, const char *message, PurpleMessageFlags flags)
 {
   PurpleConversation *conv = purple_find_chat(gc, id);
   const char *me = purple_account_get_username(purple_connection_get_account(gc));
@@ -196,7 +209,8 @@ static int fx_chat_send(PurpleConnection *gc, int id, const char *message, Purpl
   return 0;
 }
 
-static gboolean fx_load(PurplePlugin *plugin)
+static gboolean
+fx_load(PurplePlugin *plugin)
 {
   purple_signal_register(plugin, "tbfixture-echo", purple_marshal_VOID__POINTER_POINTER_POINTER,
                          NULL, 3, purple_value_new(PURPLE_TYPE_SUBTYPE, PURPLE_SUBTYPE_ACCOUNT),
@@ -205,7 +219,8 @@ static gboolean fx_load(PurplePlugin *plugin)
   return TRUE;
 }
 
-static gboolean fx_unload(PurplePlugin *plugin)
+static gboolean
+fx_unload(PurplePlugin *plugin)
 {
   purple_signals_unregister_by_instance(plugin);
   return TRUE;
@@ -244,7 +259,8 @@ static PurplePluginInfo info = {
     .extra_info = &prpl_info,
 };
 
-static void fx_init(PurplePlugin *plugin)
+static void
+fx_init(PurplePlugin *plugin)
 {
   PurpleAccountOption *opt = purple_account_option_string_new("Role", "role", "personal");
   prpl_info.protocol_options = g_list_append(prpl_info.protocol_options, opt);

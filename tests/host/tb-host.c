@@ -62,7 +62,8 @@ static GHashTable *connected_signals; /* signal name -> GINT_TO_POINTER(1) once 
 /* ---------------------------------------------------------------------------------------------
  * JSON output
  */
-static JsonBuilder *ev_begin(const char *event)
+static JsonBuilder *
+ev_begin(const char *event)
 {
   JsonBuilder *b = json_builder_new();
   json_builder_begin_object(b);
@@ -71,7 +72,8 @@ static JsonBuilder *ev_begin(const char *event)
   return b;
 }
 
-static void ev_str(JsonBuilder *b, const char *key, const char *val)
+static void
+ev_str(JsonBuilder *b, const char *key, const char *val)
 {
   json_builder_set_member_name(b, key);
   if (val == NULL) {
@@ -85,19 +87,22 @@ static void ev_str(JsonBuilder *b, const char *key, const char *val)
   }
 }
 
-static void ev_int(JsonBuilder *b, const char *key, gint64 val)
+static void
+ev_int(JsonBuilder *b, const char *key, gint64 val)
 {
   json_builder_set_member_name(b, key);
   json_builder_add_int_value(b, val);
 }
 
-static void ev_bool(JsonBuilder *b, const char *key, gboolean val)
+static void
+ev_bool(JsonBuilder *b, const char *key, gboolean val)
 {
   json_builder_set_member_name(b, key);
   json_builder_add_boolean_value(b, val);
 }
 
-static void add_str_value(JsonBuilder *b, const char *val)
+static void
+add_str_value(JsonBuilder *b, const char *val)
 {
   if (val == NULL) {
     json_builder_add_null_value(b);
@@ -108,7 +113,8 @@ static void add_str_value(JsonBuilder *b, const char *val)
   }
 }
 
-static gchar *ev_to_string(JsonBuilder *b)
+static gchar *
+ev_to_string(JsonBuilder *b)
 {
   JsonGenerator *gen = json_generator_new();
   JsonNode *root;
@@ -124,32 +130,37 @@ static gchar *ev_to_string(JsonBuilder *b)
   return s;
 }
 
-static void emit_line(const char *line)
+static void
+emit_line(const char *line)
 {
   fputs(line, out);
   fputc('\n', out);
   fflush(out);
 }
 
-static void ev_end(JsonBuilder *b)
+static void
+ev_end(JsonBuilder *b)
 {
   gchar *s = ev_to_string(b);
   emit_line(s);
   g_free(s);
 }
 
-static const char *account_name(PurpleAccount *account)
+static const char *
+account_name(PurpleAccount *account)
 {
   return account ? purple_account_get_username(account) : NULL;
 }
 
-static void ev_account(JsonBuilder *b, PurpleAccount *account)
+static void
+ev_account(JsonBuilder *b, PurpleAccount *account)
 {
   ev_str(b, "account", account_name(account));
   ev_str(b, "protocol", account ? purple_account_get_protocol_id(account) : NULL);
 }
 
-static const char *conv_type_name(PurpleConversationType t)
+static const char *
+conv_type_name(PurpleConversationType t)
 {
   switch (t) {
   case PURPLE_CONV_TYPE_IM:
@@ -187,7 +198,8 @@ static const struct {
     {PURPLE_MESSAGE_REMOTE_SEND, "remote-send"},
 };
 
-static void ev_flags(JsonBuilder *b, PurpleMessageFlags flags)
+static void
+ev_flags(JsonBuilder *b, PurpleMessageFlags flags)
 {
   json_builder_set_member_name(b, "flags");
   json_builder_begin_array(b);
@@ -198,7 +210,8 @@ static void ev_flags(JsonBuilder *b, PurpleMessageFlags flags)
   ev_int(b, "flags_int", flags);
 }
 
-static void ev_text(JsonBuilder *b, const char *message)
+static void
+ev_text(JsonBuilder *b, const char *message)
 {
   gchar *plain = message ? purple_markup_strip_html(message) : NULL;
   gchar *unescaped = plain ? purple_unescape_html(plain) : NULL;
@@ -209,7 +222,8 @@ static void ev_text(JsonBuilder *b, const char *message)
   g_free(plain);
 }
 
-static void ev_conv(JsonBuilder *b, PurpleConversation *conv)
+static void
+ev_conv(JsonBuilder *b, PurpleConversation *conv)
 {
   ev_account(b, purple_conversation_get_account(conv));
   ev_str(b, "conv", purple_conversation_get_name(conv));
@@ -237,7 +251,8 @@ static const char *const connection_error_names[] = {
     "OTHER_ERROR",
 };
 
-static void ev_simple(const char *event, PurpleAccount *account)
+static void
+ev_simple(const char *event, PurpleAccount *account)
 {
   JsonBuilder *b = ev_begin(event);
   ev_account(b, account);
@@ -256,12 +271,14 @@ typedef struct {
   gpointer data;
 } TbIoClosure;
 
-static void io_destroy(gpointer data)
+static void
+io_destroy(gpointer data)
 {
   g_free(data);
 }
 
-static gboolean io_invoke(GIOChannel *source, GIOCondition condition, gpointer data)
+static gboolean
+io_invoke(GIOChannel *source, GIOCondition condition, gpointer data)
 {
   TbIoClosure *closure = data;
   PurpleInputCondition cond = 0;
@@ -274,8 +291,8 @@ static gboolean io_invoke(GIOChannel *source, GIOCondition condition, gpointer d
   return TRUE;
 }
 
-static guint input_add(gint fd, PurpleInputCondition condition, PurpleInputFunction function,
-                       gpointer data)
+static guint
+input_add(gint fd, PurpleInputCondition condition, PurpleInputFunction function, gpointer data)
 {
   TbIoClosure *closure = g_new0(TbIoClosure, 1);
   GIOChannel *channel;
@@ -308,7 +325,8 @@ static PurpleEventLoopUiOps eventloop_ops = {
  */
 static const char *const debug_level_names[] = {"all", "misc", "info", "warning", "error", "fatal"};
 
-static void debug_print(PurpleDebugLevel level, const char *category, const char *arg_s)
+static void
+debug_print(PurpleDebugLevel level, const char *category, const char *arg_s)
 {
   GDateTime *now;
   gchar *ts;
@@ -325,8 +343,8 @@ static void debug_print(PurpleDebugLevel level, const char *category, const char
   g_date_time_unref(now);
 }
 
-static gboolean debug_is_enabled(PurpleDebugLevel level G_GNUC_UNUSED,
-                                 const char *category G_GNUC_UNUSED)
+static gboolean
+debug_is_enabled(PurpleDebugLevel level G_GNUC_UNUSED, const char *category G_GNUC_UNUSED)
 {
   return debug_out != NULL;
 }
@@ -338,13 +356,14 @@ static PurpleDebugUiOps debug_ops = {
 
 /* With purple_debug_set_enabled(TRUE) libpurple also g_print()s every line; those copies would
  * corrupt nothing (fd 1 is stderr) but are duplicates of the log file, so drop them. */
-static void print_to_nowhere(const gchar *string G_GNUC_UNUSED)
+static void
+print_to_nowhere(const gchar *string G_GNUC_UNUSED)
 {
 }
 
 /* GLib warnings and criticals (from the plugin or libpurple) go to stderr and the debug log. */
-static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message,
-                        gpointer data)
+static void
+log_handler(const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
 {
   if (debug_out != NULL) {
     fprintf(debug_out, "glib %s[%d]: %s\n", domain ? domain : "-", (int)(level & G_LOG_LEVEL_MASK),
@@ -357,8 +376,9 @@ static void log_handler(const gchar *domain, GLogLevelFlags level, const gchar *
 /* ---------------------------------------------------------------------------------------------
  * Conversations
  */
-static void conv_write_conv(PurpleConversation *conv, const char *name, const char *alias,
-                            const char *message, PurpleMessageFlags flags, time_t mtime)
+static void
+conv_write_conv(PurpleConversation *conv, const char *name, const char *alias, const char *message,
+                PurpleMessageFlags flags, time_t mtime)
 {
   JsonBuilder *b = ev_begin("write-conv");
   ev_conv(b, conv);
@@ -370,21 +390,24 @@ static void conv_write_conv(PurpleConversation *conv, const char *name, const ch
   ev_end(b);
 }
 
-static void conv_create(PurpleConversation *conv)
+static void
+conv_create(PurpleConversation *conv)
 {
   JsonBuilder *b = ev_begin("conv-created");
   ev_conv(b, conv);
   ev_end(b);
 }
 
-static void conv_destroy(PurpleConversation *conv)
+static void
+conv_destroy(PurpleConversation *conv)
 {
   JsonBuilder *b = ev_begin("conv-destroyed");
   ev_conv(b, conv);
   ev_end(b);
 }
 
-static void conv_chat_add_users(PurpleConversation *conv, GList *cbuddies, gboolean new_arrivals)
+static void
+conv_chat_add_users(PurpleConversation *conv, GList *cbuddies, gboolean new_arrivals)
 {
   JsonBuilder *b = ev_begin("chat-add-users");
   ev_conv(b, conv);
@@ -403,7 +426,8 @@ static void conv_chat_add_users(PurpleConversation *conv, GList *cbuddies, gbool
   ev_end(b);
 }
 
-static void conv_chat_remove_users(PurpleConversation *conv, GList *users)
+static void
+conv_chat_remove_users(PurpleConversation *conv, GList *users)
 {
   JsonBuilder *b = ev_begin("chat-remove-users");
   ev_conv(b, conv);
@@ -426,14 +450,16 @@ static PurpleConversationUiOps conv_ops = {
 /* ---------------------------------------------------------------------------------------------
  * Buddy list
  */
-static const char *buddy_status_id(PurpleBuddy *buddy)
+static const char *
+buddy_status_id(PurpleBuddy *buddy)
 {
   PurplePresence *presence = purple_buddy_get_presence(buddy);
   PurpleStatus *status = presence ? purple_presence_get_active_status(presence) : NULL;
   return status ? purple_status_get_id(status) : NULL;
 }
 
-static void buddy_to_json(JsonBuilder *b, PurpleBuddy *buddy)
+static void
+buddy_to_json(JsonBuilder *b, PurpleBuddy *buddy)
 {
   PurpleGroup *group = purple_buddy_get_group(buddy);
   PurplePresence *presence = purple_buddy_get_presence(buddy);
@@ -449,14 +475,16 @@ static void buddy_to_json(JsonBuilder *b, PurpleBuddy *buddy)
   ev_str(b, "status_message", status ? purple_status_get_attr_string(status, "message") : NULL);
 }
 
-static gchar *buddy_key(PurpleBuddy *buddy)
+static gchar *
+buddy_key(PurpleBuddy *buddy)
 {
   PurpleAccount *account = purple_buddy_get_account(buddy);
   return g_strdup_printf("%s\n%s\n%s", purple_account_get_protocol_id(account),
                          purple_account_get_username(account), purple_buddy_get_name(buddy));
 }
 
-static void blist_update(PurpleBuddyList *list G_GNUC_UNUSED, PurpleBlistNode *node)
+static void
+blist_update(PurpleBuddyList *list G_GNUC_UNUSED, PurpleBlistNode *node)
 {
   JsonBuilder *b;
   gchar *line, *key;
@@ -478,7 +506,8 @@ static void blist_update(PurpleBuddyList *list G_GNUC_UNUSED, PurpleBlistNode *n
   }
 }
 
-static void blist_remove(PurpleBuddyList *list G_GNUC_UNUSED, PurpleBlistNode *node)
+static void
+blist_remove(PurpleBuddyList *list G_GNUC_UNUSED, PurpleBlistNode *node)
 {
   JsonBuilder *b;
   gchar *key;
@@ -515,14 +544,16 @@ typedef struct {
   PurpleRequestFields *fields;
 } TbRequest;
 
-static void request_free(gpointer data)
+static void
+request_free(gpointer data)
 {
   TbRequest *req = data;
   g_free(req->action_cbs);
   g_free(req);
 }
 
-static TbRequest *request_new(PurpleRequestType type, const char *kind, void *user_data)
+static TbRequest *
+request_new(PurpleRequestType type, const char *kind, void *user_data)
 {
   TbRequest *req = g_new0(TbRequest, 1);
   req->id = next_request_id++;
@@ -533,9 +564,10 @@ static TbRequest *request_new(PurpleRequestType type, const char *kind, void *us
   return req;
 }
 
-static JsonBuilder *request_begin(const char *event, TbRequest *req, const char *title,
-                                  const char *primary, const char *secondary,
-                                  PurpleAccount *account, const char *who, PurpleConversation *conv)
+static JsonBuilder *
+request_begin(const char *event, TbRequest *req, const char *title, const char *primary,
+              const char *secondary, PurpleAccount *account, const char *who,
+              PurpleConversation *conv)
 {
   JsonBuilder *b = ev_begin(event);
   ev_int(b, "id", req->id);
@@ -548,11 +580,11 @@ static JsonBuilder *request_begin(const char *event, TbRequest *req, const char 
   return b;
 }
 
-static void *req_input(const char *title, const char *primary, const char *secondary,
-                       const char *default_value, gboolean multiline, gboolean masked, gchar *hint,
-                       const char *ok_text, GCallback ok_cb, const char *cancel_text,
-                       GCallback cancel_cb, PurpleAccount *account, const char *who,
-                       PurpleConversation *conv, void *user_data)
+static void *
+req_input(const char *title, const char *primary, const char *secondary, const char *default_value,
+          gboolean multiline, gboolean masked, gchar *hint, const char *ok_text, GCallback ok_cb,
+          const char *cancel_text, GCallback cancel_cb, PurpleAccount *account, const char *who,
+          PurpleConversation *conv, void *user_data)
 {
   TbRequest *req = request_new(PURPLE_REQUEST_INPUT, "input", user_data);
   JsonBuilder *b;
@@ -570,10 +602,11 @@ static void *req_input(const char *title, const char *primary, const char *secon
   return req;
 }
 
-static void *req_choice(const char *title, const char *primary, const char *secondary,
-                        int default_value, const char *ok_text, GCallback ok_cb,
-                        const char *cancel_text, GCallback cancel_cb, PurpleAccount *account,
-                        const char *who, PurpleConversation *conv, void *user_data, va_list choices)
+static void *
+req_choice(const char *title, const char *primary, const char *secondary, int default_value,
+           const char *ok_text, GCallback ok_cb, const char *cancel_text, GCallback cancel_cb,
+           PurpleAccount *account, const char *who, PurpleConversation *conv, void *user_data,
+           va_list choices)
 {
   TbRequest *req = request_new(PURPLE_REQUEST_CHOICE, "choice", user_data);
   JsonBuilder *b;
@@ -599,10 +632,10 @@ static void *req_choice(const char *title, const char *primary, const char *seco
   return req;
 }
 
-static void *req_action(const char *title, const char *primary, const char *secondary,
-                        int default_action, PurpleAccount *account, const char *who,
-                        PurpleConversation *conv, void *user_data, size_t action_count,
-                        va_list actions)
+static void *
+req_action(const char *title, const char *primary, const char *secondary, int default_action,
+           PurpleAccount *account, const char *who, PurpleConversation *conv, void *user_data,
+           size_t action_count, va_list actions)
 {
   TbRequest *req = request_new(PURPLE_REQUEST_ACTION, "action", user_data);
   JsonBuilder *b;
@@ -623,17 +656,19 @@ static void *req_action(const char *title, const char *primary, const char *seco
   return req;
 }
 
-static const char *field_type_name(PurpleRequestFieldType t)
+static const char *
+field_type_name(PurpleRequestFieldType t)
 {
   static const char *const names[] = {"none", "string", "integer", "boolean", "choice",
                                       "list", "label",  "image",   "account"};
   return (guint)t < G_N_ELEMENTS(names) ? names[t] : "unknown";
 }
 
-static void *req_fields(const char *title, const char *primary, const char *secondary,
-                        PurpleRequestFields *fields, const char *ok_text, GCallback ok_cb,
-                        const char *cancel_text, GCallback cancel_cb, PurpleAccount *account,
-                        const char *who, PurpleConversation *conv, void *user_data)
+static void *
+req_fields(const char *title, const char *primary, const char *secondary,
+           PurpleRequestFields *fields, const char *ok_text, GCallback ok_cb,
+           const char *cancel_text, GCallback cancel_cb, PurpleAccount *account, const char *who,
+           PurpleConversation *conv, void *user_data)
 {
   TbRequest *req = request_new(PURPLE_REQUEST_FIELDS, "fields", user_data);
   JsonBuilder *b;
@@ -680,9 +715,10 @@ static void *req_fields(const char *title, const char *primary, const char *seco
   return req;
 }
 
-static void *req_file(const char *title, const char *filename, gboolean savedialog, GCallback ok_cb,
-                      GCallback cancel_cb, PurpleAccount *account, const char *who,
-                      PurpleConversation *conv, void *user_data)
+static void *
+req_file(const char *title, const char *filename, gboolean savedialog, GCallback ok_cb,
+         GCallback cancel_cb, PurpleAccount *account, const char *who, PurpleConversation *conv,
+         void *user_data)
 {
   TbRequest *req = request_new(PURPLE_REQUEST_FILE, "file", user_data);
   JsonBuilder *b;
@@ -696,9 +732,9 @@ static void *req_file(const char *title, const char *filename, gboolean savedial
   return req;
 }
 
-static void *req_folder(const char *title, const char *dirname, GCallback ok_cb,
-                        GCallback cancel_cb, PurpleAccount *account, const char *who,
-                        PurpleConversation *conv, void *user_data)
+static void *
+req_folder(const char *title, const char *dirname, GCallback ok_cb, GCallback cancel_cb,
+           PurpleAccount *account, const char *who, PurpleConversation *conv, void *user_data)
 {
   TbRequest *req = request_new(PURPLE_REQUEST_FOLDER, "folder", user_data);
   JsonBuilder *b;
@@ -711,7 +747,8 @@ static void *req_folder(const char *title, const char *dirname, GCallback ok_cb,
   return req;
 }
 
-static void req_close(PurpleRequestType type G_GNUC_UNUSED, void *ui_handle)
+static void
+req_close(PurpleRequestType type G_GNUC_UNUSED, void *ui_handle)
 {
   TbRequest *req = ui_handle;
   JsonBuilder *b = ev_begin("request-closed");
@@ -732,7 +769,8 @@ static PurpleRequestUiOps request_ops = {
 };
 
 /* After a callback ran, close the request unless the callback already did. */
-static void request_finish(int id)
+static void
+request_finish(int id)
 {
   TbRequest *req = g_hash_table_lookup(requests, GINT_TO_POINTER(id));
   if (req != NULL)
@@ -742,7 +780,8 @@ static void request_finish(int id)
 /* ---------------------------------------------------------------------------------------------
  * Notifications
  */
-static const char *notify_msg_type_name(PurpleNotifyMsgType t)
+static const char *
+notify_msg_type_name(PurpleNotifyMsgType t)
 {
   switch (t) {
   case PURPLE_NOTIFY_MSG_ERROR:
@@ -757,8 +796,9 @@ static const char *notify_msg_type_name(PurpleNotifyMsgType t)
 }
 
 /* Returning NULL tells libpurple the notice is already gone (its close callback runs at once). */
-static void *notify_message(PurpleNotifyMsgType type, const char *title, const char *primary,
-                            const char *secondary)
+static void *
+notify_message(PurpleNotifyMsgType type, const char *title, const char *primary,
+               const char *secondary)
 {
   JsonBuilder *b = ev_begin("notify");
   ev_str(b, "title", title);
@@ -769,8 +809,8 @@ static void *notify_message(PurpleNotifyMsgType type, const char *title, const c
   return NULL;
 }
 
-static void *notify_formatted(const char *title, const char *primary, const char *secondary,
-                              const char *text)
+static void *
+notify_formatted(const char *title, const char *primary, const char *secondary, const char *text)
 {
   JsonBuilder *b = ev_begin("notify");
   ev_str(b, "title", title);
@@ -782,8 +822,9 @@ static void *notify_formatted(const char *title, const char *primary, const char
   return NULL;
 }
 
-static void *notify_email(PurpleConnection *gc, const char *subject, const char *from,
-                          const char *to, const char *url)
+static void *
+notify_email(PurpleConnection *gc, const char *subject, const char *from, const char *to,
+             const char *url)
 {
   JsonBuilder *b = ev_begin("notify-email");
   ev_account(b, purple_connection_get_account(gc));
@@ -795,9 +836,10 @@ static void *notify_email(PurpleConnection *gc, const char *subject, const char 
   return NULL;
 }
 
-static void *notify_searchresults(PurpleConnection *gc, const char *title, const char *primary,
-                                  const char *secondary, PurpleNotifySearchResults *results,
-                                  gpointer user_data G_GNUC_UNUSED)
+static void *
+notify_searchresults(PurpleConnection *gc, const char *title, const char *primary,
+                     const char *secondary, PurpleNotifySearchResults *results,
+                     gpointer user_data G_GNUC_UNUSED)
 {
   JsonBuilder *b = ev_begin("notify-searchresults");
   ev_account(b, purple_connection_get_account(gc));
@@ -822,7 +864,8 @@ static void *notify_searchresults(PurpleConnection *gc, const char *title, const
   return NULL;
 }
 
-static void *notify_userinfo(PurpleConnection *gc, const char *who, PurpleNotifyUserInfo *user_info)
+static void *
+notify_userinfo(PurpleConnection *gc, const char *who, PurpleNotifyUserInfo *user_info)
 {
   JsonBuilder *b = ev_begin("userinfo");
   gchar *text = purple_notify_user_info_get_text_with_newline(user_info, "\n");
@@ -844,7 +887,8 @@ static void *notify_userinfo(PurpleConnection *gc, const char *who, PurpleNotify
   return NULL;
 }
 
-static void *notify_uri(const char *uri)
+static void *
+notify_uri(const char *uri)
 {
   JsonBuilder *b = ev_begin("notify-uri");
   ev_str(b, "uri", uri);
@@ -864,7 +908,8 @@ static PurpleNotifyUiOps notify_ops = {
 /* ---------------------------------------------------------------------------------------------
  * Connections, with Pidgin-like reconnection of non-fatal errors (a UI's job in libpurple 2).
  */
-static void reconnect_cancel(PurpleAccount *account)
+static void
+reconnect_cancel(PurpleAccount *account)
 {
   TbReconnect *rc = g_hash_table_lookup(reconnects, account);
   if (rc != NULL && rc->timer != 0) {
@@ -873,7 +918,8 @@ static void reconnect_cancel(PurpleAccount *account)
   }
 }
 
-static gboolean reconnect_fire(gpointer data)
+static gboolean
+reconnect_fire(gpointer data)
 {
   TbReconnect *rc = data;
   JsonBuilder *b;
@@ -890,7 +936,8 @@ static gboolean reconnect_fire(gpointer data)
   return FALSE;
 }
 
-static void reconnect_schedule(PurpleAccount *account)
+static void
+reconnect_schedule(PurpleAccount *account)
 {
   TbReconnect *rc = g_hash_table_lookup(reconnects, account);
   JsonBuilder *b;
@@ -914,7 +961,8 @@ static void reconnect_schedule(PurpleAccount *account)
   ev_end(b);
 }
 
-static void conn_progress(PurpleConnection *gc, const char *text, size_t step, size_t step_count)
+static void
+conn_progress(PurpleConnection *gc, const char *text, size_t step, size_t step_count)
 {
   JsonBuilder *b = ev_begin("connection-progress");
   ev_account(b, purple_connection_get_account(gc));
@@ -924,7 +972,8 @@ static void conn_progress(PurpleConnection *gc, const char *text, size_t step, s
   ev_end(b);
 }
 
-static void conn_notice(PurpleConnection *gc, const char *text)
+static void
+conn_notice(PurpleConnection *gc, const char *text)
 {
   JsonBuilder *b = ev_begin("connection-notice");
   ev_account(b, purple_connection_get_account(gc));
@@ -932,8 +981,8 @@ static void conn_notice(PurpleConnection *gc, const char *text)
   ev_end(b);
 }
 
-static void conn_report_disconnect_reason(PurpleConnection *gc, PurpleConnectionError reason,
-                                          const char *text)
+static void
+conn_report_disconnect_reason(PurpleConnection *gc, PurpleConnectionError reason, const char *text)
 {
   PurpleAccount *account = purple_connection_get_account(gc);
   gboolean fatal = purple_connection_error_is_fatal(reason);
@@ -960,7 +1009,8 @@ static PurpleConnectionUiOps connection_ops = {
 /* ---------------------------------------------------------------------------------------------
  * Accounts
  */
-static void account_status_changed(PurpleAccount *account, PurpleStatus *status)
+static void
+account_status_changed(PurpleAccount *account, PurpleStatus *status)
 {
   JsonBuilder *b = ev_begin("account-status");
   ev_account(b, account);
@@ -968,8 +1018,9 @@ static void account_status_changed(PurpleAccount *account, PurpleStatus *status)
   ev_end(b);
 }
 
-static void account_request_add(PurpleAccount *account, const char *remote_user, const char *id,
-                                const char *alias, const char *message)
+static void
+account_request_add(PurpleAccount *account, const char *remote_user, const char *id,
+                    const char *alias, const char *message)
 {
   JsonBuilder *b = ev_begin("account-request-add");
   ev_account(b, account);
@@ -990,13 +1041,15 @@ static PurpleAccountUiOps account_ops = {
  */
 static void on_signed_on(PurpleConnection *gc, gpointer data G_GNUC_UNUSED);
 
-static void on_signed_off(PurpleConnection *gc, gpointer data G_GNUC_UNUSED)
+static void
+on_signed_off(PurpleConnection *gc, gpointer data G_GNUC_UNUSED)
 {
   ev_simple("signed-off", purple_connection_get_account(gc));
 }
 
-static void on_received_im(PurpleAccount *account, char *sender, char *message,
-                           PurpleConversation *conv, PurpleMessageFlags flags)
+static void
+on_received_im(PurpleAccount *account, char *sender, char *message, PurpleConversation *conv,
+               PurpleMessageFlags flags)
 {
   JsonBuilder *b = ev_begin("received-im");
   ev_account(b, account);
@@ -1007,8 +1060,9 @@ static void on_received_im(PurpleAccount *account, char *sender, char *message,
   ev_end(b);
 }
 
-static void on_received_chat(PurpleAccount *account, char *sender, char *message,
-                             PurpleConversation *conv, PurpleMessageFlags flags)
+static void
+on_received_chat(PurpleAccount *account, char *sender, char *message, PurpleConversation *conv,
+                 PurpleMessageFlags flags)
 {
   JsonBuilder *b = ev_begin("received-chat");
   ev_account(b, account);
@@ -1020,7 +1074,8 @@ static void on_received_chat(PurpleAccount *account, char *sender, char *message
   ev_end(b);
 }
 
-static void on_sent_im(PurpleAccount *account, const char *receiver, const char *message)
+static void
+on_sent_im(PurpleAccount *account, const char *receiver, const char *message)
 {
   JsonBuilder *b = ev_begin("sent-im");
   ev_account(b, account);
@@ -1029,7 +1084,8 @@ static void on_sent_im(PurpleAccount *account, const char *receiver, const char 
   ev_end(b);
 }
 
-static void on_sent_chat(PurpleAccount *account, const char *message, int id)
+static void
+on_sent_chat(PurpleAccount *account, const char *message, int id)
 {
   PurpleConnection *gc = purple_account_get_connection(account);
   PurpleConversation *conv = gc ? purple_find_chat(gc, id) : NULL;
@@ -1040,21 +1096,24 @@ static void on_sent_chat(PurpleAccount *account, const char *message, int id)
   ev_end(b);
 }
 
-static void on_chat_joined(PurpleConversation *conv)
+static void
+on_chat_joined(PurpleConversation *conv)
 {
   JsonBuilder *b = ev_begin("chat-joined");
   ev_conv(b, conv);
   ev_end(b);
 }
 
-static void on_chat_left(PurpleConversation *conv)
+static void
+on_chat_left(PurpleConversation *conv)
 {
   JsonBuilder *b = ev_begin("chat-left");
   ev_conv(b, conv);
   ev_end(b);
 }
 
-static void on_conv_updated(PurpleConversation *conv, PurpleConvUpdateType type)
+static void
+on_conv_updated(PurpleConversation *conv, PurpleConvUpdateType type)
 {
   JsonBuilder *b;
   if (type != PURPLE_CONV_UPDATE_TITLE && type != PURPLE_CONV_UPDATE_TOPIC)
@@ -1074,7 +1133,8 @@ typedef struct {
   PurpleValue **values;
 } TbSignal;
 
-static void signal_value_to_json(JsonBuilder *b, PurpleValue *value, va_list *args)
+static void
+signal_value_to_json(JsonBuilder *b, PurpleValue *value, va_list *args)
 {
   PurpleType type = purple_value_get_type(value);
 
@@ -1139,7 +1199,8 @@ static void signal_value_to_json(JsonBuilder *b, PurpleValue *value, va_list *ar
   }
 }
 
-static void on_plugin_signal(va_list args, void *data)
+static void
+on_plugin_signal(va_list args, void *data)
 {
   TbSignal *sig = data;
   JsonBuilder *b = ev_begin(sig->name);
@@ -1164,7 +1225,8 @@ static void on_plugin_signal(va_list args, void *data)
   ev_end(b);
 }
 
-static void plugin_signals_connect(void)
+static void
+plugin_signals_connect(void)
 {
   PurplePlugin *plugin = purple_plugins_find_with_id(opt_signal_plugin);
   static int handle;
@@ -1199,7 +1261,8 @@ static void plugin_signals_connect(void)
   }
 }
 
-static void on_signed_on(PurpleConnection *gc, gpointer data G_GNUC_UNUSED)
+static void
+on_signed_on(PurpleConnection *gc, gpointer data G_GNUC_UNUSED)
 {
   PurpleAccount *account = purple_connection_get_account(gc);
   TbReconnect *rc = g_hash_table_lookup(reconnects, account);
@@ -1209,23 +1272,27 @@ static void on_signed_on(PurpleConnection *gc, gpointer data G_GNUC_UNUSED)
   ev_simple("signed-on", account);
 }
 
-static void on_account_connecting(PurpleAccount *account)
+static void
+on_account_connecting(PurpleAccount *account)
 {
   ev_simple("account-connecting", account);
 }
 
-static void on_account_disabled(PurpleAccount *account)
+static void
+on_account_disabled(PurpleAccount *account)
 {
   reconnect_cancel(account);
   ev_simple("account-disabled", account);
 }
 
-static void on_account_enabled(PurpleAccount *account)
+static void
+on_account_enabled(PurpleAccount *account)
 {
   ev_simple("account-enabled", account);
 }
 
-static void connect_core_signals(void)
+static void
+connect_core_signals(void)
 {
   static int handle;
   void *conv = purple_conversations_get_handle();
@@ -1256,7 +1323,8 @@ static void connect_core_signals(void)
  */
 static GHashTable *ui_info;
 
-static GHashTable *core_get_ui_info(void)
+static GHashTable *
+core_get_ui_info(void)
 {
   if (ui_info == NULL) {
     ui_info = g_hash_table_new(g_str_hash, g_str_equal);
@@ -1268,7 +1336,8 @@ static GHashTable *core_get_ui_info(void)
   return ui_info;
 }
 
-static void core_ui_init(void)
+static void
+core_ui_init(void)
 {
   purple_conversations_set_ui_ops(&conv_ops);
   purple_blist_set_ui_ops(&blist_ops);
@@ -1278,7 +1347,8 @@ static void core_ui_init(void)
   purple_accounts_set_ui_ops(&account_ops);
 }
 
-static void core_debug_ui_init(void)
+static void
+core_debug_ui_init(void)
 {
   if (debug_out != NULL) {
     purple_debug_set_ui_ops(&debug_ops);
@@ -1288,7 +1358,8 @@ static void core_debug_ui_init(void)
   }
 }
 
-static void core_quit(void)
+static void
+core_quit(void)
 {
   JsonBuilder *b = ev_begin("core-quit");
   ev_end(b);
@@ -1304,8 +1375,8 @@ static PurpleCoreUiOps core_ops = {
 /* ---------------------------------------------------------------------------------------------
  * Accounts file
  */
-static gboolean apply_setting(PurpleAccount *account, const char *key, JsonNode *value,
-                              GError **error)
+static gboolean
+apply_setting(PurpleAccount *account, const char *key, JsonNode *value, GError **error)
 {
   if (strcmp(key, "password") == 0 || strcmp(key, "alias") == 0) {
     if (!JSON_NODE_HOLDS_VALUE(value) || json_node_get_value_type(value) != G_TYPE_STRING) {
@@ -1344,7 +1415,8 @@ static gboolean apply_setting(PurpleAccount *account, const char *key, JsonNode 
   }
 }
 
-static const char *obj_str(JsonObject *o, const char *key, const char *dflt)
+static const char *
+obj_str(JsonObject *o, const char *key, const char *dflt)
 {
   JsonNode *n = json_object_get_member(o, key);
   if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING)
@@ -1352,7 +1424,8 @@ static const char *obj_str(JsonObject *o, const char *key, const char *dflt)
   return json_node_get_string(n);
 }
 
-static gboolean obj_bool(JsonObject *o, const char *key, gboolean dflt)
+static gboolean
+obj_bool(JsonObject *o, const char *key, gboolean dflt)
 {
   JsonNode *n = json_object_get_member(o, key);
   if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_BOOLEAN)
@@ -1363,7 +1436,8 @@ static gboolean obj_bool(JsonObject *o, const char *key, gboolean dflt)
 static GPtrArray *managed_accounts; /* PurpleAccount*, in file order */
 static GPtrArray *accounts_to_enable;
 
-static gboolean load_accounts(const char *path, GError **error)
+static gboolean
+load_accounts(const char *path, GError **error)
 {
   JsonParser *parser = json_parser_new();
   JsonNode *root;
@@ -1433,7 +1507,8 @@ static gboolean load_accounts(const char *path, GError **error)
 /* ---------------------------------------------------------------------------------------------
  * Commands
  */
-static PurpleAccount *find_account(JsonObject *cmd, GError **error)
+static PurpleAccount *
+find_account(JsonObject *cmd, GError **error)
 {
   const char *name = obj_str(cmd, "account", NULL);
   const char *protocol = obj_str(cmd, "protocol", NULL);
@@ -1452,7 +1527,8 @@ static PurpleAccount *find_account(JsonObject *cmd, GError **error)
   return NULL;
 }
 
-static const char *need_str(JsonObject *cmd, const char *key, GError **error)
+static const char *
+need_str(JsonObject *cmd, const char *key, GError **error)
 {
   const char *s = obj_str(cmd, key, NULL);
   if (s == NULL)
@@ -1462,12 +1538,14 @@ static const char *need_str(JsonObject *cmd, const char *key, GError **error)
 
 /* Typed text is plain; a UI hands the prpl markup, so escape it as Pidgin, Finch and BitlBee do.
  * "raw": true sends the text as markup unchanged. */
-static gchar *typed_text(JsonObject *cmd, const char *text)
+static gchar *
+typed_text(JsonObject *cmd, const char *text)
 {
   return obj_bool(cmd, "raw", FALSE) ? g_strdup(text) : purple_markup_escape_text(text, -1);
 }
 
-static gboolean cmd_send_im(JsonObject *cmd, GError **error)
+static gboolean
+cmd_send_im(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *to, *text;
@@ -1486,7 +1564,8 @@ static gboolean cmd_send_im(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static PurpleConversation *find_chat(PurpleAccount *account, const char *name)
+static PurpleConversation *
+find_chat(PurpleAccount *account, const char *name)
 {
   PurpleConversation *conv =
       purple_find_conversation_with_account(PURPLE_CONV_TYPE_CHAT, name, account);
@@ -1501,7 +1580,8 @@ static PurpleConversation *find_chat(PurpleAccount *account, const char *name)
   return NULL;
 }
 
-static gboolean cmd_chat_send(JsonObject *cmd, GError **error)
+static gboolean
+cmd_chat_send(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *name, *text;
@@ -1523,7 +1603,8 @@ static gboolean cmd_chat_send(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_join_chat(JsonObject *cmd, GError **error)
+static gboolean
+cmd_join_chat(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   PurpleConnection *gc;
@@ -1549,7 +1630,8 @@ static gboolean cmd_join_chat(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static TbRequest *find_request(JsonObject *cmd, const char *kind, GError **error)
+static TbRequest *
+find_request(JsonObject *cmd, const char *kind, GError **error)
 {
   JsonNode *n = json_object_get_member(cmd, "id");
   TbRequest *req;
@@ -1572,7 +1654,8 @@ static TbRequest *find_request(JsonObject *cmd, const char *kind, GError **error
   return req;
 }
 
-static gboolean cmd_request_answer(JsonObject *cmd, GError **error)
+static gboolean
+cmd_request_answer(JsonObject *cmd, GError **error)
 {
   TbRequest *req = find_request(cmd, NULL, error);
   const char *text;
@@ -1594,7 +1677,8 @@ static gboolean cmd_request_answer(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_request_action_answer(JsonObject *cmd, GError **error)
+static gboolean
+cmd_request_action_answer(JsonObject *cmd, GError **error)
 {
   TbRequest *req = find_request(cmd, "action", error);
   JsonNode *n = json_object_get_member(cmd, "index");
@@ -1616,7 +1700,8 @@ static gboolean cmd_request_action_answer(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_request_choice_answer(JsonObject *cmd, GError **error)
+static gboolean
+cmd_request_choice_answer(JsonObject *cmd, GError **error)
 {
   TbRequest *req = find_request(cmd, "choice", error);
   JsonNode *n = json_object_get_member(cmd, "value");
@@ -1635,7 +1720,8 @@ static gboolean cmd_request_choice_answer(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_request_fields_answer(JsonObject *cmd, GError **error)
+static gboolean
+cmd_request_fields_answer(JsonObject *cmd, GError **error)
 {
   TbRequest *req = find_request(cmd, "fields", error);
   JsonObject *values;
@@ -1680,7 +1766,8 @@ static gboolean cmd_request_fields_answer(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_request_cancel(JsonObject *cmd, GError **error)
+static gboolean
+cmd_request_cancel(JsonObject *cmd, GError **error)
 {
   TbRequest *req = find_request(cmd, NULL, error);
   int id;
@@ -1700,7 +1787,8 @@ static gboolean cmd_request_cancel(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_set_setting(JsonObject *cmd, GError **error)
+static gboolean
+cmd_set_setting(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *key;
@@ -1714,7 +1802,8 @@ static gboolean cmd_set_setting(JsonObject *cmd, GError **error)
   return apply_setting(account, key, json_object_get_member(cmd, "value"), error);
 }
 
-static gboolean cmd_enable(JsonObject *cmd, GError **error)
+static gboolean
+cmd_enable(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   if (account == NULL)
@@ -1726,7 +1815,8 @@ static gboolean cmd_enable(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_disable(JsonObject *cmd, GError **error)
+static gboolean
+cmd_disable(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   if (account == NULL)
@@ -1738,7 +1828,8 @@ static gboolean cmd_disable(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_list_buddies(JsonObject *cmd, GError **error)
+static gboolean
+cmd_list_buddies(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = NULL;
   JsonBuilder *b;
@@ -1765,7 +1856,8 @@ static gboolean cmd_list_buddies(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_list_convs(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
+static gboolean
+cmd_list_convs(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   JsonBuilder *b = ev_begin("convs");
   json_builder_set_member_name(b, "list");
@@ -1786,7 +1878,8 @@ static gboolean cmd_list_convs(JsonObject *cmd G_GNUC_UNUSED, GError **error G_G
   return TRUE;
 }
 
-static gboolean cmd_history(JsonObject *cmd, GError **error)
+static gboolean
+cmd_history(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *name;
@@ -1827,7 +1920,8 @@ static gboolean cmd_history(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_list_accounts(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
+static gboolean
+cmd_list_accounts(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   JsonBuilder *b = ev_begin("accounts");
   json_builder_set_member_name(b, "list");
@@ -1847,7 +1941,8 @@ static gboolean cmd_list_accounts(JsonObject *cmd G_GNUC_UNUSED, GError **error 
   return TRUE;
 }
 
-static gboolean cmd_close_conv(JsonObject *cmd, GError **error)
+static gboolean
+cmd_close_conv(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *name;
@@ -1866,7 +1961,8 @@ static gboolean cmd_close_conv(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
-static gboolean cmd_get_info(JsonObject *cmd, GError **error)
+static gboolean
+cmd_get_info(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *who;
@@ -1884,7 +1980,8 @@ static gboolean cmd_get_info(JsonObject *cmd, GError **error)
 }
 
 /* Runs one of the prpl's account actions (Pidgin's Accounts menu) by the start of its label. */
-static gboolean cmd_account_action(JsonObject *cmd, GError **error)
+static gboolean
+cmd_account_action(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = find_account(cmd, error);
   const char *label;
@@ -1923,12 +2020,14 @@ static gboolean cmd_account_action(JsonObject *cmd, GError **error)
   return found;
 }
 
-static gboolean cmd_ping(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
+static gboolean
+cmd_ping(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   return TRUE;
 }
 
-static gboolean idle_quit(gpointer data G_GNUC_UNUSED)
+static gboolean
+idle_quit(gpointer data G_GNUC_UNUSED)
 {
   if (!quitting) {
     GHashTableIter it;
@@ -1944,7 +2043,8 @@ static gboolean idle_quit(gpointer data G_GNUC_UNUSED)
   return FALSE;
 }
 
-static gboolean cmd_quit(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
+static gboolean
+cmd_quit(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   g_idle_add(idle_quit, NULL); /* after the ack is printed */
   return TRUE;
@@ -1977,7 +2077,8 @@ static const struct {
     {"quit", cmd_quit},
 };
 
-static void run_command_line(const char *line)
+static void
+run_command_line(const char *line)
 {
   JsonParser *parser = json_parser_new();
   GError *error = NULL;
@@ -2023,8 +2124,9 @@ static void run_command_line(const char *line)
   g_object_unref(parser);
 }
 
-static gboolean stdin_readable(GIOChannel *channel, GIOCondition condition G_GNUC_UNUSED,
-                               gpointer data G_GNUC_UNUSED)
+static gboolean
+stdin_readable(GIOChannel *channel, GIOCondition condition G_GNUC_UNUSED,
+               gpointer data G_GNUC_UNUSED)
 {
   for (;;) {
     gchar *line = NULL;
@@ -2052,7 +2154,8 @@ static gboolean stdin_readable(GIOChannel *channel, GIOCondition condition G_GNU
   }
 }
 
-static gboolean on_unix_signal(gpointer data G_GNUC_UNUSED)
+static gboolean
+on_unix_signal(gpointer data G_GNUC_UNUSED)
 {
   idle_quit(NULL);
   return G_SOURCE_REMOVE;
@@ -2061,7 +2164,8 @@ static gboolean on_unix_signal(gpointer data G_GNUC_UNUSED)
 /* ---------------------------------------------------------------------------------------------
  * Start-up
  */
-static void emit_prpls(void)
+static void
+emit_prpls(void)
 {
   for (GList *l = purple_plugins_get_protocols(); l; l = l->next) {
     PurplePlugin *p = l->data;
@@ -2108,7 +2212,8 @@ static void emit_prpls(void)
   }
 }
 
-static void emit_ready(void)
+static void
+emit_ready(void)
 {
   JsonBuilder *b = ev_begin("ready");
   ev_str(b, "libpurple", purple_core_get_version());
@@ -2128,7 +2233,8 @@ static void emit_ready(void)
   ev_end(b);
 }
 
-static void fatal_event(const char *message)
+static void
+fatal_event(const char *message)
 {
   JsonBuilder *b = ev_begin("fatal");
   ev_str(b, "error", message);
@@ -2136,7 +2242,8 @@ static void fatal_event(const char *message)
   fprintf(stderr, "tb-host: %s\n", message);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
   static const char *default_signals[] = {"twinbird-mention-received", "twinbird-dm-received",
                                           "twinbird-message-sent", NULL};
