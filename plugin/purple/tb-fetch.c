@@ -110,7 +110,10 @@ mentions_finish(TbFetchRun *run, gboolean capped)
       const TbXapiTweet *t = page->tweets->pdata[i - 1];
       if (run->since && tb_id_compare(t->id, run->since) <= 0)
         continue; /* never show a post twice, whatever the server sends */
-      tb_conv_show_mention(conn, t, page);
+      /* The account's own posts (a repost of a mention, a self-mention) were echoed, tagged,
+       * when they were sent: they are not something received. The cursor still moves past. */
+      if (g_strcmp0(t->author_id, conn->me->id) != 0)
+        tb_conv_show_mention(conn, t, page);
       if (tb_id_compare(t->id, newest) > 0) {
         g_free(newest);
         newest = g_strdup(t->id);
