@@ -126,6 +126,12 @@ def jdump(obj):
     return json.dumps(obj, ensure_ascii=False, separators=(',', ':')).encode('utf-8')
 
 
+def x_escape(text):
+    """Post text as X serves it: &, < and > as HTML entities (entity indices stay those of
+    the text as written)."""
+    return text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+
+
 def iso(ts):
     dt = datetime.fromtimestamp(ts, timezone.utc)
     return dt.strftime('%Y-%m-%dT%H:%M:%S.') + '%03dZ' % (dt.microsecond // 1000)
@@ -1426,7 +1432,7 @@ class Sim:
 
     def render_tweet(self, t, req, fields=None):
         f = req.fields('tweet.fields') if fields is None else fields
-        o = {'id': str(t.id), 'text': t.text, 'edit_history_tweet_ids': [str(t.id)]}
+        o = {'id': str(t.id), 'text': x_escape(t.text), 'edit_history_tweet_ids': [str(t.id)]}
         if 'author_id' in f:
             o['author_id'] = str(t.author_id)
         if 'created_at' in f:
@@ -1442,7 +1448,7 @@ class Sim:
         if 'lang' in f:
             o['lang'] = t.lang
         if 'note_tweet' in f and t.note_tweet:
-            o['note_tweet'] = t.note_tweet
+            o['note_tweet'] = dict(t.note_tweet, text=x_escape(t.note_tweet['text']))
         if 'display_text_range' in f:
             o['display_text_range'] = [t.display_start, len(t.text)]
         if 'public_metrics' in f:
@@ -2048,7 +2054,7 @@ class Sim:
                         t.created_at >= horizon and getattr(t, 'source_text', None) == full:
                     return problem(403, 'Forbidden', DUPLICATE)
         t = self.make_tweet(me, text, parent=parent, quote=quote, exclude=exclude, via='api')
-        r = Response(201, {'data': {'id': str(t.id), 'text': t.text,
+        r = Response(201, {'data': {'id': str(t.id), 'text': x_escape(t.text),
                                     'edit_history_tweet_ids': [str(t.id)]}})
         if 'urls' in t.entities or (t.note_tweet and 'urls' in t.note_tweet.get('entities', {})):
             r.write = 'post_with_url'
