@@ -24,6 +24,7 @@ typedef struct {
   TbPoller *poller;
   char *since;      /* cursor when the fetch began; NULL on a first run */
   char *start_time; /* mentions without a cursor yet: all since this time is new */
+  gboolean grown;   /* DMs: the probe was all new, pages are now full size */
   GPtrArray *pages; /* newest page first */
   int total;
 } TbFetchRun;
@@ -186,7 +187,7 @@ static void
 dms_request(TbFetchRun *run, const char *token)
 {
   TbConn *conn = run->poller->conn;
-  int max = run->since == NULL ? TB_FIRST_RUN_ITEMS : token ? TB_DMS_PAGE : TB_DMS_PROBE;
+  int max = run->since == NULL ? TB_FIRST_RUN_ITEMS : run->grown ? TB_DMS_PAGE : TB_DMS_PROBE;
   tb_conn_send_full(conn, tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, max),
                     dms_page_done, run, dms_run_free);
 }
@@ -335,6 +336,16 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   }
   /* No since_id on this endpoint: follow the next page only while everything is new. */
   if (run->since && !reached_seen && page->next_token && run->pages->len < TB_DMS_MAX_PAGES) {
+    if (!run->grown) {
+      /* The probe was all new: start again from the top with full pages, so one page size is
+       * used with each pagination token. Reading the probe's events again the same UTC day
+       * costs nothing (X bills a resource once a day). */
+      g_ptr_array_remove_index(run->pages, run->pages->len - 1);
+      tb_xapi_dm_page_free(page);
+      run->grown = TRUE;
+      dms_request(run, NULL);
+      return;
+    }
     dms_request(run, page->next_token);
     return;
   }
