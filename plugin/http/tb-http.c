@@ -26,6 +26,7 @@ typedef struct {
   gboolean too_large;
   TbHttpDone done;
   gpointer user_data;
+  GDestroyNotify destroy; /* frees user_data when the job ends without calling done */
   char errbuf[CURL_ERROR_SIZE];
 } TbHttpJob;
 
@@ -228,6 +229,7 @@ drain(TbHttp *http)
       continue; /* cancelled by an earlier callback */
     g_hash_table_steal(http->jobs, finished->pdata[i]);
     job->done(job->resp, job->user_data);
+    job->destroy = NULL; /* done owned user_data */
     job_free(job);
   }
   http->dispatching--;
@@ -248,6 +250,8 @@ job_free(TbHttpJob *job)
   tb_http_request_free(job->req);
   g_byte_array_unref(job->body);
   tb_http_response_free(job->resp);
+  if (job->destroy != NULL)
+    job->destroy(job->user_data); /* cancelled, or the driver freed, before done ran */
   g_free(job);
 }
 
@@ -349,9 +353,16 @@ setup_easy(TbHttp *http, TbHttpJob *job)
 guint
 tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data, GError **error)
 {
+  return tb_http_send_full(http, req, done, user_data, NULL, error);
+}
+
+guint
+tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
+                  GDestroyNotify destroy, GError **error)
+{
   if (!url_allowed(req->url, error)) {
     tb_http_request_free(req);
-    return 0;
+    return 0; /* user_data stays the caller's */
   }
 
   TbHttpJob *job = g_new0(TbHttpJob, 1);
@@ -372,9 +383,10 @@ tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_da
                 curl_multi_strerror(added));
     curl_easy_cleanup(job->easy);
     job->easy = NULL;
-    job_free(job);
+    job_free(job); /* user_data stays the caller's: destroy is not set yet */
     return 0;
   }
+  job->destroy = destroy;
   g_hash_table_insert(http->jobs, GUINT_TO_POINTER(job->id), job);
   return job->id;
 }

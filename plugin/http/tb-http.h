@@ -33,6 +33,10 @@ TbHttp *tb_http_new(const TbHttpConfig *cfg);
  * (plain http:// to a host that is not loopback, or a URL curl cannot use). */
 guint tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
                    GError **error);
+/* The same; destroy (may be NULL) frees user_data if the request ends without calling done
+ * (cancelled, or the driver freed). When refused (0), user_data stays the caller's. */
+guint tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
+                        GDestroyNotify destroy, GError **error);
 /* Cancels one request; its callback is never called. Unknown ids are ignored. */
 void tb_http_cancel(TbHttp *http, guint id);
 guint tb_http_pending(TbHttp *http);

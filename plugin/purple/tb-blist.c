@@ -50,6 +50,15 @@ typedef struct {
 } TbAvatarFetch;
 
 static void
+avatar_free(gpointer data)
+{
+  TbAvatarFetch *f = data;
+  g_free(f->handle);
+  g_free(f->url);
+  g_free(f);
+}
+
+static void
 avatar_done(const TbHttpResponse *resp, gpointer data)
 {
   TbAvatarFetch *f = data;
@@ -63,9 +72,7 @@ avatar_done(const TbHttpResponse *resp, gpointer data)
   else
     purple_debug_info("twinbird", "@%s: no avatar for @%s (%s)\n", f->conn->handle, f->handle,
                       resp->error ? resp->error : "HTTP error");
-  g_free(f->handle);
-  g_free(f->url);
-  g_free(f);
+  avatar_free(f);
 }
 
 /* Avatars only where they are shown (not BitlBee), fetched in the background once per picture. */
@@ -80,11 +87,8 @@ fetch_avatar(TbConn *conn, PurpleBuddy *buddy, const TbXapiUser *user)
   f->handle = g_strdup(user->username);
   f->url = g_strdup(user->profile_image_url);
   TbHttpRequest *req = tb_http_request_new("GET", f->url);
-  if (tb_http_send(conn->http, req, avatar_done, f, NULL) == 0) {
-    g_free(f->handle);
-    g_free(f->url);
-    g_free(f);
-  }
+  if (tb_http_send_full(conn->http, req, avatar_done, f, avatar_free, NULL) == 0)
+    avatar_free(f);
 }
 
 void

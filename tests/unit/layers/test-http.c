@@ -595,6 +595,53 @@ test_cancel(Fixture *f, gconstpointer data)
 }
 
 static void
+count_destroy(gpointer data)
+{
+  (*(int *)data)++;
+}
+
+static void
+count_done(const TbHttpResponse *resp, gpointer data)
+{
+  (void)resp;
+  (*(int *)data) += 100; /* a done call, told apart from a destroy */
+}
+
+/* tb_http_send_full: user data is freed exactly once: by done's owner when done runs, by
+ * destroy when the request is cancelled or the driver freed first, never when refused. */
+static void
+test_destroy_notify(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  TbHttp *http = http_new(NULL);
+  int answered = 0, cancelled = 0, freed = 0, refused = 0;
+  g_autofree char *json = url_for("/json");
+  g_autofree char *slow1 = url_for("/slow?ms=1000");
+  g_autofree char *slow2 = url_for("/slow?ms=1000");
+  g_autoptr(GError) error = NULL;
+
+  tb_http_send_full(http, tb_http_request_new("GET", json), count_done, &answered, count_destroy,
+                    NULL);
+  guint id = tb_http_send_full(http, tb_http_request_new("GET", slow1), count_done, &cancelled,
+                               count_destroy, NULL);
+  tb_http_send_full(http, tb_http_request_new("GET", slow2), count_done, &freed, count_destroy,
+                    NULL);
+  g_assert_cmpuint(tb_http_send_full(http, tb_http_request_new("GET", "http://192.0.2.1/"),
+                                     count_done, &refused, count_destroy, &error),
+                   ==, 0);
+  g_assert_nonnull(error);
+  tb_http_cancel(http, id);
+  g_assert_cmpint(cancelled, ==, 1);
+  while (answered == 0)
+    g_main_context_iteration(NULL, TRUE);
+  tb_http_free(http);
+  g_assert_cmpint(answered, ==, 100);
+  g_assert_cmpint(freed, ==, 1);
+  g_assert_cmpint(refused, ==, 0);
+}
+
+static void
 test_free_in_flight(Fixture *f, gconstpointer data)
 {
   (void)f;
@@ -1078,6 +1125,7 @@ main(int argc, char **argv)
   ADD("/http/methods-and-bodies", test_methods_and_bodies);
   ADD("/http/concurrent", test_concurrent);
   ADD("/http/cancel", test_cancel);
+  ADD("/http/destroy-notify", test_destroy_notify);
   ADD("/http/free-in-flight", test_free_in_flight);
   ADD("/http/free-in-callback", test_free_in_callback);
   ADD("/http/free-in-callback-batch", test_free_in_callback_batch);
