@@ -227,22 +227,40 @@ start_send(DBusMessage *message, DBusError *error, TbOutboxKind kind)
   return NULL; /* answered by send_done (perhaps already: a request that failed at once) */
 }
 
+/* Refusals are answered here, not through libpurple's DBusError: its dispatcher turns that into
+ * a reply but never frees it (a leak per refused call, seen by LeakSanitizer). */
+static DBusMessage *
+start_send_answered(DBusMessage *message, TbOutboxKind kind)
+{
+  DBusError refused;
+  dbus_error_init(&refused);
+  DBusMessage *reply = start_send(message, &refused, kind);
+  if (dbus_error_is_set(&refused)) {
+    reply = dbus_message_new_error(message, refused.name, refused.message);
+    dbus_error_free(&refused);
+  }
+  return reply;
+}
+
 static DBusMessage *
 method_post(DBusMessage *message, DBusError *error)
 {
-  return start_send(message, error, TB_OUTBOX_POST);
+  (void)error;
+  return start_send_answered(message, TB_OUTBOX_POST);
 }
 
 static DBusMessage *
 method_reply(DBusMessage *message, DBusError *error)
 {
-  return start_send(message, error, TB_OUTBOX_REPLY);
+  (void)error;
+  return start_send_answered(message, TB_OUTBOX_REPLY);
 }
 
 static DBusMessage *
 method_dm(DBusMessage *message, DBusError *error)
 {
-  return start_send(message, error, TB_OUTBOX_DM);
+  (void)error;
+  return start_send_answered(message, TB_OUTBOX_DM);
 }
 
 /* "direction\0type\0name\0" per argument, as dbus-analyze-functions.py writes them; the names
