@@ -246,8 +246,14 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
   page->next_token = dup_str(meta, "next_token");
   page->result_count = (int)tb_xapi_json_int(meta, "result_count", 0);
 
-  /* An empty page has no "data" member at all. */
+  /* An empty page has no "data" member at all; a single-post lookup has an object there. */
+  g_autoptr(JsonArray) single = NULL;
   JsonArray *data = tb_xapi_json_array(obj, "data");
+  if (data == NULL && tb_xapi_json_object(obj, "data") != NULL) {
+    single = json_array_new();
+    json_array_add_element(single, json_node_copy(json_object_get_member(obj, "data")));
+    data = single;
+  }
   for (guint i = 0; data && i < json_array_get_length(data); i++) {
     JsonNode *node = json_array_get_element(data, i);
     TbXapiTweet *t = JSON_NODE_HOLDS_OBJECT(node)
@@ -396,6 +402,21 @@ tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                          NULL};
   // clang-format on
   return tb_xapi_request(auth, "GET", api_base, "/2/dm_events", query);
+}
+
+TbHttpRequest *
+tb_xapi_tweet_request(const TbXapiAuth *auth, const char *api_base, const char *tweet_id)
+{
+  g_autofree char *id = g_uri_escape_string(tweet_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/tweets/%s", id);
+  const char *query[] = {"tweet.fields",
+                         "author_id,note_tweet",
+                         "expansions",
+                         "author_id",
+                         "user.fields",
+                         USER_FIELDS,
+                         NULL};
+  return tb_xapi_request(auth, "GET", api_base, path, query);
 }
 
 TbHttpRequest *

@@ -98,6 +98,10 @@ TbHttpRequest *tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_
 /* GET /2/dm_events (MessageCreate only, with sender and participants expanded). */
 TbHttpRequest *tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                                          const char *pagination_token, int max_results);
+/* GET /2/tweets/:id with its author (a thread's root, for the conversation's title); the answer
+ * parses with tb_xapi_tweet_page_parse as a page of one. */
+TbHttpRequest *tb_xapi_tweet_request(const TbXapiAuth *auth, const char *api_base,
+                                     const char *tweet_id);
 /* POST /2/tweets; in_reply_to may be NULL. */
 TbHttpRequest *tb_xapi_post_tweet_request(const TbXapiAuth *auth, const char *api_base,
                                           const char *text, const char *in_reply_to);

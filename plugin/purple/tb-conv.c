@@ -169,6 +169,44 @@ thread_remember(TbConn *conn, const char *key, const char *name, const char *tit
   tb_conn_store_changed(conn);
 }
 
+static char *
+thread_title(TbConn *conn, const char *root_author, const TbXapiTweet *root)
+{
+  g_autofree char *words = first_words(root->note_text ? root->note_text : root->text);
+  return g_strdup_printf("@%s: %s (%s @%s)", root_author, words, conn->cfg.role, conn->handle);
+}
+
+/* X sends a reply's parent, not the thread's root: one read of the root gives the title its
+ * real author and first words (the conversation name, which BitlBee uses, stays). */
+static void
+root_done(TbConn *conn, JsonNode *root_json, const TbHttpResponse *resp, const GError *error,
+          gpointer data)
+{
+  g_autofree char *key = data;
+  g_autoptr(TbXapiTweetPage) page = error ? NULL : tb_xapi_tweet_page_parse(root_json, NULL);
+  TbThread *t = g_hash_table_lookup(conn->threads, key);
+  (void)resp;
+
+  if (page == NULL || page->tweets->len == 0 || t == NULL)
+    return; /* deleted or protected: the first title stays */
+  const TbXapiTweet *root = page->tweets->pdata[0];
+  g_free(t->title);
+  t->title = thread_title(conn, author_handle(conn, root, page), root);
+  thread_remember(conn, key, t->name, t->title);
+  PurpleConversation *conv = t->chat_id ? purple_find_chat(conn->gc, t->chat_id) : NULL;
+  if (conv != NULL) {
+    purple_conversation_set_title(conv, t->title);
+    purple_conv_chat_set_topic(PURPLE_CONV_CHAT(conv), NULL, t->title);
+  }
+}
+
+static void
+fetch_root_title(TbConn *conn, const char *key)
+{
+  tb_conn_send_full(conn, tb_xapi_tweet_request(&conn->auth, conn->cfg.api_base, key), root_done,
+                    g_strdup(key), g_free);
+}
+
 static TbThread *
 thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, const char *author)
 {
@@ -198,11 +236,10 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
       gsize n = strlen(key);
       g_autofree char *safe_author = irc_safe(root_author);
       name = g_strdup_printf("%s-%s-%s", role, safe_author, key + (n > 4 ? n - 4 : 0));
-      g_autofree char *words =
-          first_words(root ? (root->note_text ? root->note_text : root->text)
-                           : (tweet->note_text ? tweet->note_text : tweet->text));
-      title = g_strdup_printf("@%s: %s (%s @%s)", root_author, words, conn->cfg.role, conn->handle);
+      title = thread_title(conn, root_author, root ? root : tweet);
       thread_remember(conn, key, name, title);
+      if (root == NULL && g_strcmp0(key, tweet->id) != 0)
+        fetch_root_title(conn, key);
     }
     break;
   }

@@ -393,6 +393,23 @@ class IdentitiesHost(h.E2ETestCase):
                          'after a restart the same thread must land in the same conversation '
                          '(in BitlBee: the same channel), not in a new one')
 
+    def test_thread_title_names_its_root_even_when_x_sends_only_the_parent(self):
+        # bob starts a thread without mentioning anyone, carol answers, dave answers carol and
+        # mentions pat_home: X sends dave's post and carol's (its parent), not bob's root
+        host = self.start_host()
+        since = host.mark()
+        root = self.x.tweet('bob', 'plans for the friday picnic')
+        mid = self.x.tweet('carol', 'count me in', in_reply_to=root['id'])
+        self.x.tweet('dave', '@pat_home are you coming too?', in_reply_to=mid['id'])
+        line = self.chat_of(host, HOME, 'are you coming too?', since)
+        # the title is corrected from one read of the root; the conversation itself stays put
+        titled = host.wait_for({'event': 'conv-updated', 'account': HOME, 'conv': line['conv'],
+                                'what': 'title', 'title': contains('@bob: plans for the friday')},
+                               WAIT, since=since, what='the thread titled by its root')
+        self.assertIn('(personal @pat_home)', titled['title'])
+        reads = [r for r in self.x.requests() if r.get('path') == '/2/tweets/%s' % root['id']]
+        self.assertEqual(len(reads), 1, 'one read of the root, not one per mention')
+
     def test_failed_send_503_keeps_text_and_retry_sends_once(self):
         host = self.start_host()
         self.x.fault('503', method='POST', path='/2/dm_conversations', token=TOKENS[WORK])
