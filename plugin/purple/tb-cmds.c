@@ -241,7 +241,7 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
            gpointer data)
 {
   TbAction *w = data; /* id is the user asked about */
-  PurpleConversation *conv = tb_conv_find(conn, w->conv);
+  PurpleConversation *conv = w->conv ? tb_conv_find(conn, w->conv) : NULL;
   g_autofree char *text = NULL;
   (void)resp;
 
@@ -274,21 +274,33 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
     g_string_append_printf(out, " · https://x.com/%s", tb_xapi_json_string(u, "username"));
     text = g_string_free(out, FALSE);
   }
-  if (conv)
+  if (w->conv == NULL) {
+    /* Get Info in Pidgin and Finch: libpurple's user-info window */
+    PurpleNotifyUserInfo *info = purple_notify_user_info_new();
+    purple_notify_user_info_add_pair_plaintext(info, _("X profile"), text);
+    purple_notify_userinfo(conn->gc, w->id, info, NULL, NULL);
+    purple_notify_user_info_destroy(info);
+  } else if (conv) {
     tb_conv_notice(conn, conv, text);
+  }
   action_free(w);
+}
+
+void
+tb_cmds_whois(TbConn *conn, const char *who, PurpleConversation *conv)
+{
+  TbAction *w = g_new0(TbAction, 1);
+  w->conv = conv ? g_strdup(purple_conversation_get_name(conv)) : NULL;
+  w->id = g_strdup(who[0] == '@' ? who + 1 : who);
+  tb_conn_send_full(conn, tb_xapi_whois_request(&conn->auth, conn->cfg.api_base, w->id),
+                    whois_done, w, action_free);
 }
 
 static char *
 cmd_whois(TbCmdCtx *ctx, const char *word, const char *rest)
 {
-  TbAction *w = g_new0(TbAction, 1);
   (void)rest;
-  w->conv = g_strdup(purple_conversation_get_name(ctx->conv));
-  w->id = g_strdup(word[0] == '@' ? word + 1 : word);
-  tb_conn_send_full(ctx->conn,
-                    tb_xapi_whois_request(&ctx->conn->auth, ctx->conn->cfg.api_base, w->id),
-                    whois_done, w, action_free);
+  tb_cmds_whois(ctx->conn, word, ctx->conv);
   return NULL;
 }
 

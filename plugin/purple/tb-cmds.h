@@ -18,6 +18,9 @@ void tb_cmds_unregister(void);
 gboolean tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text,
                             gboolean bare_words);
 
+/* A profile: into conv as a notice, or (conv NULL: Get Info) libpurple's user-info window. */
+void tb_cmds_whois(TbConn *conn, const char *who, PurpleConversation *conv);
+
 G_END_DECLS
 
 #endif
