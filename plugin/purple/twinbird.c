@@ -149,6 +149,20 @@ tb_get_info(PurpleConnection *gc, const char *who)
   tb_cmds_whois(tb_conn_from_gc(gc), who, NULL);
 }
 
+/* X handles are case-insensitive: "Alice" and "alice" are one buddy and one conversation
+ * (libpurple's fallback keeps case; the e2e test info-host shows two conversations without this).
+ */
+static const char *
+tb_normalize(const PurpleAccount *account, const char *who)
+{
+  static char buf[256];
+  (void)account;
+  g_strlcpy(buf, who ? who : "", sizeof buf);
+  for (char *p = buf; *p; p++)
+    *p = g_ascii_tolower(*p);
+  return buf;
+}
+
 static void
 tb_chat_leave(PurpleConnection *gc, int id)
 {
@@ -200,6 +214,7 @@ static PurplePluginProtocolInfo prpl_info = {
     .chat_send = tb_chat_send,
     .chat_leave = tb_chat_leave,
     .get_info = tb_get_info,
+    .normalize = tb_normalize,
 };
 
 static gboolean
