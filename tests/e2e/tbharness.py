@@ -265,6 +265,23 @@ def _matches(pattern, event):
     return True
 
 
+# Value matchers for event patterns (host.wait_for({'flags': has('send'), 'plain': contains(..)})).
+
+def contains(*parts):
+    """A string holding every one of parts."""
+    return lambda s: isinstance(s, str) and all(p in s for p in parts)
+
+
+def has(flag):
+    """A list of flags holding flag."""
+    return lambda flags: isinstance(flags, list) and flag in flags
+
+
+def lacks(flag):
+    """A list of flags without flag (not a missing list)."""
+    return lambda flags: isinstance(flags, list) and flag not in flags
+
+
 # ---------------------------------------------------------------------------------------------
 # The simulated X API
 
@@ -394,6 +411,22 @@ class Sim:
                 continue
             out.append(r)
         return out
+
+
+def raise_dm_limit(sim):
+    """X allows 15 DM-event reads per 15 minutes; the tests poll every second on purpose."""
+    sim.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+
+
+def wait_first_polls(sim, user_id, token, timeout, since=0, interval=0.05, who=None):
+    """Both pollers of an account (DMs, and mentions of user_id) have asked X with token after
+    request number since: whatever is injected from now on is new to it."""
+    for path in ('/2/dm_events', '/2/users/%s/mentions' % user_id):
+        what = 'a poll of %s' % path + (' by @%s' % who if who else '')
+        if since:
+            what += ' after request %d' % since
+        wait_until(lambda: [r for r in sim.requests_to(path, token=token) if r['seq'] > since],
+                   timeout, interval=interval, what=what)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+from tbharness import contains  # noqa: E402
 
 HOME = 'pat_home'
 TOKEN = 'tok-pat-home'
@@ -16,16 +17,12 @@ WAIT = 15
 DAY = 86400
 
 
-def contains(*parts):
-    return lambda s: isinstance(s, str) and all(p in s for p in parts)
-
-
 class GapsHost(h.E2ETestCase):
 
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+        h.raise_dm_limit(self.x)
         self.x.add_user(HOME, 'Pat', token=TOKEN)
         self.x.add_user('alice', 'Alice')
         self.me = next(u['id'] for u in self.x.call('GET', '/users') if u['username'] == HOME)
@@ -40,9 +37,7 @@ class GapsHost(h.E2ETestCase):
         return host
 
     def first_polls(self, host):
-        for path in ('/2/dm_events', '/2/users/%s/mentions' % self.me):
-            h.wait_until(lambda: self.x.requests_to(path, token=TOKEN), WAIT,
-                         what='first poll of %s' % path)
+        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
 
     def test_dms_older_than_30_days_are_reported_once(self):
         host = self.start('first')

@@ -46,7 +46,7 @@ class TextBitlBee(h.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+        h.raise_dm_limit(self.x)
         self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)
         self.x.add_user('alice', 'Alice Example')
         self.bb = self.bitlbee()
@@ -60,9 +60,7 @@ class TextBitlBee(h.E2ETestCase):
             self.set(key, value)
         irc.root('account %s on' % self.acct)
         irc.expect_root(r'%s - Logging in: Logged in' % re.escape(self.acct), 20)
-        for path in ('/2/dm_events', '/2/users/%s/mentions' % self.me['id']):
-            h.wait_until(lambda: self.x.requests_to(path, token=TOKEN), WAIT,
-                         what='first poll of %s' % path)
+        h.wait_first_polls(self.x, self.me['id'], TOKEN, WAIT)
 
     def set(self, key, value):
         self.irc.root('account %s set %s %s' % (self.acct, key, value))

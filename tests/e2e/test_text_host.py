@@ -22,6 +22,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+from tbharness import contains, has  # noqa: E402
 
 HOME = 'pat_home'
 TOKEN = 'tok-pat-home'
@@ -72,21 +73,12 @@ def visible(markup):
     return htmllib.unescape(re.sub(r'<[^>]*>', '', text))
 
 
-def contains(*parts):
-    return lambda s: isinstance(s, str) and all(p in s for p in parts)
-
-
-def has(flag):
-    return lambda flags: isinstance(flags, list) and flag in flags
-
-
 class TextHost(h.E2ETestCase):
 
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        # X allows 15 DM-event reads per 15 minutes; the tests poll every second on purpose.
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+        h.raise_dm_limit(self.x)  # the tests poll every second on purpose
         self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)
         self.users = {u: self.x.add_user(u, u.capitalize() + ' Example')
                       for u in ('alice', 'bob')}
@@ -98,9 +90,7 @@ class TextHost(h.E2ETestCase):
                          **settings)
         host = h.Host([acct], logdir=self.logdir).start()
         host.wait_for({'event': 'signed-on', 'account': HOME}, 15)
-        for path in ('/2/dm_events', '/2/users/%s/mentions' % self.me['id']):
-            h.wait_until(lambda: self.x.requests_to(path, token=TOKEN), WAIT,
-                         what='first poll of %s' % path)
+        h.wait_first_polls(self.x, self.me['id'], TOKEN, WAIT)
         return host
 
     def posts(self):
