@@ -17,54 +17,20 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+from twoaccounts import HOME, ROLES, TAGS, TOKENS, WAIT, WORK, TwoAccounts  # noqa: E402
 
-HOME, WORK = 'pat_home', 'pat_at_acme'
-TOKENS = {HOME: 'tok-pat-home', WORK: 'tok-pat-acme'}
-ROLES = {HOME: 'personal', WORK: 'work'}
-TAGS = {HOME: '[personal @pat_home]', WORK: '[work @pat_at_acme]'}
 COMMANDS = ('post', 'reply', 'dm', 'rt', 'unrt', 'delete', 'undo', 'whois', 'open', 'limits',
             'retry', 'help')
-WAIT = 10  # seconds for anything a 1-second poll should bring
 
 
-class CommandsBitlBee(h.E2ETestCase):
+class CommandsBitlBee(TwoAccounts, h.E2ETestCase):
+
+    poll_check_interval = 1  # read the request log once a second, as wait_posted does
 
     def setUp(self):
         super().setUp()
-        self.x = self.sim()
-        # X allows 15 DM-event reads per 15 minutes; the tests poll every second on purpose.
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
-        self.ids = {}
-        for handle, name in ((HOME, 'Pat'), (WORK, 'Pat at Acme')):
-            self.ids[handle] = self.x.add_user(handle, name, token=TOKENS[handle])['id']
-        for u in ('alice', 'bob', 'carol'):
-            self.x.add_user(u, u.capitalize() + ' Example')
-        self.bb = self.bitlbee()
-        self.irc = self.bb.connect('pat').register()
-        self.acct = {}  # handle -> BitlBee's account tag, also the host part of its nicks
-        for handle in (HOME, WORK):
-            self.acct[handle] = self.add(handle)
-        for handle in (HOME, WORK):
-            self.irc.root('account %s on' % self.acct[handle])
-            self.irc.expect_root(r'%s - Logging in: Logged in' % re.escape(self.acct[handle]),
-                                 20)
-        for handle in (HOME, WORK):
-            self.irc.expect(r'^:%s!%s@%s JOIN :?&bitlbee' % (handle, handle, self.acct[handle]),
-                            10, since=0)
-            for path in ('/2/dm_events', '/2/users/%s/mentions' % self.ids[handle]):
-                h.wait_until(lambda: self.x.requests_to(path, token=TOKENS[handle]), WAIT,
-                             interval=1, what='first poll of %s by @%s' % (path, handle))
-
-    def add(self, handle):
-        irc = self.irc
-        irc.root('account add twinbird %s %s' % (handle, TOKENS[handle]))
-        tag = irc.expect_root(r'Account successfully added with tag (\S+)').group(1)
-        for key, value in (('api_base', self.x.api_base), ('auth', 'bearer'),
-                           ('role', ROLES[handle]), ('dm_interval', '1'),
-                           ('mention_interval', '1')):
-            irc.root('account %s set %s %s' % (tag, key, value))
-            irc.expect_root(r"%s = `%s'" % (key, re.escape(value)))
-        return tag
+        self.add_pat(others=('alice', 'bob', 'carol'))
+        self.start_bitlbee()
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -15,9 +15,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+from twoaccounts import HOME, TOKENS, WORK  # noqa: E402
 
-HOME, WORK = 'pat_home', 'pat_at_acme'
-TOKENS = {HOME: 'tok-pat-home', WORK: 'tok-pat-acme'}
 TAG = '[work @pat_at_acme]'
 
 
@@ -26,7 +25,7 @@ class FinchCommands(h.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+        h.raise_dm_limit(self.x)
         self.x.add_user(HOME, 'Pat', token=TOKENS[HOME])
         self.x.add_user(WORK, 'Pat at Acme', token=TOKENS[WORK])
         self.x.add_user('dana', 'Dana Example', token='tok-dana')

@@ -19,56 +19,21 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+from tbharness import contains, has  # noqa: E402
+from twoaccounts import HOME, TAGS, TOKENS, WAIT, WORK, TwoAccounts  # noqa: E402
 
-HOME, WORK = 'pat_home', 'pat_at_acme'
-TOKENS = {HOME: 'tok-pat-home', WORK: 'tok-pat-acme'}
-ROLES = {HOME: 'personal', WORK: 'work'}
-TAGS = {HOME: '[personal @pat_home]', WORK: '[work @pat_at_acme]'}
 COMMANDS = ('post', 'reply', 'dm', 'rt', 'unrt', 'delete', 'undo', 'whois', 'open', 'limits',
             'retry', 'help')
-WAIT = 10  # seconds for anything a 1-second poll should bring
 
 
-def has(flag):
-    return lambda flags: isinstance(flags, list) and flag in flags
+class CommandsHost(TwoAccounts, h.E2ETestCase):
 
-
-def lacks(flag):
-    return lambda flags: isinstance(flags, list) and flag not in flags
-
-
-def contains(*parts):
-    return lambda s: isinstance(s, str) and all(p in s for p in parts)
-
-
-class CommandsHost(h.E2ETestCase):
+    poll_check_interval = 1  # read the request log once a second, as wait_posted does
 
     def setUp(self):
         super().setUp()
-        self.x = self.sim()
-        # X allows 15 DM-event reads per 15 minutes; the tests poll every second on purpose.
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
-        self.ids = {}
-        for handle, name in ((HOME, 'Pat'), (WORK, 'Pat at Acme')):
-            self.ids[handle] = self.x.add_user(handle, name, token=TOKENS[handle])['id']
-        for u in ('alice', 'bob', 'carol'):
-            self.ids[u] = self.x.add_user(u, u.capitalize() + ' Example')['id']
+        self.add_pat(others=('alice', 'bob', 'carol'))
         self.host = self.start_host()
-
-    def start_host(self):
-        accounts = [h.account(handle, TOKENS[handle], self.x.api_base, role=ROLES[handle],
-                              dm_interval=1, mention_interval=1) for handle in (HOME, WORK)]
-        host = h.Host(accounts, logdir=self.logdir).start()
-        for handle in (HOME, WORK):
-            host.wait_for({'event': 'signed-on', 'account': handle}, 15)
-            self.first_polls(handle)
-        return host
-
-    def first_polls(self, handle, since=0):
-        for path in ('/2/dm_events', '/2/users/%s/mentions' % self.ids[handle]):
-            h.wait_until(lambda: [r for r in self.x.requests_to(path, token=TOKENS[handle])
-                                  if r['seq'] > since], WAIT, interval=1,
-                         what='a poll of %s by @%s' % (path, handle))
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -17,63 +17,22 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+from tbharness import contains, has, lacks  # noqa: E402
+from twoaccounts import HOME, ROLES, TAGS, TOKENS, WAIT, WORK, TwoAccounts  # noqa: E402
 
-HOME, WORK = 'pat_home', 'pat_at_acme'
-TOKENS = {HOME: 'tok-pat-home', WORK: 'tok-pat-acme'}
-ROLES = {HOME: 'personal', WORK: 'work'}
-TAGS = {HOME: '[personal @pat_home]', WORK: '[work @pat_at_acme]'}
 # xapi.md §0 item 2: the observed body of X's refusal of an unsummoned reply.
 REPLY_NOT_ALLOWED = ('Reply to this conversation is not allowed because you have not been '
                      'mentioned or otherwise engaged by the author of the post you are replying '
                      'to.')
-WAIT = 10  # seconds for anything a 1-second poll should bring
 
 
-def has(flag):
-    return lambda flags: isinstance(flags, list) and flag in flags
-
-
-def lacks(flag):
-    return lambda flags: isinstance(flags, list) and flag not in flags
-
-
-def contains(*parts):
-    return lambda s: isinstance(s, str) and all(p in s for p in parts)
-
-
-class IdentitiesHost(h.E2ETestCase):
+class IdentitiesHost(TwoAccounts, h.E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.x = self.sim()
-        # X allows 15 DM-event reads per 15 minutes; the tests poll every second on purpose.
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
-        for handle, name in ((HOME, 'Pat'), (WORK, 'Pat at Acme')):
-            self.x.add_user(handle, name, token=TOKENS[handle])
-        self.ids = {u: self.x.add_user(u, u.capitalize() + ' Example')['id']
-                    for u in ('alice', 'bob', 'carol', 'dave')}
+        self.add_pat(others=('alice', 'bob', 'carol', 'dave'))
 
     # -- helpers --------------------------------------------------------------------------------
-
-    def start_host(self, user_dir=None, name='host', **settings):
-        accounts = [h.account(handle, TOKENS[handle], self.x.api_base, role=ROLES[handle],
-                              dm_interval=1, mention_interval=1, **settings)
-                    for handle in (HOME, WORK)]
-        host = h.Host(accounts, user_dir=user_dir, logdir=self.logdir, name=name).start()
-        for handle in (HOME, WORK):
-            host.wait_for({'event': 'signed-on', 'account': handle}, 15)
-        # both pollers of both accounts have run once: what is injected from now on is new
-        for handle in (HOME, WORK):
-            for path in ('/2/dm_events', '/2/users/%s/mentions' % self.user_id(handle)):
-                h.wait_until(lambda: self.x.requests_to(path, token=TOKENS[handle]), WAIT,
-                             what='first poll of %s by @%s' % (path, handle))
-        return host
-
-    def user_id(self, handle):
-        if handle not in self.ids:
-            self.ids[handle] = next(u['id'] for u in self.x.call('GET', '/users')
-                                    if u['username'] == handle)
-        return self.ids[handle]
 
     def posted(self, text=None, **match):
         """What X accepted (GET /posted), by the text as typed and other fields."""
