@@ -5,6 +5,7 @@
   PurpleBus    python3-dbus on that bus: libpurple's object, signals collected by pumping the
                GLib main context in the test's own thread (no threads, no races)
   Xvfb/X helpers for Pidgin: a private display, xdotool, /usr/bin/import screenshots
+  PatInPidgin  a test mixin: Pidgin on its own Xvfb and bus with Pat's two accounts
 
 Debian's /usr/bin/python3 with python3-dbus and python3-gi. Every process is registered with
 tbharness, so tbharness.cleanup() stops it by PID.
@@ -17,6 +18,7 @@ import subprocess
 import time
 
 import tbharness as h
+from twoaccounts import HOME, NAMES, ROLES, TOKENS, WORK
 
 PURPLE_SERVICE = 'im.pidgin.purple.PurpleService'
 PURPLE_PATH = '/im/pidgin/purple/PurpleObject'
@@ -377,3 +379,33 @@ class PidginOnBus(h.Pidgin):
         except subprocess.TimeoutExpired:
             pass
         h.stop_process(self.proc)
+
+
+class PatInPidgin:
+    """Mixin for tbharness.E2ETestCase: Pidgin under a private Xvfb and D-Bus with Pat's two
+    accounts, pat_home (personal) and pat_at_acme (work), polling DMs every second; dana
+    (token tok-dana) is there to DM them."""
+
+    def start_pidgin(self):
+        """Adds Pat's users and dana to the simulator self.x and starts Pidgin; sets self.d (the
+        display), self.pidgin, self.blist (the Buddy List window, once shown) and self.pb
+        (libpurple on Pidgin's bus)."""
+        for handle in (HOME, WORK):
+            self.x.add_user(handle, NAMES[handle], token=TOKENS[handle])
+        self.x.add_user('dana', 'Dana Example', token='tok-dana')
+        xvfb = h.Xvfb(logdir=self.logdir).start()
+        self.d = Display(xvfb.display)
+        bus = DBusDaemon(self.logdir).start()
+        self.pidgin = PidginOnBus([h.account(handle, TOKENS[handle], self.x.api_base,
+                                             role=ROLES[handle], dm_interval=1)
+                                   for handle in (HOME, WORK)],
+                                  bus, self.logdir, xvfb.display).start()
+        self.blist = self.d.wait_window('^Buddy List$', 20)
+        self.pb = PurpleBus(bus.address).wait_service()
+        self.addCleanup(self.pb.close)
+
+    def type_into(self, window, text):
+        """Types text and Return into window, as a person would."""
+        self.d.xdo('windowfocus', '--sync', window)
+        self.d.xdo('type', '--delay', '15', text)
+        self.d.xdo('key', 'Return')

@@ -15,36 +15,17 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
 import clientlib as c  # noqa: E402
-
-HOME_TOKEN = 'tok-pat-home'
-WORK_TOKEN = 'tok-pat-acme'
+from twoaccounts import TOKENS, WORK  # noqa: E402
 
 
-class PidginCommands(h.E2ETestCase):
+class PidginCommands(c.PatInPidgin, h.E2ETestCase):
 
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
-        self.x.add_user('pat_home', 'Pat', token=HOME_TOKEN)
-        self.x.add_user('pat_at_acme', 'Pat at Acme', token=WORK_TOKEN)
-        self.x.add_user('dana', 'Dana Example', token='tok-dana')
-        xvfb = h.Xvfb(logdir=self.logdir).start()
-        self.d = c.Display(xvfb.display)
-        bus = c.DBusDaemon(self.logdir).start()
-        self.pidgin = c.PidginOnBus([
-            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', dm_interval=1),
-            h.account('pat_at_acme', WORK_TOKEN, self.x.api_base, role='work', dm_interval=1)],
-            bus, self.logdir, xvfb.display).start()
-        self.d.wait_window('^Buddy List$', 20)
-        self.pb = c.PurpleBus(bus.address).wait_service()
-        self.addCleanup(self.pb.close)
+        h.raise_dm_limit(self.x)
+        self.start_pidgin()
         self.pb.wait_account('pat_at_acme')
-
-    def type_into(self, window, text):
-        self.d.xdo('windowfocus', '--sync', window)
-        self.d.xdo('type', '--delay', '15', text)
-        self.d.xdo('key', 'Return')
 
     def test_help_and_post_typed_as_slash_commands(self):
         self.x.dm('dana', 'pat_at_acme', 'Is the release note out?')
@@ -60,7 +41,7 @@ class PidginCommands(h.E2ETestCase):
         self.type_into(conv, '/post Release note & changelog are out')
         post = h.wait_until(lambda: self.x.posted(), 10, interval=0.5, what='the post')[0]
         self.assertEqual((post['kind'], post['token'], post['raw_text']),
-                         ('tweet', WORK_TOKEN, 'Release note & changelog are out'))
+                         ('tweet', TOKENS[WORK], 'Release note & changelog are out'))
         rx = (r'\[work @pat_at_acme\] Release note & changelog are out · '
               r'https://x\.com/pat_at_acme/status/%s' % post['id'])
         try:

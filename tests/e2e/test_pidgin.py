@@ -22,38 +22,20 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
 import clientlib as c  # noqa: E402
+from twoaccounts import HOME, TOKENS, WORK  # noqa: E402
 
-HOME_TOKEN = 'tok-pat-home'
-WORK_TOKEN = 'tok-pat-acme'
 ICONS_SETTLE_S = 12  # Pidgin shows a "signing on" door for ~10 s before the green dot
 
 
-class PidginWindows(h.E2ETestCase):
+class PidginWindows(c.PatInPidgin, h.E2ETestCase):
 
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        self.x.add_user('pat_home', 'Pat', token=HOME_TOKEN)
-        self.x.add_user('pat_at_acme', 'Pat at Acme', token=WORK_TOKEN)
-        self.x.add_user('dana', 'Dana Example', token='tok-dana')
-        xvfb = h.Xvfb(logdir=self.logdir).start()
-        self.d = c.Display(xvfb.display)
-        bus = c.DBusDaemon(self.logdir).start()
-        self.pidgin = c.PidginOnBus([
-            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', dm_interval=1),
-            h.account('pat_at_acme', WORK_TOKEN, self.x.api_base, role='work', dm_interval=1)],
-            bus, self.logdir, xvfb.display).start()
-        self.blist = self.d.wait_window('^Buddy List$', 20)
-        self.pb = c.PurpleBus(bus.address).wait_service()
-        self.addCleanup(self.pb.close)
+        self.start_pidgin()
         self.work = self.pb.wait_account('pat_at_acme')
         self.home = self.pb.wait_account('pat_home')
         self.online_at = time.monotonic()
-
-    def type_into(self, window, text):
-        self.d.xdo('windowfocus', '--sync', window)
-        self.d.xdo('type', '--delay', '15', text)
-        self.d.xdo('key', 'Return')
 
     def wait_log(self, account, peer, regex, timeout=15):
         try:
@@ -83,7 +65,7 @@ class PidginWindows(h.E2ETestCase):
                           r'\[work @pat_at_acme\] Sending it in five minutes · DM (\d+)')
         [dm] = [p for p in self.x.posted() if p['kind'] == 'dm']
         self.assertEqual((dm['id'], dm['token'], dm['recipient'], dm['text']),
-                         (m.group(1), WORK_TOKEN, 'dana', 'Sending it in five minutes'))
+                         (m.group(1), TOKENS[WORK], 'dana', 'Sending it in five minutes'))
         self.assertIn('Dana Example: Can you send me the report?',
                       self.pidgin.log_text('pat_at_acme', 'dana'))
 
@@ -105,7 +87,7 @@ class PidginWindows(h.E2ETestCase):
                           r'https://x\.com/pat_home/status/(\d+)')
         [post] = [p for p in self.x.posted() if p['kind'] == 'tweet']
         self.assertEqual((post['id'], post['token'], post['text']),
-                         (m.group(1), HOME_TOKEN, 'Lunch break in the sun'))
+                         (m.group(1), TOKENS[HOME], 'Lunch break in the sun'))
         self.assertEqual(len(self.x.posted()), 2)
 
         # Screenshots once the buddy icons have settled.
