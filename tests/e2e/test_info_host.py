@@ -14,9 +14,7 @@ import tbharness as h  # noqa: E402
 HOME, TOKEN = 'pat_home', 'tok-pat-home'
 WAIT = 10
 
-
-def contains(*parts):
-    return lambda s: isinstance(s, str) and all(p in s for p in parts)
+contains = h.contains
 
 
 class InfoHost(h.E2ETestCase):
@@ -24,7 +22,7 @@ class InfoHost(h.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.x = self.sim()
-        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 100000})
+        h.raise_dm_limit(self.x)
         self.x.add_user(HOME, 'Pat', token=TOKEN)
         self.x.add_user('alice', 'Alice <b>A</b>')
         self.host_ = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal',
