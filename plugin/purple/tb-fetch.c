@@ -474,7 +474,7 @@ tb_fetch_start(TbConn *conn)
 {
   mutuals_start(conn);
   conn->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
-  conn->dms = tb_poller_new(conn, "dms", (guint)conn->cfg.dm_interval, dms_run);
+  conn->dms = tb_poller_new(conn, "DMs", (guint)conn->cfg.dm_interval, dms_run);
   tb_poller_schedule(conn->mentions, 0);
   tb_poller_schedule(conn->dms, 0);
 }

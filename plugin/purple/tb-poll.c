@@ -5,6 +5,51 @@
 
 #define TB_BACKOFF_MAX_S (15 * 60)
 
+/* Failures that waiting will not mend: the user must act. Said once, then polled rarely. */
+static const struct {
+  TbXapiError code;
+  gboolean fatal; /* end the connection (the sign-in itself is gone) */
+  const char *advice;
+} lasting_errors[] = {
+    {TB_XAPI_ERROR_UNAUTHORIZED, TRUE, N_("X no longer accepts this account's sign-in")},
+    {TB_XAPI_ERROR_PAYMENT, FALSE,
+     N_("the X developer account that owns the app is out of credits: buy credits in X's "
+        "developer console. Twinbird tries again every 15 minutes")},
+    {TB_XAPI_ERROR_USAGE_CAPPED, FALSE,
+     N_("the X app reached its usage cap. Twinbird tries again every 15 minutes")},
+    {TB_XAPI_ERROR_FORBIDDEN, FALSE,
+     N_("X does not let this app read this: check the app's access level and its permissions "
+        "(Read, write and Direct messages). Twinbird tries again every 15 minutes")},
+    {TB_XAPI_ERROR_TLS, FALSE,
+     N_("the connection to X is not trusted. Twinbird tries again every 15 minutes")},
+};
+
+typedef enum { TB_POLL_TRANSIENT, TB_POLL_LASTING, TB_POLL_FATAL } TbPollFailure;
+
+static TbPollFailure
+poll_lasting_error(TbPoller *p, const GError *error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(lasting_errors); i++) {
+    if (!g_error_matches(error, TB_XAPI_ERROR, lasting_errors[i].code))
+      continue;
+    g_autofree char *msg = g_strdup_printf(_("Checking %s of @%s (%s) failed: %s. X said: %s"),
+                                           p->name, p->conn->handle, p->conn->cfg.role,
+                                           _(lasting_errors[i].advice), error->message);
+    if (lasting_errors[i].fatal) {
+      purple_connection_error_reason(p->conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED,
+                                     msg);
+      return TB_POLL_FATAL;
+    }
+    if (p->last_notice == 0) {
+      g_autofree char *title = g_strdup_printf(_("Twinbird: @%s"), p->conn->handle);
+      p->last_notice = g_get_real_time() / G_USEC_PER_SEC;
+      purple_notify_error(p->conn->gc, title, title, msg);
+    }
+    return TB_POLL_LASTING;
+  }
+  return TB_POLL_TRANSIENT;
+}
+
 TbPoller *
 tb_poller_new(TbConn *conn, const char *name, guint interval_s, TbPollRun run)
 {
@@ -65,12 +110,19 @@ tb_poller_done(TbPoller *p, const TbHttpResponse *resp, const GError *error)
 {
   TbXapiRateLimit rl = {0};
   guint delay_ms = p->interval_s * 1000;
+  TbPollFailure failure;
 
   p->busy = FALSE;
   if (resp != NULL)
     tb_xapi_rate_limit_read(resp, &rl);
   if (error == NULL) {
     p->failures = 0;
+    p->last_notice = 0; /* mended: a new lasting failure is worth saying again */
+  } else if ((failure = poll_lasting_error(p, error)) != TB_POLL_TRANSIENT) {
+    if (failure == TB_POLL_FATAL)
+      return; /* the connection closes, and its timers with it */
+    p->failures++;
+    delay_ms = MAX(delay_ms, (guint)TB_BACKOFF_MAX_S * 1000);
   } else {
     p->failures++;
     /* Exponential backoff on repeated failures; the interval is the floor. */
