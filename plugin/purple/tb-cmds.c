@@ -292,8 +292,8 @@ tb_cmds_whois(TbConn *conn, const char *who, PurpleConversation *conv)
   TbAction *w = g_new0(TbAction, 1);
   w->conv = conv ? g_strdup(purple_conversation_get_name(conv)) : NULL;
   w->id = g_strdup(who[0] == '@' ? who + 1 : who);
-  tb_conn_send_full(conn, tb_xapi_whois_request(&conn->auth, conn->cfg.api_base, w->id),
-                    whois_done, w, action_free);
+  tb_conn_send_full(conn, tb_xapi_whois_request(&conn->auth, conn->cfg.api_base, w->id), whois_done,
+                    w, action_free);
 }
 
 static char *
