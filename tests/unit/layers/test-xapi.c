@@ -3,25 +3,12 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "tb-test-response.h"
 #include "api/tb-xapi.h"
 
 #include <string.h>
 
 #define PROB "https://api.twitter.com/2/problems/"
-
-static TbHttpResponse *
-response_new(int status, const char *body)
-{
-  TbHttpResponse *resp = tb_http_response_new();
-
-  resp->outcome = TB_HTTP_OK;
-  resp->status = status;
-  if (body != NULL) {
-    g_bytes_unref(resp->body);
-    resp->body = g_bytes_new(body, strlen(body));
-  }
-  return resp;
-}
 
 /* Headers land lower-case, as the HTTP driver stores them. */
 static void

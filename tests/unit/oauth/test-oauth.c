@@ -4,6 +4,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "tb-test-response.h"
 #include "api/tb-oauth.h"
 #include "api/tb-xapi.h"
 #include "core/tb-config.h"
@@ -34,20 +35,6 @@ static const TbOAuth1Params vec_params = {
     .nonce = VEC_NONCE,
     .timestamp = VEC_TIMESTAMP,
 };
-
-static TbHttpResponse *
-response_new(int status, const char *body)
-{
-  TbHttpResponse *resp = tb_http_response_new();
-
-  resp->outcome = TB_HTTP_OK;
-  resp->status = status;
-  if (body != NULL) {
-    g_bytes_unref(resp->body);
-    resp->body = g_bytes_new(body, strlen(body));
-  }
-  return resp;
-}
 
 static const char *
 header_value(const TbHttpRequest *req, const char *name)
