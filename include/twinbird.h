@@ -11,16 +11,8 @@
 #define TWINBIRD_PROTOCOL_NAME "twinbird"
 #define TWINBIRD_DISPLAY_NAME "X (Twinbird)"
 
-/* Account option keys (a stable contract: BitlBee's `account set`, tests and scripts use them). */
-#define TWINBIRD_OPT_ROLE "role"
-#define TWINBIRD_OPT_API_BASE "api_base"
-#define TWINBIRD_OPT_AUTH "auth"
-#define TWINBIRD_OPT_CLIENT_ID "client_id"
-#define TWINBIRD_OPT_CONSUMER_KEY "consumer_key"
-#define TWINBIRD_OPT_CONSUMER_SECRET "consumer_secret"
-#define TWINBIRD_OPT_CA_FILE "ca_file"
-#define TWINBIRD_OPT_DM_INTERVAL "dm_interval"
-#define TWINBIRD_OPT_MENTION_INTERVAL "mention_interval"
+/* Account option keys are a stable contract too (BitlBee's `account set`, tests and scripts use
+ * them); their one source of truth is the option table in plugin/core/tb-config.c. */
 
 /* Purple signals the plugin registers on its own handle. libpurple broadcasts each on D-Bus as
  * im.pidgin.purple.PurpleInterface.<CamelCase>, e.g. TwinbirdMentionReceived. */

@@ -4,7 +4,10 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(tb - xapi - error - quark, tb_xapi_error)
+/* The quark's name is a string: its hyphens are not subtractions. */
+/* clang-format off */
+G_DEFINE_QUARK(tb-xapi-error-quark, tb_xapi_error)
+/* clang-format on */
 
 gboolean
 tb_xapi_error_is_transient(const GError *error)

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-G_DEFINE_QUARK(tb - config - error - quark, tb_config_error)
+/* The quark's name is a string: its hyphens are not subtractions. */
+/* clang-format off */
+G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
+/* clang-format on */
 
 #define TB_ROLE_MAX_CHARS 32
 

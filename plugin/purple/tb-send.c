@@ -23,7 +23,10 @@ typedef struct {
 
 static GHashTable *waiters_by_conn; /* TbConn* -> GHashTable (outbox id -> TbSendWaiter) */
 
-G_DEFINE_QUARK(tb - send - error - quark, tb_send_error)
+/* The quark's name is a string: its hyphens are not subtractions. */
+/* clang-format off */
+G_DEFINE_QUARK(tb-send-error-quark, tb_send_error)
+/* clang-format on */
 
 static void
 waiter_free(gpointer data)

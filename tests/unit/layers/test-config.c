@@ -426,10 +426,18 @@ test_loopback(void)
   }
 }
 
+/* The error domain's name is what logs and bindings show: no stray spaces from formatting. */
+static void
+test_quark_name(void)
+{
+  g_assert_cmpstr(g_quark_to_string(tb_config_error_quark()), ==, "tb-config-error-quark");
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/config/quark-name", test_quark_name);
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/specs", test_specs);
   g_test_add_func("/config/role", test_role);

@@ -507,10 +507,18 @@ test_json_helpers(void)
   g_assert_null(tb_xapi_json_string(NULL, "s"));
 }
 
+/* The error domain's name is what logs and bindings show: no stray spaces from formatting. */
+static void
+test_quark_name(void)
+{
+  g_assert_cmpstr(g_quark_to_string(tb_xapi_error_quark()), ==, "tb-xapi-error-quark");
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/xapi/quark-name", test_quark_name);
   g_test_add_func("/xapi/url/escaping", test_url);
   g_test_add_func("/xapi/url/no-query", test_url_no_query);
   g_test_add_func("/xapi/request/bearer", test_request_bearer);
