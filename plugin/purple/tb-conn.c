@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conn.h"
+#include "core/tb-delay.h"
 #include "core/tb-tag.h"
 #include "tb-auth.h"
 #include "tb-blist.h"
@@ -418,14 +419,12 @@ login_backoff(TbConn *conn, const GError *error, const TbHttpResponse *resp)
     return;
   }
 
-  guint delay = MIN(1u << (conn->login_attempts - 1), TB_BACKOFF_CAP_S);
   TbXapiRateLimit rl = {0};
   if (resp != NULL)
     tb_xapi_rate_limit_read(resp, &rl);
-  if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_RATE_LIMITED) && rl.known) {
-    gint64 wait = rl.reset - g_get_real_time() / G_USEC_PER_SEC;
-    delay = (guint)CLAMP(wait, (gint64)delay, (gint64)15 * 60);
-  }
+  gboolean limited = g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_RATE_LIMITED) && rl.known;
+  guint delay = tb_delay_login_backoff_s(conn->login_attempts, TB_BACKOFF_CAP_S, limited, rl.reset,
+                                         g_get_real_time() / G_USEC_PER_SEC);
   g_autofree char *msg = g_strdup_printf(_("%s; trying again in %u s"), error->message, delay);
   purple_debug_warning("twinbird", "@%s: sign-in: %s\n", conn->handle, msg);
   purple_connection_update_progress(conn->gc, msg, 1, 3);

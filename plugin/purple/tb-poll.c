@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-poll.h"
+#include "core/tb-delay.h"
 
 #include <glib/gi18n-lib.h>
-
-#define TB_BACKOFF_MAX_S (15 * 60)
 
 /* Failures that waiting will not mend: the user must act. Said once, then polled rarely. */
 static const struct {
@@ -95,16 +94,6 @@ tb_poller_poke(TbPoller *p)
     tb_poller_schedule(p, 0);
 }
 
-guint
-tb_poller_rate_delay_ms(const TbXapiRateLimit *rl, gint64 now_s)
-{
-  if (!rl->known || rl->remaining > 0)
-    return 0;
-  /* Window used up: wait for its reset (plus a second for clock skew), at most 15 minutes. */
-  gint64 wait = CLAMP(rl->reset - now_s + 1, 1, (gint64)TB_BACKOFF_MAX_S);
-  return (guint)wait * 1000;
-}
-
 void
 tb_poller_done(TbPoller *p, const TbHttpResponse *resp, const GError *error)
 {
@@ -122,15 +111,14 @@ tb_poller_done(TbPoller *p, const TbHttpResponse *resp, const GError *error)
     if (failure == TB_POLL_FATAL)
       return; /* the connection closes, and its timers with it */
     p->failures++;
-    delay_ms = MAX(delay_ms, (guint)TB_BACKOFF_MAX_S * 1000);
+    delay_ms = MAX(delay_ms, (guint)TB_DELAY_MAX_S * 1000);
   } else {
     p->failures++;
-    /* Exponential backoff on repeated failures; the interval is the floor. */
-    guint backoff = MIN(p->interval_s << MIN(p->failures, 10u), (guint)TB_BACKOFF_MAX_S);
-    delay_ms = MAX(delay_ms, backoff * 1000);
+    delay_ms = tb_delay_poll_backoff_s(p->interval_s, p->failures) * 1000;
     purple_debug_warning("twinbird", "@%s: %s fetch failed (%u in a row): %s\n", p->conn->handle,
                          p->name, p->failures, error->message);
   }
-  delay_ms = MAX(delay_ms, tb_poller_rate_delay_ms(&rl, g_get_real_time() / G_USEC_PER_SEC));
+  delay_ms = MAX(delay_ms, tb_delay_rate_limit_ms(rl.known, rl.remaining, rl.reset,
+                                                  g_get_real_time() / G_USEC_PER_SEC));
   tb_poller_schedule(p, delay_ms);
 }

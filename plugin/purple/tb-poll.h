@@ -32,8 +32,6 @@ void tb_poller_schedule(TbPoller *poller, guint delay_ms);
 void tb_poller_poke(TbPoller *poller);
 /* Ends a fetch: resp (may be NULL) carries the rate-limit headers; error NULL on success. */
 void tb_poller_done(TbPoller *poller, const TbHttpResponse *resp, const GError *error);
-/* The delay the headers impose (ms, 0 = none): pure, so it is unit-testable. */
-guint tb_poller_rate_delay_ms(const TbXapiRateLimit *rl, gint64 now_s);
 
 G_END_DECLS
 
