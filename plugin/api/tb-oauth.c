@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-oauth.h"
+#include "tb-xapi.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -433,7 +434,7 @@ parse_object(const TbHttpResponse *resp, JsonParser *parser)
   gsize len = 0;
   const char *data = g_bytes_get_data(resp->body, &len);
 
-  if (len == 0 || !json_parser_load_from_data(parser, data, (gssize)len, NULL))
+  if (len == 0 || !tb_xapi_json_load(parser, data, len, NULL))
     return NULL;
   JsonNode *root = json_parser_get_root(parser);
   return root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;

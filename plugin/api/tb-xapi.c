@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-xapi.h"
 #include "tb-oauth.h"
+#include "core/tb-json-guard.h"
 
 #include <string.h>
 
@@ -175,6 +176,13 @@ refine_code(TbXapiError code, JsonNode *root)
   return type && g_str_has_suffix(type, "/usage-capped") ? TB_XAPI_ERROR_USAGE_CAPPED : code;
 }
 
+gboolean
+tb_xapi_json_load(JsonParser *parser, const char *data, gsize len, GError **error)
+{
+  return tb_json_guard_check(data, len, TB_JSON_GUARD_MAX_DEPTH, error) &&
+         json_parser_load_from_data(parser, data, (gssize)len, error);
+}
+
 static JsonNode *
 parse_body(const TbHttpResponse *resp, GError **error)
 {
@@ -182,7 +190,7 @@ parse_body(const TbHttpResponse *resp, GError **error)
   const char *data = g_bytes_get_data(resp->body, &len);
   g_autoptr(JsonParser) parser = json_parser_new();
 
-  if (len == 0 || !json_parser_load_from_data(parser, data, (gssize)len, error))
+  if (len == 0 || !tb_xapi_json_load(parser, data, len, error))
     return NULL;
   JsonNode *root = json_parser_get_root(parser);
   return root ? json_node_copy(root) : NULL;

@@ -85,6 +85,10 @@ TbXapiUser *tb_xapi_user_parse(JsonNode *root, GError **error);
 TbHttpRequest *tb_xapi_users_me_request(const TbXapiAuth *auth, const char *api_base);
 TbXapiUser *tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error);
 
+/* Every body from the network goes through this before json-glib: refuses (with error set) what
+ * nests deeper than TB_JSON_GUARD_MAX_DEPTH, is not UTF-8 or holds a NUL byte, then parses. */
+gboolean tb_xapi_json_load(JsonParser *parser, const char *data, gsize len, GError **error);
+
 /* Typed member lookups that return NULL when the member is absent or of another type
  * (json-glib 1.6 has these only for scalars). */
 JsonObject *tb_xapi_json_object(JsonObject *obj, const char *name);

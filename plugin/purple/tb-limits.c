@@ -47,7 +47,7 @@ post_kind(const TbHttpRequest *req)
   gsize len = 0;
   const char *data = g_bytes_get_data(req->body, &len);
   g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, data, (gssize)len, NULL) ||
+  if (!tb_xapi_json_load(parser, data, len, NULL) ||
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
     return TB_COST_WRITE_POST;
   JsonObject *body = json_node_get_object(json_parser_get_root(parser));

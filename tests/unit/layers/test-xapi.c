@@ -262,6 +262,30 @@ static const ParseCase parse_cases[] = {
      NULL},
 };
 
+/* A hostile body of nested arrays used to overflow json-glib's stack; now it is unreadable. */
+static void
+test_response_deep(void)
+{
+  gsize n = 200 * 1024;
+  g_autofree char *body = g_malloc(2 * n + 1);
+  memset(body, '[', n);
+  memset(body + n, ']', n);
+  body[2 * n] = '\0';
+  g_autoptr(TbHttpResponse) deep = response_new(200, body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = tb_xapi_response_parse(deep, &error);
+
+  g_assert_null(root);
+  g_assert_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED);
+  g_assert_nonnull(strstr(error->message, "nested deeper"));
+
+  g_autoptr(TbHttpResponse) bad_utf8 = response_new(200, "{\"data\":{\"text\":\"\xff\"}}");
+  g_autoptr(GError) error2 = NULL;
+  g_autoptr(JsonNode) root2 = tb_xapi_response_parse(bad_utf8, &error2);
+  g_assert_null(root2);
+  g_assert_error(error2, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED);
+}
+
 static void
 test_response_parse(void)
 {
@@ -518,6 +542,7 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/xapi/response/deep", test_response_deep);
   g_test_add_func("/xapi/quark-name", test_quark_name);
   g_test_add_func("/xapi/url/escaping", test_url);
   g_test_add_func("/xapi/url/no-query", test_url_no_query);
