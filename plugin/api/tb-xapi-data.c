@@ -205,6 +205,7 @@ tb_xapi_tweet_page_free(TbXapiTweetPage *page)
   g_hash_table_destroy(page->users);
   g_hash_table_destroy(page->included_tweets);
   g_hash_table_destroy(page->media);
+  g_ptr_array_unref(page->skipped_ids);
   g_free(page->newest_id);
   g_free(page->oldest_id);
   g_free(page->next_token);
@@ -212,7 +213,7 @@ tb_xapi_tweet_page_free(TbXapiTweetPage *page)
 }
 
 TbXapiTweetPage *
-tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
+tb_xapi_tweet_page_parse(JsonNode *root)
 {
   JsonObject *obj = json_node_get_object(root);
   JsonObject *includes = tb_xapi_json_object(obj, "includes");
@@ -220,6 +221,7 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
   TbXapiTweetPage *page = g_new0(TbXapiTweetPage, 1);
 
   page->tweets = g_ptr_array_new_with_free_func((GDestroyNotify)tb_xapi_tweet_free);
+  page->skipped_ids = g_ptr_array_new_with_free_func(g_free);
   page->users = parse_include_users(includes);
   page->included_tweets =
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_tweet_free);
@@ -256,17 +258,18 @@ tb_xapi_tweet_page_parse(JsonNode *root, GError **error)
   }
   for (guint i = 0; data && i < json_array_get_length(data); i++) {
     JsonNode *node = json_array_get_element(data, i);
-    TbXapiTweet *t = JSON_NODE_HOLDS_OBJECT(node)
-                         ? tb_xapi_tweet_from_json(json_node_get_object(node), error)
-                         : NULL;
-    if (t == NULL) {
-      if (error && *error == NULL)
-        g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                    "X sent a post that is not an object");
-      tb_xapi_tweet_page_free(page);
-      return NULL;
+    JsonObject *o = JSON_NODE_HOLDS_OBJECT(node) ? json_node_get_object(node) : NULL;
+    TbXapiTweet *t = o ? tb_xapi_tweet_from_json(o, NULL) : NULL;
+    if (t != NULL) {
+      g_ptr_array_add(page->tweets, t);
+      continue;
     }
-    g_ptr_array_add(page->tweets, t);
+    /* One unreadable post does not refuse its page: it is left out, and if it has an id the
+     * cursor still moves past it. */
+    const char *id = o ? tb_xapi_json_string(o, "id") : NULL;
+    g_debug("post %s on a page is unreadable: skipped", id && tb_xapi_id_is_valid(id) ? id : "?");
+    if (id != NULL && tb_xapi_id_is_valid(id))
+      g_ptr_array_add(page->skipped_ids, g_strdup(id));
   }
   JsonArray *inc = tb_xapi_json_array(includes, "tweets");
   for (guint i = 0; inc && i < json_array_get_length(inc); i++) {
@@ -306,7 +309,7 @@ tb_xapi_dm_page_free(TbXapiDmPage *page)
 }
 
 TbXapiDmPage *
-tb_xapi_dm_page_parse(JsonNode *root, GError **error)
+tb_xapi_dm_page_parse(JsonNode *root)
 {
   JsonObject *obj = json_node_get_object(root);
   JsonObject *meta = tb_xapi_json_object(obj, "meta");
@@ -333,11 +336,10 @@ tb_xapi_dm_page_parse(JsonNode *root, GError **error)
     e->entities = g_ptr_array_new_with_free_func(entity_free);
     parse_entities(o, e->entities); /* a DM event carries urls, mentions... at its top level */
     if (!tb_xapi_id_is_valid(e->id)) {
+      /* nothing to show and nothing a cursor could move past: left out, the page stays */
+      g_debug("a DM event without a valid id: skipped");
       dm_event_free(e);
-      tb_xapi_dm_page_free(page);
-      g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                  "X sent a DM event without a valid id");
-      return NULL;
+      continue;
     }
     g_ptr_array_add(page->events, e);
   }

@@ -56,12 +56,15 @@ typedef struct {
   GHashTable *media;           /* includes.media: media_key -> TbXapiMedia */
   char *newest_id, *oldest_id, *next_token;
   int result_count;
+  /* ids of posts in data that could not be read (no text, wrong types): not shown, but the
+   * cursor moves past them, so one bad post never holds its page back */
+  GPtrArray *skipped_ids;
 } TbXapiTweetPage;
 
 typedef struct {
   char *id;
   char *event_type; /* "MessageCreate", "ParticipantsJoin", ... */
-  char *text;
+  char *text;       /* NULL when X sent none (or not a string): such an event is not shown */
   char *sender_id;
   char *dm_conversation_id;
   char *created_at;
@@ -82,8 +85,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiTweetPage, tb_xapi_tweet_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiDmPage, tb_xapi_dm_page_free)
 
 TbXapiTweet *tb_xapi_tweet_from_json(JsonObject *obj, GError **error);
-TbXapiTweetPage *tb_xapi_tweet_page_parse(JsonNode *root, GError **error);
-TbXapiDmPage *tb_xapi_dm_page_parse(JsonNode *root, GError **error);
+/* A page from X's answer (a JSON object, as tb_xapi_response_parse gives it). Never fails: an
+ * item that cannot be read is left out (tweets: its id kept in skipped_ids), the rest is kept. */
+TbXapiTweetPage *tb_xapi_tweet_page_parse(JsonNode *root);
+TbXapiDmPage *tb_xapi_dm_page_parse(JsonNode *root);
 /* First referenced post of that type, or NULL. */
 const char *tb_xapi_tweet_ref(const TbXapiTweet *tweet, const char *type);
 /* created_at as Unix seconds, or fallback when absent or unreadable. */

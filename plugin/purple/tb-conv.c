@@ -183,7 +183,7 @@ root_done(TbConn *conn, JsonNode *root_json, const TbHttpResponse *resp, const G
           gpointer data)
 {
   g_autofree char *key = data;
-  g_autoptr(TbXapiTweetPage) page = error ? NULL : tb_xapi_tweet_page_parse(root_json, NULL);
+  g_autoptr(TbXapiTweetPage) page = error ? NULL : tb_xapi_tweet_page_parse(root_json);
   TbThread *t = g_hash_table_lookup(conn->threads, key);
   (void)resp;
 

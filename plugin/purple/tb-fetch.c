@@ -12,6 +12,8 @@
 #define TB_FIRST_RUN_ITEMS 5 /* a first sign-in shows a few recent items, not a bill */
 #define TB_MENTIONS_PAGE 100
 #define TB_MENTIONS_WINDOW 800 /* X serves only the newest 800 mentions */
+/* 8 full pages reach X's window; a server sending thin pages with fresh tokens is cut here. */
+#define TB_MENTIONS_MAX_PAGES 10
 /* DM events have no since_id, so every poll returns events already seen, and X bills each
  * returned event (once per UTC day). The first page of a poll is a small probe; only when all of
  * it is new do the following pages grow. */
@@ -27,6 +29,8 @@ typedef struct {
   gboolean grown;   /* DMs: the probe was all new, pages are now full size */
   GPtrArray *pages; /* newest page first */
   int total;
+  GHashTable *tokens; /* pagination tokens followed: one seen twice is a loop, and ends the walk */
+  GHashTable *shown;  /* ids handled in this run: an id sent twice (one page or two) counts once */
 } TbFetchRun;
 
 static TbFetchRun *
@@ -35,6 +39,8 @@ run_new(TbPoller *poller, const char *since)
   TbFetchRun *run = g_new0(TbFetchRun, 1);
   run->poller = poller;
   run->since = g_strdup(since);
+  run->tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  run->shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return run;
 }
 
@@ -46,6 +52,8 @@ run_free(TbFetchRun *run, GDestroyNotify page_free)
       page_free(run->pages->pdata[i]);
     g_ptr_array_free(run->pages, TRUE);
   }
+  g_hash_table_destroy(run->tokens);
+  g_hash_table_destroy(run->shown);
   g_free(run->since);
   g_free(run->start_time);
   g_free(run);
@@ -61,6 +69,26 @@ static void
 dms_run_free(gpointer run)
 {
   run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
+}
+
+/* TRUE the first time this run sees id. */
+static gboolean
+run_first_sight(TbFetchRun *run, const char *id)
+{
+  return g_hash_table_add(run->shown, g_strdup(id));
+}
+
+/* TRUE if token is new to this run and may be followed; a token seen before is a loop. */
+static gboolean
+run_may_follow(TbFetchRun *run, const char *token)
+{
+  if (token == NULL)
+    return FALSE;
+  if (g_hash_table_add(run->tokens, g_strdup(token)))
+    return TRUE;
+  purple_debug_warning("twinbird", "@%s: %s: X sent a pagination token twice; walk ended\n",
+                       run->poller->conn->handle, run->poller->name);
+  return FALSE;
 }
 
 static void
@@ -107,10 +135,19 @@ mentions_finish(TbFetchRun *run, gboolean capped)
   for (guint p = run->pages->len; p > 0; p--) {
     TbXapiTweetPage *page = run->pages->pdata[p - 1];
     remember_users(conn, page->users);
+    for (guint i = 0; i < page->skipped_ids->len; i++) {
+      const char *id = page->skipped_ids->pdata[i];
+      if (tb_id_compare(id, newest) > 0) {
+        g_free(newest);
+        newest = g_strdup(id);
+      }
+    }
     for (guint i = page->tweets->len; i > 0; i--) {
       const TbXapiTweet *t = page->tweets->pdata[i - 1];
       if (run->since && tb_id_compare(t->id, run->since) <= 0)
         continue; /* never show a post twice, whatever the server sends */
+      if (!run_first_sight(run, t->id))
+        continue;
       /* The account's own posts (a repost of a mention, a self-mention) were echoed, tagged,
        * when they were sent: they are not something received. The cursor still moves past. */
       if (g_strcmp0(t->author_id, conn->me->id) != 0)
@@ -143,14 +180,13 @@ mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, con
 {
   TbFetchRun *run = data;
   TbPoller *poller = run->poller;
-  g_autoptr(GError) parse_error = NULL;
-  TbXapiTweetPage *page = error ? NULL : tb_xapi_tweet_page_parse(root, &parse_error);
+  TbXapiTweetPage *page = error ? NULL : tb_xapi_tweet_page_parse(root);
   (void)conn;
 
   if (page == NULL) {
     /* Nothing is shown from a partial run: the cursor stays, the next run fetches it all. */
     run_free(run, (GDestroyNotify)tb_xapi_tweet_page_free);
-    tb_poller_done(poller, resp, error ? error : parse_error);
+    tb_poller_done(poller, resp, error);
     return;
   }
   if (run->pages == NULL)
@@ -158,9 +194,9 @@ mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, con
   g_ptr_array_add(run->pages, page);
   run->total += (int)page->tweets->len;
 
-  gboolean more =
-      (run->since || run->start_time) && page->next_token != NULL && page->tweets->len > 0;
-  if (more && run->total < TB_MENTIONS_WINDOW) {
+  gboolean more = (run->since || run->start_time) && page->tweets->len > 0 &&
+                  run_may_follow(run, page->next_token);
+  if (more && run->total < TB_MENTIONS_WINDOW && run->pages->len < TB_MENTIONS_MAX_PAGES) {
     mentions_request(run, page->next_token);
     return;
   }
@@ -264,6 +300,8 @@ dms_finish(TbFetchRun *run, gboolean gap)
       char buf[24];
       if (run->since && tb_id_compare(e->id, run->since) <= 0)
         continue;
+      if (!run_first_sight(run, e->id))
+        continue;
       /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
        * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
       if (g_strcmp0(e->sender_id, conn->me->id) == 0 && !sent_by_us(conn, e->id) &&
@@ -277,6 +315,10 @@ dms_finish(TbFetchRun *run, gboolean gap)
       }
       if (g_strcmp0(e->event_type, "MessageCreate") != 0 || sent_by_us(conn, e->id))
         continue;
+      if (e->text == NULL) {
+        purple_debug_warning("twinbird", "@%s: DM %s has no text, skipped\n", conn->handle, e->id);
+        continue;
+      }
       const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
       TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
       if (peer == NULL) {
@@ -315,13 +357,12 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
 {
   TbFetchRun *run = data;
   TbPoller *poller = run->poller;
-  g_autoptr(GError) parse_error = NULL;
-  TbXapiDmPage *page = error ? NULL : tb_xapi_dm_page_parse(root, &parse_error);
+  TbXapiDmPage *page = error ? NULL : tb_xapi_dm_page_parse(root);
   (void)conn;
 
   if (page == NULL) {
     run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
-    tb_poller_done(poller, resp, error ? error : parse_error);
+    tb_poller_done(poller, resp, error);
     return;
   }
   if (run->pages == NULL)
@@ -346,8 +387,11 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
       dms_request(run, NULL);
       return;
     }
-    dms_request(run, page->next_token);
-    return;
+    if (run_may_follow(run, page->next_token)) {
+      dms_request(run, page->next_token);
+      return;
+    }
+    reached_seen = TRUE; /* a looping server: what was fetched is shown, and no gap is claimed */
   }
   /* "0" (no DM before) cannot be reached: that is not a gap. */
   dms_finish(run, run->since && g_strcmp0(run->since, "0") != 0 && !reached_seen);

@@ -614,7 +614,7 @@ class Token:
 
 class Fault:
     KINDS = ('drop', 'timeout', '500', '502', '503', '504', '429', '402', '401', '403',
-             'malformed', 'truncated', 'slow')
+             'malformed', 'truncated', 'slow', 'answer')
 
     def __init__(self, fid, spec):
         m = spec.get('match') or {}
@@ -2829,6 +2829,9 @@ class Sim:
             r = Response(401, dict(UNAUTHORIZED))
         elif k == '403':
             r = Response(403, dict(CLIENT_FORBIDDEN))
+        elif k == 'answer':
+            # A hostile or broken server's 200: the body is the test's (below), as given.
+            r = Response(200, {'meta': {'result_count': 0}})
         else:
             r = problem(503, 'Service Unavailable')
         if f.body is not None:
