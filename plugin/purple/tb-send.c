@@ -6,6 +6,7 @@
 #include "tb-fetch.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #define TB_DM_MAX_CHARS 10000
 /* A thread part waits for the part before it: its target names that outbox item. */
@@ -154,6 +155,32 @@ count_waiting(TbConn *conn, const char *id)
   return n;
 }
 
+/* X's 403 on a write means several things; each is explained by what X said, never guessed
+ * from the kind of send. Matched on X's detail text (xapi.md §0 item 2, the sim's bodies). */
+static const struct {
+  const char *x_says;
+  const char *explain; /* %s: the account's handle */
+} refusals_403[] = {
+    {"not been mentioned or otherwise engaged",
+     N_("X refused the reply: it allows replies only to posts whose author mentioned @%s")},
+    {"duplicate content", N_("X refused the post: @%s already posted the same text")},
+    {"deleted or not visible", N_("X refused the reply from @%s: that post is deleted or hidden")},
+};
+
+static char *
+refusal_reason(TbConn *conn, const GError *error)
+{
+  if (!g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN))
+    return g_strdup(error->message);
+  for (gsize i = 0; i < G_N_ELEMENTS(refusals_403); i++) {
+    if (strstr(error->message, refusals_403[i].x_says) == NULL)
+      continue;
+    g_autofree char *explained = g_strdup_printf(_(refusals_403[i].explain), conn->handle);
+    return g_strdup_printf("%s (%s)", explained, error->message);
+  }
+  return g_strdup(error->message);
+}
+
 static void
 send_failed(TbConn *conn, const char *outbox_id, const GError *error)
 {
@@ -163,13 +190,7 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
   waiter_settle(conn, outbox_id, NULL, error);
   if (item == NULL)
     return;
-  g_autofree char *reason =
-      item->kind == TB_OUTBOX_REPLY &&
-              g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN)
-          ? g_strdup_printf(_("X refused the reply: it allows replies only to posts whose author "
-                              "mentioned @%s (%s)"),
-                            conn->handle, error->message)
-          : g_strdup(error->message);
+  g_autofree char *reason = refusal_reason(conn, error);
   tb_store_outbox_set_error(conn->store, item, reason);
   tb_conn_store_changed(conn);
   guint later = count_waiting(conn, outbox_id);

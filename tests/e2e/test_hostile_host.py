@@ -4,7 +4,8 @@
 several times in one page or across pages is shown once; a next_token that points back to a page
 already read ends the walk instead of looping; one unreadable post or a DM without text leaves
 the rest of its page shown and the cursor moving; a body nested 200,000 levels deep is refused
-as unreadable without crashing the client, which goes on polling."""
+as unreadable without crashing the client, which goes on polling; each 403 on a send is explained
+by what X said, not by a guess from the kind of send."""
 
 import os
 import sys
@@ -168,6 +169,29 @@ class HostileHost(h.E2ETestCase):
         host.wait_for({'event': 'received-im', 'plain': contains('still alive')}, 15,
                       since=since)
         self.assertEqual(host.find({'event': 'connection-error'}, since), [])
+        self.assertEqual(host.quit(), 0)
+
+    def test_each_403_is_explained_by_what_x_said(self):
+        host = self.host_
+        cases = [
+            ('You are not allowed to create a Tweet with duplicate content.', 'same words twice',
+             'already posted the same text'),
+            ('When authenticating requests to the Twitter API v2 endpoints, you must use keys '
+             'and tokens from a Twitter developer App that is attached to a Project.',
+             'an unenrolled app', 'attached to a Project'),
+        ]
+        for detail, text, expect in cases:
+            self.x.fault('403', method='POST', path='^/2/tweets$', token=TOKEN,
+                         body={'title': 'Forbidden', 'type': 'about:blank', 'status': 403,
+                               'detail': detail})
+            since = host.mark()
+            host.send('send-im', account=HOME, to=HOME, text=text)
+            err = host.wait_for({'event': 'write-conv', 'account': HOME,
+                                 'plain': contains('NOT SENT', text)}, WAIT, since=since,
+                                what='the refusal of %r' % text)
+            self.assertIn(expect, err['plain'])
+            self.assertNotIn('mentioned', err['plain'], 'no guess at the reply rule: %r'
+                             % err['plain'])
         self.assertEqual(host.quit(), 0)
 
 
