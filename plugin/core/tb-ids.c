@@ -3,6 +3,19 @@
 
 #include <string.h>
 
+#define TB_SNOWFLAKE_EPOCH_MS G_GINT64_CONSTANT(1288834974657) /* 2010-11-04T01:42:54.657Z */
+#define TB_SNOWFLAKE_TIME_SHIFT 22
+
+char *
+tb_id_from_time(gint64 unix_ms)
+{
+  if (unix_ms <= TB_SNOWFLAKE_EPOCH_MS)
+    return g_strdup("0");
+  /* 41 bits of milliseconds fit until 2079; clamp rather than wrap for a hostile clock */
+  guint64 ms = MIN((guint64)(unix_ms - TB_SNOWFLAKE_EPOCH_MS), (G_GUINT64_CONSTANT(1) << 41) - 1);
+  return g_strdup_printf("%" G_GUINT64_FORMAT, ms << TB_SNOWFLAKE_TIME_SHIFT);
+}
+
 int
 tb_id_compare(const char *a, const char *b)
 {

@@ -14,6 +14,11 @@ G_BEGIN_DECLS
 /* Numeric order of two decimal id strings (X ids grow with time). NULL sorts first. */
 int tb_id_compare(const char *a, const char *b);
 
+/* The smallest X id (a Snowflake: milliseconds since X's epoch, shifted left 22 bits) that can
+ * have been made at or after unix_ms: a cursor rebuilt from a time when the saved one is lost.
+ * "0" before X's epoch. Newly allocated. */
+char *tb_id_from_time(gint64 unix_ms);
+
 typedef struct {
   char *tweet_id;
   char *account;         /* handle of the account that received it */

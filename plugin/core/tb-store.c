@@ -6,7 +6,10 @@
 #include <string.h>
 
 #define GROUP_CURSORS "cursors"
+#define GROUP_HEADER "twinbird"
 #define OUTBOX_PREFIX "outbox "
+#define STORE_FORMAT 2
+#define END_MARK "\n[end]\nsha256="
 
 struct _TbStore {
   char *path;
@@ -14,6 +17,7 @@ struct _TbStore {
   GPtrArray *outbox;  /* TbOutboxItem, oldest first */
   guint next_outbox;
   gboolean dirty;
+  TbStoreDamage *damage;
 };
 
 static const char *const kind_names[] = {"post", "reply", "dm"};
@@ -81,36 +85,102 @@ item_cmp(gconstpointer a, gconstpointer b)
   return (nx > ny) - (nx < ny);
 }
 
-TbStore *
-tb_store_load(const char *path, GError **error)
+/* The key-file text of data, or NULL with *reason set when data is damaged. */
+static char *
+verified_body(const char *data, gsize len, char **reason)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new();
-  g_autoptr(GError) local = NULL;
-  TbStore *store = g_new0(TbStore, 1);
-
-  store->path = g_strdup(path);
-  store->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  store->outbox = g_ptr_array_new_with_free_func(item_free);
-
-  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
-    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-      return store;
-    g_propagate_prefixed_error(error, g_steal_pointer(&local), "cannot read %s: ", path);
-    tb_store_free(store);
+  if (!g_str_has_prefix(data, "[" GROUP_HEADER "]"))
+    return g_strndup(data, len); /* written by 0.1.0: no marker to check */
+  const char *mark = g_strrstr(data, END_MARK);
+  if (mark == NULL) {
+    *reason = g_strdup("its end is missing (the file was cut short)");
     return NULL;
   }
+  gsize body_len = (gsize)(mark - data) + 1; /* the newline before [end] is the body's */
+  g_autofree char *sum =
+      g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)data, body_len);
+  const char *saved = mark + strlen(END_MARK);
+  if (strncmp(saved, sum, strlen(sum)) != 0 ||
+      strspn(saved + strlen(sum), "\n") != strlen(saved + strlen(sum))) {
+    *reason = g_strdup("its checksum does not match (the file was changed or damaged)");
+    return NULL;
+  }
+  return g_strndup(data, body_len);
+}
 
+static void
+load_groups(TbStore *store, GKeyFile *kf)
+{
   g_auto(GStrv) keys = g_key_file_get_keys(kf, GROUP_CURSORS, NULL, NULL);
-  for (gsize i = 0; keys && keys[i]; i++)
-    g_hash_table_insert(store->values, g_strdup(keys[i]),
-                        g_key_file_get_string(kf, GROUP_CURSORS, keys[i], NULL));
+  for (gsize i = 0; keys && keys[i]; i++) {
+    char *value = g_key_file_get_string(kf, GROUP_CURSORS, keys[i], NULL);
+    if (value != NULL)
+      g_hash_table_insert(store->values, g_strdup(keys[i]), value);
+  }
   g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
   for (gsize i = 0; groups[i]; i++) {
     if (g_str_has_prefix(groups[i], OUTBOX_PREFIX))
       load_outbox_item(store, kf, groups[i]);
   }
   g_ptr_array_sort(store->outbox, item_cmp);
+}
+
+/* Moves the damaged file out of the way, so the next save cannot destroy what it still holds. */
+static void
+set_aside(TbStore *store, char *reason)
+{
+  GStatBuf st;
+  TbStoreDamage *d = g_new0(TbStoreDamage, 1);
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autofree char *stamp = g_date_time_format(now, "%Y%m%d-%H%M%S");
+  g_autofree char *aside = g_strdup_printf("%s.damaged-%s", store->path, stamp);
+
+  d->reason = reason;
+  d->written = g_stat(store->path, &st) == 0 ? (gint64)st.st_mtime : 0;
+  if (g_rename(store->path, aside) == 0)
+    d->set_aside = g_steal_pointer(&aside);
+  store->damage = d;
+}
+
+TbStore *
+tb_store_load(const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  TbStore *store = g_new0(TbStore, 1);
+
+  store->path = g_strdup(path);
+  store->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  store->outbox = g_ptr_array_new_with_free_func(item_free);
+
+  if (!g_file_get_contents(path, &data, &len, &local)) {
+    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return store;
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), "cannot read %s: ", path);
+    tb_store_free(store);
+    return NULL;
+  }
+  char *reason = NULL;
+  g_autofree char *body = verified_body(data, len, &reason);
+  if (body != NULL && !g_key_file_load_from_data(kf, body, (gsize)-1, G_KEY_FILE_NONE, &local))
+    reason = g_strdup_printf("it cannot be read (%s)", local->message);
+  if (body != NULL && reason == NULL && g_key_file_has_group(kf, GROUP_HEADER) &&
+      g_key_file_get_integer(kf, GROUP_HEADER, "format", NULL) != STORE_FORMAT)
+    reason = g_strdup("it was written in another format (by another version of Twinbird)");
+  if (reason != NULL) {
+    set_aside(store, reason);
+    return store;
+  }
+  load_groups(store, kf);
   return store;
+}
+
+const TbStoreDamage *
+tb_store_damage(TbStore *store)
+{
+  return store->damage;
 }
 
 void
@@ -121,6 +191,11 @@ tb_store_free(TbStore *store)
   g_free(store->path);
   g_hash_table_destroy(store->values);
   g_ptr_array_unref(store->outbox);
+  if (store->damage != NULL) {
+    g_free(store->damage->reason);
+    g_free(store->damage->set_aside);
+    g_free(store->damage);
+  }
   g_free(store);
 }
 
@@ -248,6 +323,7 @@ tb_store_save(TbStore *store, GError **error)
   GHashTableIter iter;
   gpointer k, v;
 
+  g_key_file_set_integer(kf, GROUP_HEADER, "format", STORE_FORMAT);
   g_hash_table_iter_init(&iter, store->values);
   while (g_hash_table_iter_next(&iter, &k, &v))
     g_key_file_set_string(kf, GROUP_CURSORS, k, v);
@@ -272,11 +348,17 @@ tb_store_save(TbStore *store, GError **error)
                 g_strerror(saved));
     return FALSE;
   }
-  gsize len = 0;
-  g_autofree char *data = g_key_file_to_data(kf, &len, NULL);
-  /* g_file_set_contents writes a temporary file and renames it: a crash never leaves half. */
-  if (!g_file_set_contents_full(store->path, data, (gssize)len, G_FILE_SET_CONTENTS_CONSISTENT,
-                                0600, error))
+  g_autofree char *body = g_key_file_to_data(kf, NULL, NULL);
+  if (!g_str_has_suffix(body, "\n")) {
+    char *with_newline = g_strconcat(body, "\n", NULL);
+    g_free(body);
+    body = with_newline;
+  }
+  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, body, -1);
+  g_autofree char *data = g_strconcat(body, "[end]\nsha256=", sum, "\n", NULL);
+  /* g_file_set_contents writes a temporary file, fsyncs and renames it: a crash never leaves
+   * half a file, and the end marker catches what a crash of the disk or an editor does. */
+  if (!g_file_set_contents_full(store->path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     return FALSE;
   store->dirty = FALSE;
   return TRUE;

@@ -2,6 +2,13 @@
  * and the outbox of messages typed but not yet confirmed by X. A GKeyFile per account, written
  * atomically; BitlBee recreates accounts at each login, so this cannot live in account settings.
  *
+ * The file starts with [twinbird] format=2 and ends with an [end] group holding the SHA-256 of
+ * everything before it, so a file cut short or edited by accident is known as damaged. A damaged
+ * file is never used and never overwritten: it is renamed aside and the store starts empty,
+ * telling the caller (tb_store_damage) so that it can say so and rebuild its cursors from the
+ * time the damaged file was last written. Files of 0.1.0 (no [twinbird] group) are read as
+ * before.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #ifndef TB_STORE_H
@@ -25,8 +32,18 @@ typedef struct {
 
 typedef struct _TbStore TbStore;
 
-/* A missing file is an empty store; an unreadable one is an error (nothing is overwritten). */
+/* A missing file is an empty store; a damaged one is set aside (see above); one that cannot be
+ * read at all (permissions, a directory) is an error, and nothing is overwritten. */
 TbStore *tb_store_load(const char *path, GError **error);
+
+typedef struct {
+  char *reason;    /* what was wrong, e.g. "its end is missing (the file was cut short)" */
+  char *set_aside; /* where the damaged file is now, NULL if it could not be moved */
+  gint64 written;  /* when the damaged file was last written (Unix seconds) */
+} TbStoreDamage;
+
+/* NULL unless tb_store_load found the file damaged. Owned by the store. */
+const TbStoreDamage *tb_store_damage(TbStore *store);
 void tb_store_free(TbStore *store);
 const char *tb_store_path(TbStore *store);
 

@@ -336,6 +336,32 @@ store_path(const char *handle)
   return g_build_filename(purple_user_dir(), "twinbird", file, NULL);
 }
 
+/* A damaged state file was set aside: say what is lost and what to do, and count what came
+ * after its last write as new. */
+static void
+store_report_damage(TbConn *conn)
+{
+  const TbStoreDamage *d = tb_store_damage(conn->store);
+  if (d == NULL)
+    return;
+  gint64 since = d->written > 0 ? d->written : g_get_real_time() / G_USEC_PER_SEC;
+  g_autoptr(GDateTime) at = g_date_time_new_from_unix_local(since);
+  g_autofree char *when = at ? g_date_time_format(at, "%Y-%m-%d %H:%M") : g_strdup("?");
+  g_autofree char *where = d->set_aside ? g_strdup_printf(_("It was moved to %s"), d->set_aside)
+                                        : g_strdup_printf(_("It could not be moved aside (%s)"),
+                                                          tb_store_path(conn->store));
+  g_autofree char *msg = g_strdup_printf(
+      _("The saved state of @%s was damaged: %s. %s and Twinbird started afresh. DMs and "
+        "mentions since %s, when it was last saved, are shown as new; older ones are taken as "
+        "seen. Messages that were waiting to be sent were not sent: their text is still in that "
+        "file (lines starting with text=)."),
+      conn->handle, d->reason, where, when);
+  g_autofree char *title = g_strdup_printf(_("Twinbird: @%s"), conn->handle);
+  purple_debug_warning("twinbird", "@%s: %s\n", conn->handle, msg);
+  purple_notify_warning(conn->gc, title, title, msg);
+  tb_fetch_resume_from(conn, since);
+}
+
 TbConn *
 tb_conn_new(PurpleConnection *gc)
 {
@@ -553,9 +579,14 @@ tb_conn_login(TbConn *conn)
   conn->store = tb_store_load(path, &error);
   if (conn->store == NULL) {
     /* Refuse rather than start from nothing: that would show old messages again. */
-    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_OTHER_ERROR, error->message);
+    g_autofree char *msg = g_strdup_printf(
+        _("%s. Twinbird keeps what it has seen and not yet sent there: check that the file is "
+          "yours and readable, then sign in again."),
+        error->message);
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_OTHER_ERROR, msg);
     return;
   }
+  store_report_damage(conn);
 
   g_autofree char *userpwd = NULL;
   g_autofree char *proxy = proxy_url(purple_proxy_get_setup(conn->account), &userpwd);

@@ -205,6 +205,19 @@ mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, con
   tb_poller_done(poller, resp, NULL);
 }
 
+void
+tb_fetch_resume_from(TbConn *conn, gint64 unix_s)
+{
+  g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc(unix_s);
+  g_autofree char *iso = at ? g_date_time_format(at, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+  g_autofree char *dm_cursor = tb_id_from_time(unix_s * 1000);
+
+  if (iso != NULL)
+    tb_store_set(conn->store, TB_MENTIONS_START, iso);
+  tb_store_set(conn->store, TB_CURSOR_DMS, dm_cursor);
+  tb_conn_store_changed(conn);
+}
+
 static void
 mentions_run(TbPoller *poller)
 {

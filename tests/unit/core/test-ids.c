@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/tb-ids.h"
 
+#include <string.h>
+
 static void
 test_compare(void)
 {
@@ -57,11 +59,28 @@ test_shortids_ring(void)
   tb_shortids_free(ids);
 }
 
+/* X's documented example: post 1050118621198921728 was created 2018-10-10T20:19:24.211Z. */
+static void
+test_from_time(void)
+{
+  g_autofree char *at = tb_id_from_time(G_GINT64_CONSTANT(1539202764000));
+  g_autofree char *exact = tb_id_from_time(G_GINT64_CONSTANT(1539202764211));
+  g_autofree char *zero = tb_id_from_time(0);
+  g_autofree char *far = tb_id_from_time(G_MAXINT64);
+
+  g_assert_cmpstr(at, ==, "1050118620312502272");
+  g_assert_cmpint(tb_id_compare(at, "1050118621198921728"), <, 0); /* made after that time */
+  g_assert_cmpint(tb_id_compare(exact, "1050118621198921728"), <=, 0);
+  g_assert_cmpstr(zero, ==, "0");
+  g_assert_cmpint(strlen(far), <=, 19); /* still an X id, not a wrapped number */
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/ids/compare", test_compare);
+  g_test_add_func("/ids/from-time", test_from_time);
   g_test_add_func("/ids/shortids-ring", test_shortids_ring);
   return g_test_run();
 }

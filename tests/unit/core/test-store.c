@@ -2,6 +2,7 @@
 #include "core/tb-store.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 static char *
 temp_path(void)
@@ -110,17 +111,134 @@ test_order_by_number(void)
   remove_tree(path);
 }
 
+/* Every file in the store's directory, for checking what was set aside. */
+static GPtrArray *
+dir_entries(const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  GDir *d = g_dir_open(dir, 0, NULL);
+  for (const char *n; d && (n = g_dir_read_name(d));)
+    g_ptr_array_add(names, g_build_filename(dir, n, NULL));
+  if (d)
+    g_dir_close(d);
+  return names;
+}
+
 static void
-test_unreadable_is_error(void)
+remove_all(const char *path)
+{
+  g_autoptr(GPtrArray) names = dir_entries(path);
+  for (guint i = 0; i < names->len; i++)
+    g_remove(names->pdata[i]);
+  remove_tree(path);
+}
+
+/* Writes a store holding a cursor and an outbox item, and returns the file's text. (Not inlined:
+ * gcc 12 then takes the returned text for a dangling local.) */
+G_GNUC_NO_INLINE static char *
+saved_text(const char *path)
+{
+  TbStore *store = tb_store_load(path, NULL);
+  tb_store_set(store, "mention_since_id", "1790000000000000009");
+  tb_store_outbox_add(store, TB_OUTBOX_DM, "alice", "alice", "kept text");
+  g_assert_true(tb_store_save(store, NULL));
+  tb_store_free(store);
+  char *text = NULL;
+  gboolean read = g_file_get_contents(path, &text, NULL, NULL);
+  g_assert_true(read);
+  return text;
+}
+
+static void
+assert_damaged(const char *path, const char *contents, const char *reason_part)
+{
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_mkdir_with_parents(dir, 0700);
+  g_assert_true(g_file_set_contents(path, contents, -1, NULL));
+  g_autoptr(GError) error = NULL;
+  TbStore *store = tb_store_load(path, &error);
+
+  /* used neither as it is nor silently replaced: set aside, and the store starts empty */
+  g_assert_no_error(error);
+  g_assert_nonnull(store);
+  const TbStoreDamage *d = tb_store_damage(store);
+  g_assert_nonnull(d);
+  g_assert_nonnull(strstr(d->reason, reason_part));
+  g_assert_nonnull(d->set_aside);
+  g_assert_true(g_str_has_prefix(d->set_aside, path));
+  g_assert_true(d->written > 0);
+  g_assert_null(tb_store_get(store, "mention_since_id"));
+  g_assert_null(tb_store_outbox_list(store));
+  g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+  g_autofree char *aside = NULL;
+  g_assert_true(g_file_get_contents(d->set_aside, &aside, NULL, NULL));
+  g_assert_cmpstr(aside, ==, contents); /* what it still holds is not lost */
+  /* the next save writes a fresh file and leaves the damaged one alone */
+  tb_store_set(store, "mention_since_id", "5");
+  g_assert_true(tb_store_save(store, NULL));
+  g_assert_true(g_file_test(d->set_aside, G_FILE_TEST_EXISTS));
+  tb_store_free(store);
+  store = tb_store_load(path, NULL);
+  g_assert_null(tb_store_damage(store));
+  g_assert_cmpstr(tb_store_get(store, "mention_since_id"), ==, "5");
+  tb_store_free(store);
+  remove_all(path);
+}
+
+static void
+test_damaged_is_set_aside(void)
+{
+  g_autofree char *path = temp_path();
+  g_autofree char *good = saved_text(path);
+
+  g_assert_true(g_str_has_prefix(good, "[twinbird]\nformat=2\n"));
+  g_assert_nonnull(strstr(good, "\n[end]\nsha256="));
+  /* cut in the middle of a value: the end marker is gone */
+  const char *kept = strstr(good, "kept text");
+  g_assert_nonnull(kept);
+  g_autofree char *cut = g_strndup(good, (gsize)(kept - good) + 4);
+  assert_damaged(path, cut, "cut short");
+  /* one character changed */
+  g_autofree char *changed = g_strdup(good);
+  char *digit = strstr(changed, "1790000000000000009");
+  g_assert_nonnull(digit);
+  *digit = '2';
+  assert_damaged(path, changed, "checksum");
+  /* garbage that is not a key file at all, with or without the header */
+  assert_damaged(path, "[cursors\nbroken", "cannot be read");
+  assert_damaged(path, "[twinbird]\nformat=99\n", "cut short");
+}
+
+static void
+test_old_format_is_read(void)
 {
   g_autofree char *path = temp_path();
   g_autofree char *dir = g_path_get_dirname(path);
   g_mkdir_with_parents(dir, 0700);
-  g_assert_true(g_file_set_contents(path, "[cursors\nbroken", -1, NULL));
+  /* as 0.1.0 wrote it: no header, no end marker */
+  g_assert_true(g_file_set_contents(path,
+                                    "[cursors]\nmention_since_id=17\n\n[outbox o2]\nkind=post\n"
+                                    "text=hello\ncreated=5\n",
+                                    -1, NULL));
+  TbStore *store = tb_store_load(path, NULL);
+  g_assert_null(tb_store_damage(store));
+  g_assert_cmpstr(tb_store_get(store, "mention_since_id"), ==, "17");
+  g_assert_nonnull(tb_store_outbox_find(store, "o2"));
+  tb_store_free(store);
+  remove_all(path);
+}
+
+static void
+test_unreadable_is_error(void)
+{
+  g_autofree char *path = temp_path();
+  /* a directory where the file should be: nothing to set aside, nothing overwritten */
+  g_mkdir_with_parents(path, 0700);
   g_autoptr(GError) error = NULL;
-  /* a damaged file is reported, never silently replaced by an empty store */
   g_assert_null(tb_store_load(path, &error));
   g_assert_nonnull(error);
+  g_rmdir(path);
   remove_tree(path);
 }
 
@@ -132,5 +250,7 @@ main(int argc, char **argv)
   g_test_add_func("/store/round-trip", test_round_trip);
   g_test_add_func("/store/order-by-number", test_order_by_number);
   g_test_add_func("/store/unreadable-is-error", test_unreadable_is_error);
+  g_test_add_func("/store/damaged-is-set-aside", test_damaged_is_set_aside);
+  g_test_add_func("/store/old-format-is-read", test_old_format_is_read);
   return g_test_run();
 }
