@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-xapi-data.h"
+#include "core/tb-bounds.h"
 
 #include <string.h>
 
@@ -18,7 +19,7 @@
 static char *
 dup_str(JsonObject *obj, const char *name)
 {
-  return g_strdup(tb_xapi_json_string(obj, name));
+  return tb_bounds_dup(tb_xapi_json_string(obj, name), TB_BOUND_FIELD_CHARS, NULL);
 }
 
 static void
@@ -108,7 +109,8 @@ tb_xapi_tweet_from_json(JsonObject *obj, GError **error)
   t->refs = g_ptr_array_new_with_free_func(ref_free);
   t->entities = g_ptr_array_new_with_free_func(entity_free);
   t->id = dup_str(obj, "id");
-  t->text = dup_str(obj, "text");
+  gboolean cut = FALSE, note_cut = FALSE;
+  t->text = tb_bounds_dup(tb_xapi_json_string(obj, "text"), TB_BOUND_POST_CHARS, &cut);
   t->author_id = dup_str(obj, "author_id");
   t->conversation_id = dup_str(obj, "conversation_id");
   t->in_reply_to_user_id = dup_str(obj, "in_reply_to_user_id");
@@ -123,7 +125,8 @@ tb_xapi_tweet_from_json(JsonObject *obj, GError **error)
     t->conversation_id = g_strdup(t->id);
 
   JsonObject *note = tb_xapi_json_object(obj, "note_tweet");
-  t->note_text = dup_str(note, "text");
+  t->note_text = tb_bounds_dup(tb_xapi_json_string(note, "text"), TB_BOUND_POST_CHARS, &note_cut);
+  t->cut = t->note_text ? note_cut : cut;
   /* A long post's entities index into the note text, not the truncated one. */
   parse_entities(t->note_text ? tb_xapi_json_object(note, "entities")
                               : tb_xapi_json_object(obj, "entities"),
@@ -175,7 +178,8 @@ parse_include_users(JsonObject *includes)
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_user_free);
   JsonArray *arr = tb_xapi_json_array(includes, "users");
 
-  for (guint i = 0; arr && i < json_array_get_length(arr); i++) {
+  guint n = arr ? MIN(json_array_get_length(arr), TB_BOUND_PAGE_USERS) : 0;
+  for (guint i = 0; i < n; i++) {
     JsonNode *node = json_array_get_element(arr, i);
     if (!JSON_NODE_HOLDS_OBJECT(node))
       continue;
@@ -329,7 +333,7 @@ tb_xapi_dm_page_parse(JsonNode *root)
     TbXapiDmEvent *e = g_new0(TbXapiDmEvent, 1);
     e->id = dup_str(o, "id");
     e->event_type = dup_str(o, "event_type");
-    e->text = dup_str(o, "text");
+    e->text = tb_bounds_dup(tb_xapi_json_string(o, "text"), TB_BOUND_DM_CHARS, &e->cut);
     e->sender_id = dup_str(o, "sender_id");
     e->dm_conversation_id = dup_str(o, "dm_conversation_id");
     e->created_at = dup_str(o, "created_at");

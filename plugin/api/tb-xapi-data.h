@@ -41,6 +41,7 @@ typedef struct {
   GPtrArray *refs;     /* TbXapiRef */
   GPtrArray *entities; /* TbXapiEntity, from entities (or note_tweet.entities) */
   char **media_keys;   /* attachments.media_keys, or NULL */
+  gboolean cut;        /* the text shown was longer than TB_BOUND_POST_CHARS and is cut */
 } TbXapiTweet;
 
 typedef struct {
@@ -69,6 +70,7 @@ typedef struct {
   char *dm_conversation_id;
   char *created_at;
   GPtrArray *entities; /* TbXapiEntity: urls, mentions, hashtags, cashtags */
+  gboolean cut;        /* text was longer than TB_BOUND_DM_CHARS and is cut */
 } TbXapiDmEvent;
 
 typedef struct {

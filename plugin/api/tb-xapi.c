@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-xapi.h"
 #include "tb-oauth.h"
+#include "core/tb-bounds.h"
 #include "core/tb-json-guard.h"
 
 #include <string.h>
@@ -286,7 +287,7 @@ tb_xapi_json_bool(JsonObject *obj, const char *name, gboolean def)
 static char *
 dup_member(JsonObject *obj, const char *name)
 {
-  return g_strdup(tb_xapi_json_string(obj, name));
+  return tb_bounds_dup(tb_xapi_json_string(obj, name), TB_BOUND_FIELD_CHARS, NULL);
 }
 
 TbXapiUser *

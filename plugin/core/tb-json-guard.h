@@ -7,12 +7,14 @@
 #ifndef TB_JSON_GUARD_H
 #define TB_JSON_GUARD_H
 
+#include "tb-bounds.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
 
 /* X's payloads nest about 6 deep (data, includes, users, entities, urls, ...): 64 is plenty. */
-#define TB_JSON_GUARD_MAX_DEPTH 64
+#define TB_JSON_GUARD_MAX_DEPTH TB_BOUND_JSON_DEPTH
 
 #define TB_JSON_GUARD_ERROR (tb_json_guard_error_quark())
 typedef enum {

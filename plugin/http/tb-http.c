@@ -6,6 +6,7 @@
  * curl_multi_socket_action back. libcurl is never called from inside those two callbacks.
  */
 #include "tb-http.h"
+#include "core/tb-bounds.h"
 #include "core/tb-config.h"
 
 #include <curl/curl.h>
@@ -13,7 +14,7 @@
 #include <eventloop.h>
 #include <string.h>
 
-#define TB_HTTP_DEFAULT_MAX_BODY (8u * 1024u * 1024u)
+#define TB_HTTP_DEFAULT_MAX_BODY TB_BOUND_BODY_BYTES
 
 typedef struct {
   TbHttp *http;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conn.h"
+#include "core/tb-bounds.h"
 #include "core/tb-delay.h"
 #include "core/tb-tag.h"
 #include "tb-auth.h"
@@ -269,6 +270,13 @@ tb_conn_remember_user(TbConn *conn, const TbXapiUser *user)
 
   if (kept == user)
     return kept;
+  if (kept == NULL && g_hash_table_size(conn->users_by_id) >= TB_BOUND_USERS_KNOWN) {
+    /* Bounded: start again rather than grow (a page brings back whom it names). */
+    g_hash_table_remove_all(conn->users_by_handle);
+    g_hash_table_remove_all(conn->users_by_id);
+    if (conn->me != NULL && g_strcmp0(user->id, conn->me->id) != 0)
+      tb_conn_remember_user(conn, conn->me);
+  }
   if (kept != NULL) {
     /* Same person, maybe renamed: drop the old handle key before replacing. */
     g_autofree char *old_key = g_ascii_strdown(kept->username, -1);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conv.h"
+#include "core/tb-bounds.h"
 #include "core/tb-ids.h"
 #include "core/tb-render.h"
 #include "tb-blist.h"
@@ -131,7 +132,7 @@ author_handle(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *pag
 }
 
 #define TB_THREAD_PREFIX "thread:"
-#define TB_THREADS_KEPT 300
+#define TB_THREADS_KEPT TB_BOUND_THREADS_KEPT
 
 /* A thread keeps its conversation name for good: after a restart its next mention may be a reply
  * to a reply, whose author would otherwise name a new chat (a new channel in BitlBee). */
@@ -316,7 +317,14 @@ render_entities_text(const char *text, GPtrArray *entities)
 static char *
 render_plain_tweet(const TbXapiTweet *tweet)
 {
-  return render_entities_text(tweet->note_text ? tweet->note_text : tweet->text, tweet->entities);
+  char *text =
+      render_entities_text(tweet->note_text ? tweet->note_text : tweet->text, tweet->entities);
+  if (!tweet->cut)
+    return text;
+  /* longer than X allows: what is shown is cut, the whole post is one click away */
+  g_autofree char *kept = text;
+  return g_strdup_printf(_("%s … [cut at %d characters: https://x.com/i/web/status/%s]"), kept,
+                         TB_BOUND_POST_CHARS, tweet->id);
 }
 
 /* Attached media as links a reader can open: "[photo https://...]". */
@@ -419,8 +427,11 @@ void
 tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me)
 {
   g_autofree char *plain = tb_render_unescape_x(event->text ? event->text : "");
-  g_autofree char *body =
+  g_autofree char *rendered =
       tb_render_text(event->text ? event->text : "", NULL, 0, tb_conv_render_mode());
+  g_autofree char *body =
+      event->cut ? g_strdup_printf(_("%s … [cut at %d characters]"), rendered, TB_BOUND_DM_CHARS)
+                 : g_strdup(rendered);
   time_t when = (time_t)tb_xapi_time_parse(event->created_at, time(NULL));
 
   tb_blist_add_person(conn, tb_conn_user_by_handle(conn, peer));

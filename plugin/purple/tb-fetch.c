@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-fetch.h"
+#include "core/tb-bounds.h"
 #include "core/tb-ids.h"
 #include "tb-blist.h"
 #include "tb-conv.h"
@@ -20,7 +21,7 @@
 #define TB_DMS_PROBE 3
 #define TB_DMS_PAGE 50
 #define TB_DMS_MAX_PAGES 50
-#define TB_SENT_DMS_KEPT 50
+#define TB_SENT_DMS_KEPT TB_BOUND_SENT_DMS_KEPT
 
 typedef struct {
   TbPoller *poller;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/tb-bounds.h"
 #include "dbus/tb-dbus.h"
 #include "tb-auth.h"
 #include "tb-blist.h"
@@ -22,7 +23,7 @@
 #include "tb-signals.h"
 #include "twinbird.h"
 
-#define TB_SHORTIDS_CAPACITY 256
+#define TB_SHORTIDS_CAPACITY TB_BOUND_SHORT_IDS
 
 static TbShortIds *shortids;
 

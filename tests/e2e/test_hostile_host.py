@@ -5,7 +5,8 @@ several times in one page or across pages is shown once; a next_token that point
 already read ends the walk instead of looping; one unreadable post or a DM without text leaves
 the rest of its page shown and the cursor moving; a body nested 200,000 levels deep is refused
 as unreadable without crashing the client, which goes on polling; each 403 on a send is explained
-by what X said, not by a guess from the kind of send."""
+by what X said, not by a guess from the kind of send; a 3 MiB post is cut at X's own longest
+post (25,000 characters) with a link to the whole."""
 
 import os
 import sys
@@ -169,6 +170,18 @@ class HostileHost(h.E2ETestCase):
         host.wait_for({'event': 'received-im', 'plain': contains('still alive')}, 15,
                       since=since)
         self.assertEqual(host.find({'event': 'connection-error'}, since), [])
+        self.assertEqual(host.quit(), 0)
+
+    def test_a_huge_post_is_cut_with_a_link(self):
+        host = self.host_
+        since = host.mark()
+        p = self.post('1990000000000000031', 'huge ' + 'x' * (3 * 1024 * 1024))
+        self.x.fault('answer', path='/mentions$', token=TOKEN, body=self.mentions_page([p]))
+        line = host.wait_for({'event': 'received-chat', 'plain': contains('huge xxx')}, 20,
+                             since=since)
+        self.assertIn('cut at 25000 characters', line['plain'])
+        self.assertIn('https://x.com/i/web/status/1990000000000000031', line['plain'])
+        self.assertLess(len(line['plain']), 25200)
         self.assertEqual(host.quit(), 0)
 
     def test_each_403_is_explained_by_what_x_said(self):

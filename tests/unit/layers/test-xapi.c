@@ -4,7 +4,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "tb-test-response.h"
+#include "api/tb-xapi-data.h"
 #include "api/tb-xapi.h"
+#include "core/tb-bounds.h"
 
 #include <string.h>
 
@@ -286,6 +288,50 @@ test_response_deep(void)
   g_assert_error(error2, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED);
 }
 
+/* A hostile page: a 3 MiB post, a 30,000-character DM and 5,000 users in includes are held
+ * within the bounds of core/tb-bounds.h, cut where cut and marked so. */
+static void
+test_page_bounds(void)
+{
+  gsize n = 3 * 1024 * 1024;
+  GString *body = g_string_new("{\"data\":[{\"id\":\"1990000000000000001\",\"text\":\"");
+  for (gsize i = 0; i < n; i++)
+    g_string_append_c(body, 'a');
+  g_string_append(body, "\"},{\"id\":\"1990000000000000000\",\"text\":\"short\"}],"
+                        "\"includes\":{\"users\":[");
+  for (int i = 0; i < 5000; i++)
+    g_string_append_printf(body, "%s{\"id\":\"%d\",\"username\":\"u%d\",\"name\":\"U\"}",
+                           i ? "," : "", i + 1, i);
+  g_string_append(body, "]}}");
+  g_autoptr(TbHttpResponse) resp = response_new(200, body->str);
+  g_string_free(body, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, &error);
+  g_assert_no_error(error);
+  g_autoptr(TbXapiTweetPage) page = tb_xapi_tweet_page_parse(root);
+
+  g_assert_cmpuint(page->tweets->len, ==, 2);
+  const TbXapiTweet *big = page->tweets->pdata[0], *small = page->tweets->pdata[1];
+  g_assert_true(big->cut);
+  g_assert_cmpuint(strlen(big->text), ==, TB_BOUND_POST_CHARS);
+  g_assert_false(small->cut);
+  g_assert_cmpuint(g_hash_table_size(page->users), ==, TB_BOUND_PAGE_USERS);
+
+  GString *dm = g_string_new("{\"data\":[{\"id\":\"1990000000000000002\",\"event_type\":"
+                             "\"MessageCreate\",\"text\":\"");
+  for (int i = 0; i < 30000; i++)
+    g_string_append(dm, "\\u00e9"); /* é, two bytes each once decoded */
+  g_string_append(dm, "\"}]}");
+  g_autoptr(TbHttpResponse) dm_resp = response_new(200, dm->str);
+  g_string_free(dm, TRUE);
+  g_autoptr(JsonNode) dm_root = tb_xapi_response_parse(dm_resp, &error);
+  g_assert_no_error(error);
+  g_autoptr(TbXapiDmPage) dms = tb_xapi_dm_page_parse(dm_root);
+  const TbXapiDmEvent *e = dms->events->pdata[0];
+  g_assert_true(e->cut);
+  g_assert_cmpint(g_utf8_strlen(e->text, -1), ==, TB_BOUND_DM_CHARS);
+}
+
 static void
 test_response_parse(void)
 {
@@ -542,6 +588,7 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/xapi/page/bounds", test_page_bounds);
   g_test_add_func("/xapi/response/deep", test_response_deep);
   g_test_add_func("/xapi/quark-name", test_quark_name);
   g_test_add_func("/xapi/url/escaping", test_url);

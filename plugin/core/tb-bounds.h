@@ -1,0 +1,40 @@
+/* Every bound on what the network can make the plugin hold or show, in one place. X's own
+ * limits where it has them (so nothing real is ever cut), a safe size where it has none.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef TB_BOUNDS_H
+#define TB_BOUNDS_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bodies: the HTTP driver refuses an answer larger than this (bytes). */
+#define TB_BOUND_BODY_BYTES (8u * 1024u * 1024u)
+/* JSON nesting, checked before json-glib parses (core/tb-json-guard.h). */
+#define TB_BOUND_JSON_DEPTH 64
+
+/* Text fields, in characters. X's longest post (note_tweet) is 25,000 characters and its
+ * longest DM 10,000: longer is a broken or hostile server, cut with a mark and a link. */
+#define TB_BOUND_POST_CHARS 25000
+#define TB_BOUND_DM_CHARS 10000
+/* Any other string field (names, handles, URLs, ids, tokens): far above X's sizes. */
+#define TB_BOUND_FIELD_CHARS 2048
+
+/* Items read from one answer: X pages hold at most 100 posts or DM events and their includes. */
+#define TB_BOUND_PAGE_USERS 1000
+
+/* Caches per account or for the plugin. */
+#define TB_BOUND_USERS_KNOWN 5000 /* users remembered (names, avatars); emptied when full */
+#define TB_BOUND_SHORT_IDS 256    /* the short-id ring ("3f"), shared by every account */
+#define TB_BOUND_THREADS_KEPT 300 /* mention threads remembered across restarts */
+#define TB_BOUND_SENT_DMS_KEPT 50 /* DM event ids this plugin sent, so polls skip them */
+
+/* A copy of s of at most max_chars characters (s must be valid UTF-8); *cut (may be NULL) says
+ * whether anything was left out. NULL for NULL. */
+char *tb_bounds_dup(const char *s, glong max_chars, gboolean *cut);
+
+G_END_DECLS
+
+#endif
