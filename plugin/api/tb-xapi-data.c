@@ -411,6 +411,36 @@ tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
 }
 
 TbHttpRequest *
+tb_xapi_dm_with_request(const TbXapiAuth *auth, const char *api_base, const char *participant_id,
+                        const char *pagination_token, int max_results)
+{
+  g_autofree char *escaped = g_uri_escape_string(participant_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/dm_conversations/with/%s/dm_events", escaped);
+  g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 100));
+  // clang-format off (name, value pairs; no expansions: every user returned is billed)
+  const char *query[] = {"max_results",     max,           "pagination_token",
+                         pagination_token,  "event_types", "MessageCreate",
+                         "dm_event.fields", DM_FIELDS,     NULL};
+  // clang-format on
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+TbHttpRequest *
+tb_xapi_user_posts_request(const TbXapiAuth *auth, const char *api_base, const char *user_id,
+                           const char *start_time, const char *pagination_token, int max_results)
+{
+  g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/users/%s/tweets", escaped);
+  g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 5, 100));
+  // clang-format off (name, value pairs; no expansions: every user returned is billed)
+  const char *query[] = {
+      "max_results",  max,          "start_time", start_time, "pagination_token", pagination_token,
+      "tweet.fields", TWEET_FIELDS, NULL};
+  // clang-format on
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+TbHttpRequest *
 tb_xapi_tweet_request(const TbXapiAuth *auth, const char *api_base, const char *tweet_id)
 {
   g_autofree char *id = g_uri_escape_string(tweet_id, NULL, FALSE);

@@ -105,6 +105,16 @@ TbHttpRequest *tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_
 /* GET /2/dm_events (MessageCreate only, with sender and participants expanded). */
 TbHttpRequest *tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                                          const char *pagination_token, int max_results);
+/* GET /2/dm_conversations/with/:participant_id/dm_events: this account's one-to-one DMs with
+ * that person, newest first, without expansions (finding a DM whose send was not confirmed). */
+TbHttpRequest *tb_xapi_dm_with_request(const TbXapiAuth *auth, const char *api_base,
+                                       const char *participant_id, const char *pagination_token,
+                                       int max_results);
+/* GET /2/users/:id/tweets since start_time (ISO 8601, may be NULL), newest first, without
+ * expansions (finding a post or reply whose send was not confirmed). max_results 5..100. */
+TbHttpRequest *tb_xapi_user_posts_request(const TbXapiAuth *auth, const char *api_base,
+                                          const char *user_id, const char *start_time,
+                                          const char *pagination_token, int max_results);
 /* GET /2/tweets/:id with its author (a thread's root, for the conversation's title); the answer
  * parses with tb_xapi_tweet_page_parse as a page of one. */
 TbHttpRequest *tb_xapi_tweet_request(const TbXapiAuth *auth, const char *api_base,

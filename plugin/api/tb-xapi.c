@@ -197,6 +197,26 @@ parse_body(const TbHttpResponse *resp, GError **error)
   return root ? json_node_copy(root) : NULL;
 }
 
+TbXapiSendFate
+tb_xapi_send_fate(const TbHttpResponse *resp)
+{
+  if (resp == NULL)
+    return TB_XAPI_SEND_REFUSED; /* never handed to the network */
+  switch (resp->outcome) {
+  case TB_HTTP_FAIL_CONNECT:
+  case TB_HTTP_FAIL_TLS:
+  case TB_HTTP_FAIL_POLICY:
+    return TB_XAPI_SEND_REFUSED; /* no request reached X */
+  case TB_HTTP_OK:
+    return resp->status >= 400 && resp->status < 500 ? TB_XAPI_SEND_REFUSED : TB_XAPI_SEND_UNKNOWN;
+  case TB_HTTP_FAIL_TIMEOUT:
+  case TB_HTTP_FAIL_TOO_LARGE:
+  case TB_HTTP_FAIL_PROTOCOL:
+  default:
+    return TB_XAPI_SEND_UNKNOWN;
+  }
+}
+
 JsonNode *
 tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
 {

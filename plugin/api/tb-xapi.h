@@ -39,6 +39,13 @@ typedef struct {
   gint64 reset; /* Unix time the window resets */
 } TbXapiRateLimit;
 
+/* What became of a create request (post, reply, DM) that did not give X's new id: REFUSED means
+ * X never created it (refused before sending, no connection, or X said no with a 4xx), so it is
+ * safe to send again; UNKNOWN means it may be on X (a timeout, a dropped connection, a 5xx, an
+ * unreadable success): find it on X before saying anything. */
+typedef enum { TB_XAPI_SEND_REFUSED, TB_XAPI_SEND_UNKNOWN } TbXapiSendFate;
+TbXapiSendFate tb_xapi_send_fate(const TbHttpResponse *resp);
+
 void tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out);
 
 typedef enum { TB_XAPI_AUTH_BEARER, TB_XAPI_AUTH_OAUTH1 } TbXapiAuthKind;

@@ -332,6 +332,36 @@ test_page_bounds(void)
   g_assert_cmpint(g_utf8_strlen(e->text, -1), ==, TB_BOUND_DM_CHARS);
 }
 
+/* A create request that gave no new id: safe to send again only when X never created it. */
+static void
+test_send_fate(void)
+{
+  static const struct {
+    TbHttpOutcome outcome;
+    int status;
+    TbXapiSendFate fate;
+  } cases[] = {
+      {TB_HTTP_FAIL_CONNECT, 0, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_FAIL_TLS, 0, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_FAIL_POLICY, 0, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_FAIL_TIMEOUT, 0, TB_XAPI_SEND_UNKNOWN},
+      {TB_HTTP_FAIL_PROTOCOL, 0, TB_XAPI_SEND_UNKNOWN}, /* dropped after sending */
+      {TB_HTTP_FAIL_TOO_LARGE, 0, TB_XAPI_SEND_UNKNOWN},
+      {TB_HTTP_OK, 201, TB_XAPI_SEND_UNKNOWN}, /* created, but the body was unreadable */
+      {TB_HTTP_OK, 400, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_OK, 403, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_OK, 429, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_OK, 500, TB_XAPI_SEND_UNKNOWN},
+      {TB_HTTP_OK, 503, TB_XAPI_SEND_UNKNOWN},
+  };
+  g_assert_cmpint(tb_xapi_send_fate(NULL), ==, TB_XAPI_SEND_REFUSED);
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(TbHttpResponse) resp = response_new(cases[i].status, "");
+    resp->outcome = cases[i].outcome;
+    g_assert_cmpint(tb_xapi_send_fate(resp), ==, cases[i].fate);
+  }
+}
+
 static void
 test_response_parse(void)
 {
@@ -588,6 +618,7 @@ int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/xapi/send-fate", test_send_fate);
   g_test_add_func("/xapi/page/bounds", test_page_bounds);
   g_test_add_func("/xapi/response/deep", test_response_deep);
   g_test_add_func("/xapi/quark-name", test_quark_name);
