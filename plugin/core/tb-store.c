@@ -64,6 +64,7 @@ load_outbox_item(TbStore *store, GKeyFile *kf, const char *group)
   item->conv = g_key_file_get_string(kf, group, "conv", NULL);
   item->last_error = g_key_file_get_string(kf, group, "last_error", NULL);
   item->created = g_key_file_get_int64(kf, group, "created", NULL);
+  item->attempted = g_key_file_get_int64(kf, group, "attempted", NULL);
   if (item->text == NULL || !kind_from_name(kind, &item->kind)) {
     item_free(item); /* half-written entry from a foreign editor: skip it */
     return;
@@ -290,6 +291,15 @@ tb_store_outbox_set_error(TbStore *store, TbOutboxItem *item, const char *error)
   store->dirty = TRUE;
 }
 
+void
+tb_store_outbox_set_attempted(TbStore *store, TbOutboxItem *item, gint64 when)
+{
+  if (item->attempted == when)
+    return;
+  item->attempted = when;
+  store->dirty = TRUE;
+}
+
 gboolean
 tb_store_outbox_remove(TbStore *store, const char *id)
 {
@@ -339,6 +349,8 @@ tb_store_save(TbStore *store, GError **error)
     if (item->last_error)
       g_key_file_set_string(kf, group, "last_error", item->last_error);
     g_key_file_set_int64(kf, group, "created", item->created);
+    if (item->attempted != 0)
+      g_key_file_set_int64(kf, group, "attempted", item->attempted);
   }
 
   g_autofree char *dir = g_path_get_dirname(store->path);

@@ -28,6 +28,10 @@ typedef struct {
   char *text;
   gint64 created;   /* Unix seconds */
   char *last_error; /* why the last try failed, NULL if never tried */
+  /* when a request that may have reached X was sent (Unix seconds), until X's answer or a look
+   * at X settles it; 0 when none is in doubt. Saved before the request goes out, so a crash
+   * leaves it set and the next sign-in looks on X before anything is sent again. */
+  gint64 attempted;
 } TbOutboxItem;
 
 typedef struct _TbStore TbStore;
@@ -59,6 +63,7 @@ TbOutboxItem *tb_store_outbox_add(TbStore *store, TbOutboxKind kind, const char 
                                   const char *conv, const char *text);
 TbOutboxItem *tb_store_outbox_find(TbStore *store, const char *id);
 void tb_store_outbox_set_error(TbStore *store, TbOutboxItem *item, const char *error);
+void tb_store_outbox_set_attempted(TbStore *store, TbOutboxItem *item, gint64 when);
 gboolean tb_store_outbox_remove(TbStore *store, const char *id);
 /* Oldest first; the list is the caller's, the items are not. */
 GList *tb_store_outbox_list(TbStore *store);

@@ -2,6 +2,8 @@
 #include "tb-textmatch.h"
 #include "tb-text.h"
 
+#include <string.h>
+
 char *
 tb_textmatch_key(const char *text, gboolean fold_case)
 {
@@ -33,6 +35,31 @@ tb_textmatch_key(const char *text, gboolean fold_case)
   g_autofree char *plain = g_string_free(out, FALSE);
   g_autofree char *folded = g_utf8_casefold(plain, -1);
   return g_utf8_normalize(folded, -1, G_NORMALIZE_NFKC);
+}
+
+/* Past the @handles (1 to 15 of [A-Za-z0-9_], X's rule; @ or its fullwidth form) at the start. */
+static const char *
+skip_leading_mentions(const char *s)
+{
+  for (;;) {
+    const char *p = s;
+    while (g_unichar_isspace(g_utf8_get_char(p)))
+      p = g_utf8_next_char(p);
+    if (g_utf8_get_char(p) != '@' && g_utf8_get_char(p) != 0xFF20)
+      return s;
+    p = g_utf8_next_char(p);
+    gsize n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+    if (n == 0 || n > 15 || !g_unichar_isspace(g_utf8_get_char(p + n)))
+      return s;
+    s = p + n;
+  }
+}
+
+gboolean
+tb_textmatch_same_reply(const char *a, const char *b)
+{
+  return a != NULL && b != NULL &&
+         tb_textmatch_same(skip_leading_mentions(a), skip_leading_mentions(b));
 }
 
 gboolean

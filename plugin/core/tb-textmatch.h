@@ -19,6 +19,10 @@ char *tb_textmatch_key(const char *text, gboolean fold_case);
 /* TRUE if a and b have the same key (case kept: "ok" and "OK" are two posts to X). */
 gboolean tb_textmatch_same(const char *a, const char *b);
 
+/* The same for a reply: X puts the thread's handles in front of a reply's text ("@alice @bob
+ * typed text"), so leading @handles on either side are left out. */
+gboolean tb_textmatch_same_reply(const char *a, const char *b);
+
 G_END_DECLS
 
 #endif

@@ -318,18 +318,25 @@ static char *
 cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
 {
   GList *items = tb_store_outbox_list(ctx->conn->store);
-  guint n = 0;
+  guint n = 0, busy = 0;
   (void)rest;
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
     /* Without an id: everything unsent that was typed in this conversation. */
-    if (word ? g_strcmp0(item->id, word) == 0
-             : purple_utf8_strcasecmp(item->conv ? item->conv : "",
-                                      purple_conversation_get_name(ctx->conv)) == 0)
-      n += tb_send_retry(ctx->conn, item->id);
+    if (!(word ? g_strcmp0(item->id, word) == 0
+               : purple_utf8_strcasecmp(item->conv ? item->conv : "",
+                                        purple_conversation_get_name(ctx->conv)) == 0))
+      continue;
+    if (tb_send_retry(ctx->conn, item->id))
+      n++;
+    else
+      busy++; /* under way, or being looked for on X: never sent twice */
   }
   g_list_free(items);
+  if (n == 0 && busy > 0)
+    return g_strdup(_("retry: that message is on its way or being checked with X, which will "
+                      "be said here; it is not sent twice"));
   if (n == 0)
     return word ? g_strdup_printf(_("retry: nothing unsent is called %s"), word)
                 : g_strdup(_("retry: nothing unsent in this conversation"));

@@ -384,6 +384,7 @@ tb_conn_new(PurpleConnection *gc)
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_user_free);
   conn->users_by_handle = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conn->sending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  conn->looking = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conn->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
   tb_conv_init(conn);
   tb_limits_init(conn);
@@ -425,6 +426,7 @@ tb_conn_free(TbConn *conn)
   tb_conv_cleanup(conn);
   tb_limits_cleanup(conn);
   g_hash_table_destroy(conn->sending);
+  g_hash_table_destroy(conn->looking);
   g_hash_table_destroy(conn->users_by_handle);
   g_hash_table_destroy(conn->users_by_id);
   g_free(conn->handle);

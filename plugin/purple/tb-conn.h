@@ -41,6 +41,8 @@ struct _TbConn {
   int next_chat_id;
   GHashTable *calls;   /* TbConnCall under way: freed at close, as their callbacks won't run */
   GHashTable *sending; /* outbox ids under way: a second retry must not post twice */
+  guint recheck_timer; /* sends in doubt are looked for on X again (tb-send.c) */
+  GHashTable *looking; /* outbox id -> its look on X under way (tb-send.c; not owned) */
   struct _TbPoller *mentions, *dms;
   GHashTable *rate_limits;   /* endpoint key -> TbXapiRateLimit, from the latest answer */
   struct _TbCostMeter *cost; /* estimated spend today (pay-per-use prices) */

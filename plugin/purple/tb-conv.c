@@ -515,15 +515,33 @@ tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
                          PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
 }
 
+static void send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text);
+
 void
 tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why)
 {
-  const char *name = item->conv ? item->conv : conn->handle;
-  PurpleConversation *conv = tb_conv_find(conn, name);
   g_autofree char *text =
       g_strdup_printf(_("NOT SENT from @%s: %s. Your text is kept (%s): type \"!retry %s\" to send "
                         "it again. Text: %s"),
                       conn->handle, why, item->id, item->id, item->text);
+  send_status_write(conn, item, text);
+}
+
+void
+tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const char *why)
+{
+  g_autofree char *text = g_strdup_printf(
+      _("NOT CONFIRMED yet from @%s: %s. It may have reached X: Twinbird is checking with X and "
+        "will say here whether it went out (%s). Text: %s"),
+      conn->handle, why, item->id, item->text);
+  send_status_write(conn, item, text);
+}
+
+static void
+send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text)
+{
+  const char *name = item->conv ? item->conv : conn->handle;
+  PurpleConversation *conv = tb_conv_find(conn, name);
 
   if (conv == NULL)
     conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, name);

@@ -38,6 +38,9 @@ void tb_conv_echo_action(TbConn *conn, PurpleConversation *conv, const char *kin
                          const char *text);
 /* A failed send, in the conversation it was typed in; the text is kept in the outbox. */
 void tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why);
+/* A send that may have reached X (its answer was lost): not a failure, and no retry offered;
+ * Twinbird is finding out, and says so. */
+void tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const char *why);
 /* A line from the plugin itself into a conversation, visible in every UI (BitlBee included). */
 void tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text);
 

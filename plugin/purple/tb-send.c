@@ -4,6 +4,7 @@
 #include "core/tb-text.h"
 #include "tb-conv.h"
 #include "tb-fetch.h"
+#include "tb-reconcile.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #define TB_DM_MAX_CHARS 10000
 /* A thread part waits for the part before it: its target names that outbox item. */
 #define TB_AFTER_PREFIX "after:"
+/* X could not be asked whether a send in doubt went out: ask again after this long. */
+#define TB_RECHECK_DELAY_MS (60 * 1000)
 
 static void send_item(TbConn *conn, TbOutboxItem *item);
 
@@ -191,6 +194,7 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
   if (item == NULL)
     return;
   g_autofree char *reason = refusal_reason(conn, error);
+  tb_store_outbox_set_attempted(conn->store, item, 0); /* X does not have it: safe to resend */
   tb_store_outbox_set_error(conn->store, item, reason);
   tb_conn_store_changed(conn);
   guint later = count_waiting(conn, outbox_id);
@@ -208,26 +212,13 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
                                    error->message);
 }
 
+/* X has it (its answer, or a look at X, said so): the tagged echo, once, and the item leaves the
+ * outbox; a long post goes on with its next part. */
 static void
-create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
-            gpointer data)
+send_confirmed(TbConn *conn, TbOutboxItem *item, const char *new_id)
 {
-  g_autofree char *outbox_id = data;
-  g_autoptr(GError) local = NULL;
-  (void)resp;
+  g_autofree char *outbox_id = g_strdup(item->id);
 
-  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
-  if (item == NULL) {
-    g_hash_table_remove(conn->sending, outbox_id);
-    waiter_settle_removed(conn, outbox_id);
-    return;
-  }
-  const char *member = item->kind == TB_OUTBOX_DM ? "dm_event_id" : "id";
-  g_autofree char *new_id = error ? NULL : tb_xapi_created_id(root, member, &local);
-  if (new_id == NULL) {
-    send_failed(conn, outbox_id, error ? error : local);
-    return;
-  }
   if (item->kind == TB_OUTBOX_DM)
     tb_fetch_note_sent_dm(conn, new_id);
   else
@@ -240,9 +231,147 @@ create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   waiter_settle(conn, outbox_id, new_id, NULL); /* unless passed on to the next part */
 }
 
+static void look_on_x(TbConn *conn, TbOutboxItem *item, gboolean then_send, const GError *first,
+                      gboolean refused);
+
+static void
+create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+            gpointer data)
+{
+  g_autofree char *outbox_id = data;
+  g_autoptr(GError) local = NULL;
+
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+  if (item == NULL) {
+    g_hash_table_remove(conn->sending, outbox_id);
+    waiter_settle_removed(conn, outbox_id);
+    return;
+  }
+  const char *member = item->kind == TB_OUTBOX_DM ? "dm_event_id" : "id";
+  g_autofree char *new_id = error ? NULL : tb_xapi_created_id(root, member, &local);
+  if (new_id != NULL) {
+    send_confirmed(conn, item, new_id);
+    return;
+  }
+  const GError *why = error ? error : local;
+  /* X refusing the same text again: an earlier try of this very item may be on X after all. */
+  gboolean duplicate = g_error_matches(why, TB_XAPI_ERROR, TB_XAPI_ERROR_FORBIDDEN) &&
+                       strstr(why->message, "duplicate content") != NULL;
+  if (tb_xapi_send_fate(resp) == TB_XAPI_SEND_UNKNOWN || duplicate) {
+    if (!duplicate)
+      tb_conv_show_send_unknown(conn, item, why->message);
+    look_on_x(conn, item, FALSE, why, duplicate);
+    return;
+  }
+  send_failed(conn, outbox_id, why);
+}
+
+/* ---- sends in doubt: found on X, or not there (then safe to send again) ---- */
+
+typedef struct {
+  gboolean then_send; /* a retry asked for it: send if X does not have it */
+  GError *first;      /* what went wrong with the send itself */
+  gboolean refused;   /* ...and X refused it: if X has no earlier copy, that refusal stands */
+} TbLookFor;
+
+static void
+look_for_free(TbLookFor *l)
+{
+  g_clear_error(&l->first);
+  g_free(l);
+}
+
+static gboolean recheck_cb(gpointer data);
+
+static void
+looked(TbConn *conn, const char *outbox_id, const char *x_id, const GError *error, gpointer data)
+{
+  TbLookFor *l = data;
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+
+  g_hash_table_remove(conn->looking, outbox_id);
+
+  if (item == NULL) { /* confirmed meanwhile (a DM poll saw it), or removed */
+    look_for_free(l);
+    return;
+  }
+  if (x_id != NULL) {
+    send_confirmed(conn, item, x_id);
+  } else if (error != NULL) {
+    /* Nothing known yet: it stays in doubt, never offered for a second send. */
+    g_hash_table_remove(conn->sending, outbox_id);
+    g_autofree char *why = g_strdup_printf(
+        _("could not check with X (%s); Twinbird asks again in a minute"), error->message);
+    tb_conv_show_send_unknown(conn, item, why);
+    if (conn->recheck_timer == 0)
+      conn->recheck_timer = tb_conn_timeout_add(conn, TB_RECHECK_DELAY_MS, recheck_cb, conn);
+  } else if (l->then_send) {
+    tb_store_outbox_set_attempted(conn->store, item, 0);
+    g_hash_table_remove(conn->sending, outbox_id);
+    send_item(conn, item);
+  } else if (l->refused) {
+    send_failed(conn, outbox_id, l->first);
+  } else {
+    g_autoptr(GError) absent = g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_OTHER,
+                                           _("X has no trace of it, so it did not go out (%s)"),
+                                           l->first ? l->first->message : _("no answer"));
+    send_failed(conn, outbox_id, absent);
+  }
+  look_for_free(l);
+}
+
+static void
+look_on_x(TbConn *conn, TbOutboxItem *item, gboolean then_send, const GError *first,
+          gboolean refused)
+{
+  TbLookFor *l = g_new0(TbLookFor, 1);
+  gint64 since = item->attempted ? MIN(item->attempted, item->created) : item->created;
+
+  l->then_send = then_send;
+  l->first = first ? g_error_copy(first) : NULL;
+  l->refused = refused;
+  g_hash_table_add(conn->sending, g_strdup(item->id)); /* no second send while looking */
+  g_hash_table_insert(conn->looking, g_strdup(item->id), l);
+  tb_reconcile_start(conn, item, since, looked, l, (GDestroyNotify)look_for_free);
+}
+
+/* In doubt: a request that may have reached X was sent and never settled. */
+static gboolean
+in_doubt(const TbOutboxItem *item)
+{
+  return item->attempted != 0 ||
+         (item->last_error == NULL &&
+          !g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX));
+}
+
+static gboolean
+recheck_cb(gpointer data)
+{
+  TbConn *conn = data;
+  GList *items = tb_store_outbox_list(conn->store);
+
+  conn->recheck_timer = 0;
+  for (GList *l = items; l; l = l->next) {
+    TbOutboxItem *item = l->data;
+    if (item->attempted != 0 && !g_hash_table_contains(conn->sending, item->id))
+      look_on_x(conn, item, FALSE, NULL, FALSE);
+  }
+  g_list_free(items);
+  return FALSE;
+}
+
+/* From here the request may reach X: a crash or a lost answer leaves the item in doubt. */
+static void
+mark_attempted(TbConn *conn, TbOutboxItem *item)
+{
+  tb_store_outbox_set_attempted(conn->store, item, g_get_real_time() / G_USEC_PER_SEC);
+  tb_conn_store_changed(conn);
+}
+
 static void
 send_dm_to(TbConn *conn, TbOutboxItem *item, const TbXapiUser *peer)
 {
+  mark_attempted(conn, item);
   tb_conn_send_full(conn,
                     tb_xapi_dm_send_request(&conn->auth, conn->cfg.api_base, peer->id, item->text),
                     create_done, g_strdup(item->id), g_free);
@@ -295,6 +424,7 @@ send_item(TbConn *conn, TbOutboxItem *item)
   case TB_OUTBOX_REPLY:
   case TB_OUTBOX_POST:
   default:
+    mark_attempted(conn, item);
     tb_conn_send_full(
         conn,
         tb_xapi_post_tweet_request(&conn->auth, conn->cfg.api_base, item->text,
@@ -394,8 +524,18 @@ gboolean
 tb_send_retry(TbConn *conn, const char *outbox_id)
 {
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+  TbLookFor *look = g_hash_table_lookup(conn->looking, outbox_id);
+  if (look != NULL) {
+    look->then_send = TRUE; /* sent once the look shows X does not have it */
+    return TRUE;
+  }
   if (item == NULL || g_hash_table_contains(conn->sending, outbox_id))
     return FALSE;
+  if (item->attempted != 0) {
+    /* It may be on X already: look first, and send only if it is not. */
+    look_on_x(conn, item, TRUE, NULL, FALSE);
+    return TRUE;
+  }
   send_item(conn, item);
   return TRUE;
 }
@@ -409,7 +549,7 @@ tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text, const c
 
   for (GList *l = items; l && !match; l = l->next) {
     TbOutboxItem *item = l->data;
-    if (item->kind == TB_OUTBOX_DM && item->last_error != NULL &&
+    if (item->kind == TB_OUTBOX_DM && (item->last_error != NULL || item->attempted != 0) &&
         !g_hash_table_contains(conn->sending, item->id) &&
         g_ascii_strcasecmp(item->target, peer) == 0 && g_strcmp0(item->text, text) == 0)
       match = item;
@@ -432,6 +572,12 @@ tb_send_report_pending(TbConn *conn)
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
+    if (in_doubt(item)) {
+      /* sent, or about to be, when Twinbird stopped: X may have it */
+      tb_conv_show_send_unknown(conn, item, _("Twinbird stopped before X answered"));
+      look_on_x(conn, item, FALSE, NULL, FALSE);
+      continue;
+    }
     tb_conv_show_send_error(conn, item,
                             item->last_error ? item->last_error
                                              : _("not confirmed by X before Twinbird stopped"));

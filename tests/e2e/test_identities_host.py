@@ -374,8 +374,15 @@ class IdentitiesHost(TwoAccounts, h.E2ETestCase):
         self.x.fault('503', method='POST', path='/2/dm_conversations', token=TOKENS[WORK])
         since = host.mark()
         host.send('send-im', account=WORK, to='alice', text='please keep this DM')
+        # a 503 may come after X acted: first "not confirmed", then, X having no such DM, the
+        # refusal with the way to send it again
+        doubt = host.wait_for({'event': 'write-conv', 'account': WORK, 'conv': 'alice',
+                               'plain': contains('please keep this DM')}, WAIT, since=since)
+        self.assertIn('NOT CONFIRMED yet from @pat_at_acme', doubt['plain'])
+        self.assertNotIn('retry', doubt['plain'])
         err = host.wait_for({'event': 'write-conv', 'account': WORK, 'conv': 'alice',
-                             'plain': contains('please keep this DM')}, WAIT, since=since)
+                             'plain': contains('NOT SENT', 'please keep this DM')}, WAIT,
+                            since=since)
         self.assertIn('error', err['flags'])
         self.assertNotIn('send', err['flags'])
         for part in ('NOT SENT from @pat_at_acme', '503'):
@@ -406,8 +413,12 @@ class IdentitiesHost(TwoAccounts, h.E2ETestCase):
         self.x.fault('drop', method='POST', path='^/2/tweets$', token=TOKENS[HOME])
         since = host.mark()
         host.send('send-im', account=HOME, to=HOME, text='a post over a bad line')
+        doubt = host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME,
+                               'plain': contains('a post over a bad line')}, WAIT, since=since)
+        self.assertIn('NOT CONFIRMED yet from @pat_home', doubt['plain'])
         err = host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME,
-                             'plain': contains('a post over a bad line')}, WAIT, since=since)
+                             'plain': contains('NOT SENT', 'a post over a bad line')}, WAIT,
+                            since=since)
         self.assertIn('NOT SENT from @pat_home', err['plain'],
                       'a dropped POST must be reported, not silently sent: %r' % err)
         self.assertEqual(len(self.x.requests_to('/2/tweets', method='POST')), 1,

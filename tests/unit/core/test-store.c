@@ -52,6 +52,7 @@ test_round_trip(void)
   TbOutboxItem *b = tb_store_outbox_add(store, TB_OUTBOX_REPLY, "17", "work-alice-0017", "ok [x]");
   g_autofree char *a_id = g_strdup(a->id);
   tb_store_outbox_set_error(store, b, "X said no");
+  tb_store_outbox_set_attempted(store, a, 1700000000);
   g_assert_true(tb_store_is_dirty(store));
   g_assert_true(tb_store_save(store, &error));
   g_assert_no_error(error);
@@ -75,6 +76,8 @@ test_round_trip(void)
   g_assert_cmpstr(first->text, ==, "line one\nline two");
   g_assert_cmpstr(first->target, ==, "alice");
   g_assert_null(first->last_error);
+  g_assert_cmpint(first->attempted, ==, 1700000000);
+  g_assert_cmpint(second->attempted, ==, 0);
   g_assert_cmpint(second->kind, ==, TB_OUTBOX_REPLY);
   g_assert_cmpstr(second->last_error, ==, "X said no");
   g_list_free(items);

@@ -27,11 +27,26 @@ test_same(void)
   g_assert_false(tb_textmatch_same(NULL, "x"));
 }
 
+static void
+test_same_reply(void)
+{
+  g_assert_true(tb_textmatch_same_reply("sounds good", "@alice @bob sounds good"));
+  g_assert_true(tb_textmatch_same_reply("@alice sounds good", "@alice sounds good"));
+  g_assert_true(tb_textmatch_same_reply("\xef\xbc\xa0"
+                                        "carol yes",
+                                        "yes"));
+  g_assert_false(tb_textmatch_same_reply("sounds good", "@alice sounds bad"));
+  /* an @ that is not a handle stays part of the text */
+  g_assert_false(tb_textmatch_same_reply("@ home", "home"));
+  g_assert_false(tb_textmatch_same_reply("@this_handle_is_too_long yes", "yes"));
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/textmatch/key", test_key);
   g_test_add_func("/textmatch/same", test_same);
+  g_test_add_func("/textmatch/same-reply", test_same_reply);
   return g_test_run();
 }

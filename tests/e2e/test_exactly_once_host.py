@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Sent exactly once, shown exactly once (issue 12), in the headless libpurple host: a battery of
+faults on each kind of send (DM, post, reply), before X processed the request and after it (the
+answer lost: 5xx, dropped connection, truncated or malformed body, a stall), with the user typing
+`!retry` the moment the first notice shows, while DMs keep arriving. A send whose answer was lost
+is never called NOT SENT: it is "not confirmed", looked for on X, and then echoed once; one that
+X never got is NOT SENT and retried once. Then the client killed with a send in flight and
+restarted: the send is found on X, not duplicated, and not shown as "sent from another app"."""
+
+import os
+import re
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tbharness as h  # noqa: E402
+
+HOME, TOKEN = 'pat_home', 'tok-pat-home'
+TAG = '[personal @pat_home]'
+WAIT = 15
+contains, has = h.contains, h.has
+
+AFTER = [('503', None), ('500', None), ('drop', None), ('truncated', None), ('malformed', None),
+         ('timeout', 2)]
+BEFORE = [('503', None), ('drop', None), ('429', None)]
+PATHS = {'dm': '/2/dm_conversations', 'post': '^/2/tweets$', 'reply': '^/2/tweets$'}
+
+
+class ExactlyOnceHost(h.E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.x = self.sim()
+        h.raise_dm_limit(self.x)
+        self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)['id']
+        self.x.add_user('alice', 'Alice')
+
+    def start(self, user_dir=None, name='host'):
+        kw = {'args': ['--no-reconnect'], 'name': name}
+        if user_dir:
+            kw['user_dir'] = user_dir
+        host = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal', auth='bearer',
+                                    dm_interval=1, mention_interval=1, mutuals_cap=0)], **kw)
+        host.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
+        return host
+
+    def posted(self, text):
+        return [p for p in self.x.posted() if p.get('raw_text', p.get('text')) == text]
+
+    def send(self, host, kind, conv, text):
+        if kind == 'reply':
+            host.send('chat-send', account=HOME, conv=conv, text=text)
+        else:
+            host.send('send-im', account=HOME, to=conv, text=text)
+
+    def echoes(self, host, text, since=0):
+        return host.find({'event': 'write-conv', 'account': HOME, 'flags': has('send'),
+                          'plain': contains(TAG, text)}, since)
+
+    def one_case(self, host, kind, conv, fault, delay, after, n):
+        text = 'case %d: %s, %s %s' % (n, kind, fault, 'after' if after else 'before')
+        self.x.fault(fault, method='POST', path=PATHS[kind], token=TOKEN, after=after,
+                     delay=delay)
+        since = host.mark()
+        self.send(host, kind, conv, text)
+        first = host.wait_for({'event': 'write-conv', 'account': HOME,
+                               'plain': contains(text)}, WAIT, since=since,
+                              what='the first word on %r' % text)
+        if after:
+            self.assertIn('NOT CONFIRMED yet', first['plain'], text)
+            self.assertNotIn('NOT SENT', first['plain'], text)
+        m = re.search(r'\((o\d+)\)', first['plain'])
+        self.assertIsNotNone(m, first['plain'])
+        # the user retries at once, as an impatient user would
+        self.send(host, kind, conv, '!retry %s' % m.group(1))
+        if after:
+            host.wait_for({'event': 'write-conv', 'account': HOME, 'flags': has('send'),
+                           'plain': contains(TAG, text)}, WAIT, since=since,
+                          what='the echo of %r, found on X' % text)
+        else:
+            # X never had it: NOT SENT (at once, or after looking), and the retry sends it once
+            h.wait_until(lambda: self.posted(text), WAIT, what='%r sent by the retry' % text)
+            host.wait_for({'event': 'write-conv', 'account': HOME, 'flags': has('send'),
+                           'plain': contains(TAG, text)}, WAIT, since=since)
+        return text, since
+
+    def test_battery(self):
+        host = self.start()
+        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        root = self.x.tweet('alice', '@pat_home where do we stand?')
+        chat = host.wait_for({'event': 'received-chat', 'plain': contains('where do we stand')},
+                             WAIT)
+        convs = {'dm': 'alice', 'post': HOME, 'reply': chat['conv']}
+        cases, n = [], 0
+        for kind in ('dm', 'post', 'reply'):
+            for fault, delay in AFTER:
+                n += 1
+                self.x.dm('alice', HOME, 'incoming while faulty %d' % n)
+                cases.append(self.one_case(host, kind, convs[kind], fault, delay, True, n))
+            for fault, delay in BEFORE:
+                n += 1
+                cases.append(self.one_case(host, kind, convs[kind], fault, delay, False, n))
+        time.sleep(3)  # a few more polls: anything shown twice would show now
+        lost = [t for t, _ in cases if len(self.posted(t)) == 0]
+        duplicated = [t for t, _ in cases if len(self.posted(t)) > 1]
+        echoed_twice = [t for t, s in cases if len(self.echoes(host, t, s)) != 1]
+        from_elsewhere = host.find({'event': 'write-conv', 'plain': contains('another app')})
+        self.assertEqual((lost, duplicated, echoed_twice, from_elsewhere), ([], [], [], []),
+                         '%d cases' % len(cases))
+        replies = [p for p in self.x.posted() if p.get('kind') == 'reply']
+        self.assertTrue(all(p.get('in_reply_to_tweet_id') == root['id'] for p in replies))
+        incoming = host.find({'event': 'received-im', 'plain': contains('incoming while faulty')})
+        self.assertEqual(len(incoming), len(set(e['plain'] for e in incoming)),
+                         'an incoming DM shown twice')
+        self.assertEqual(len(incoming), len(AFTER) * 3, 'every incoming DM shown')
+        self.assertEqual(host.quit(), 0)
+
+    def test_killed_with_a_send_in_flight(self):
+        for kind, conv in (('dm', 'alice'), ('post', HOME)):
+            host = self.start(name='host-%s' % kind)
+            h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+            text = 'in flight at the kill (%s)' % kind  # no command word first
+            # X carries it out, and the answer never comes before the kill
+            self.x.fault('timeout', method='POST', path=PATHS[kind], token=TOKEN, after=True,
+                         delay=60)
+            self.send(host, kind, conv, text)
+            h.wait_until(lambda: self.posted(text), WAIT, what='%r on X' % text)
+            state = os.path.join(host.user_dir, 'twinbird', HOME + '.state')
+
+            def saved():
+                try:
+                    with open(state, encoding='utf-8') as f:
+                        s = f.read()
+                except OSError:
+                    return False
+                return text in s and 'attempted=' in s
+            h.wait_until(saved, WAIT, what='the send in flight saved in the outbox')
+            host.proc.send_signal(signal.SIGKILL)
+            host.proc.wait(10)
+            self.x.call('DELETE', '/faults')
+
+            host2 = self.start(user_dir=host.user_dir, name='host-%s-again' % kind)
+            doubt = host2.wait_for({'event': 'write-conv', 'plain': contains(text)}, WAIT)
+            self.assertIn('NOT CONFIRMED yet', doubt['plain'])
+            self.assertIn('stopped', doubt['plain'])
+            host2.wait_for({'event': 'write-conv', 'flags': has('send'),
+                            'plain': contains(TAG, text)}, WAIT, what='the echo, found on X')
+            time.sleep(3)
+            self.assertEqual(len(self.posted(text)), 1)
+            self.assertEqual(len(self.echoes(host2, text)), 1)
+            self.assertEqual(host2.find({'event': 'write-conv', 'plain': contains('another app')}),
+                             [])
+            self.assertEqual(host2.find({'event': 'write-conv', 'plain': contains('NOT SENT')}),
+                             [])
+            self.assertEqual(host2.quit(), 0)
+            with open(state, encoding='utf-8') as f:
+                self.assertNotIn(text, f.read(), 'the outbox is empty again')
+
+
+if __name__ == '__main__':
+    h.main()
