@@ -26,8 +26,7 @@ static const char *const pieces[] = {
     "👍🏽 ",
     "<script>alert(1)</script> ",
     "Q&A ",
-    "\x01"
-    "ACTION waves\x01 ",
+    "\001ACTION waves\001 ", /* octal: at most three digits, so the A is not part of it */
     "x.com/pat_at_acme ",
     "and a few more plain words to make it longer ",
 };
