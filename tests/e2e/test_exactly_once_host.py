@@ -6,7 +6,9 @@ answer lost: 5xx, dropped connection, truncated or malformed body, a stall), wit
 `!retry` the moment the first notice shows, while DMs keep arriving. A send whose answer was lost
 is never called NOT SENT: it is "not confirmed", looked for on X, and then echoed once; one that
 X never got is NOT SENT and retried once. Then the client killed with a send in flight and
-restarted: the send is found on X, not duplicated, and not shown as "sent from another app"."""
+restarted: the send is found on X, not duplicated, and not shown as "sent from another app".
+Faults on reads (each kind, on the DM and the mentions poll, with a 429 and its reset) lose no
+DM or mention and show none twice; a revoked sign-in keeps the typed text for the next one."""
 
 import os
 import re
@@ -116,6 +118,60 @@ class ExactlyOnceHost(h.E2ETestCase):
                          'an incoming DM shown twice')
         self.assertEqual(len(incoming), len(AFTER) * 3, 'every incoming DM shown')
         self.assertEqual(host.quit(), 0)
+
+    def test_read_faults_lose_nothing_and_show_nothing_twice(self):
+        host = self.start()
+        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        kinds = ['503', '500', 'drop', 'truncated', 'malformed', ('timeout', 2), ('429', 2)]
+        sent = []
+        for n, kind in enumerate(kinds):
+            kind, delay = kind if isinstance(kind, tuple) else (kind, None)
+            for path in ('/2/dm_events$', '/mentions$'):
+                spec = {'match': {'method': 'GET', 'path': path, 'token': TOKEN}, 'count': 2,
+                        'kind': kind}
+                if kind == '429':
+                    spec['reset_in'] = delay
+                elif delay is not None:
+                    spec['delay'] = delay
+                self.x.call('POST', '/faults', spec)
+            dm, mention = 'read fault %s DM' % kind, '@pat_home read fault %s mention' % kind
+            self.x.dm('alice', HOME, dm)
+            self.x.tweet('alice', mention)
+            sent += [('received-im', dm), ('received-chat', mention[len('@pat_home '):])]
+            for event, text in sent[-2:]:
+                host.wait_for({'event': event, 'plain': contains(text)}, 40,
+                              what='%r through %s faults' % (text, kind))
+        time.sleep(3)
+        for event, text in sent:
+            self.assertEqual(len(host.find({'event': event, 'plain': contains(text)})), 1, text)
+        self.assertEqual(host.find({'event': 'connection-error'}), [])
+        self.assertEqual(host.quit(), 0)
+
+    def test_revoked_token_keeps_the_text_and_a_new_sign_in_sends_it_once(self):
+        host = self.start()
+        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        self.x.call('DELETE', '/tokens', {'token': TOKEN})
+        text = 'typed as the sign-in was revoked'
+        self.send(host, 'dm', 'alice', text)
+        err = host.wait_for({'event': 'connection-error', 'account': HOME}, WAIT)
+        self.assertEqual(err['reason_name'], 'AUTHENTICATION_FAILED')
+        self.assertEqual(self.posted(text), [])
+        self.assertEqual(host.quit(), 0)
+        # signed in again with a new token: the kept text is offered, and sent once
+        self.x.call('POST', '/tokens', {'username': HOME, 'token': 'tok-pat-home-2'})
+        host2 = self.host([h.account(HOME, 'tok-pat-home-2', self.x.api_base, role='personal',
+                                     auth='bearer', dm_interval=1, mention_interval=1,
+                                     mutuals_cap=0)],
+                          user_dir=host.user_dir, name='host-again', args=['--no-reconnect'])
+        host2.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
+        line = host2.wait_for({'event': 'write-conv', 'plain': contains('NOT SENT', text)}, WAIT)
+        oid = re.search(r'!retry (o\d+)', line['plain']).group(1)
+        host2.send('send-im', account=HOME, to='alice', text='!retry %s' % oid)
+        host2.wait_for({'event': 'write-conv', 'flags': has('send'), 'plain': contains(TAG, text)},
+                       WAIT)
+        time.sleep(2)
+        self.assertEqual(len(self.posted(text)), 1)
+        self.assertEqual(host2.quit(), 0)
 
     def test_killed_with_a_send_in_flight(self):
         for kind, conv in (('dm', 'alice'), ('post', HOME)):
