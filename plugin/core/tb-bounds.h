@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 /* Any other string field (names, handles, URLs, ids, tokens): far above X's sizes. */
 #define TB_BOUND_FIELD_CHARS 2048
 
+/* An avatar kept for a buddy (X's profile images are a few KB; libpurple stores one a buddy). */
+#define TB_BOUND_AVATAR_BYTES (512u * 1024u)
+
 /* Items read from one answer: X pages hold at most 100 posts or DM events and their includes. */
 #define TB_BOUND_PAGE_USERS 1000
 

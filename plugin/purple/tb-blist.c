@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-blist.h"
+#include "core/tb-bounds.h"
 #include "tb-conv.h"
 
 #include <glib/gi18n-lib.h>
@@ -65,7 +66,7 @@ avatar_done(const TbHttpResponse *resp, gpointer data)
   gsize len = 0;
   const guint8 *bytes = g_bytes_get_data(resp->body, &len);
 
-  if (resp->outcome == TB_HTTP_OK && resp->status == 200 && len > 0)
+  if (resp->outcome == TB_HTTP_OK && resp->status == 200 && len > 0 && len <= TB_BOUND_AVATAR_BYTES)
     /* libpurple caches the image and keys it by the checksum: the URL changes with the picture. */
     purple_buddy_icons_set_for_user(f->conn->account, f->handle, g_memdup2(bytes, len), len,
                                     f->url);

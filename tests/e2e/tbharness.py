@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -62,6 +63,10 @@ HOST_BIN = os.path.join(BUILD_ROOT, 'tests', 'host', 'tb-host')
 FIXTURE_DIR = os.path.join(BUILD_ROOT, 'tests', 'host')  # libtbfixture.so lives beside tb-host
 SIM_SCRIPT = os.environ.get('TB_SIM_SCRIPT') or os.path.join(SOURCE_ROOT, 'tests', 'sim', 'xsim.py')
 LOG_ROOT = os.environ.get('TB_E2E_LOG_DIR') or os.path.join(BUILD_ROOT, 'tests', 'e2e', 'logs')
+# tb-host run under a tool, e.g. valgrind (tools/check --full): a command prefix, with {log}
+# replaced by a per-host log path; timeouts of waits on the host scale with it.
+HOST_WRAPPER = os.environ.get('TB_HOST_WRAPPER', '')
+TIMEOUT_SCALE = float(os.environ.get('TB_TIMEOUT_SCALE') or 1)
 
 # Debian's programs first (a pyenv python3 on PATH lacks python3-dbus).
 BASE_PATH = '/usr/bin:/bin:/usr/sbin:/sbin'
@@ -103,7 +108,7 @@ def free_port():
 
 def wait_until(predicate, timeout, interval=0.05, what='condition'):
     """Poll predicate() until it returns something true; return it or raise TimeoutError."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIMEOUT_SCALE
     while True:
         value = predicate()
         if value:
@@ -484,6 +489,9 @@ class Host:
             json.dump({'accounts': self.accounts}, f, indent=1)
         args = [HOST_BIN, '--user-dir', self.user_dir, '--plugin-dir', self.plugin_dir,
                 '--accounts', acc_path] + self.args
+        if HOST_WRAPPER:
+            log = os.path.join(self.logdir, self.name + '-wrapper.log')
+            args = [a.replace('{log}', log) for a in shlex.split(HOST_WRAPPER)] + args
         if self.debug_log:
             args += ['--debug-log', self.debug_log]
         self._stderr = open(self.stderr_path, 'ab')
@@ -534,7 +542,7 @@ class Host:
 
     def wait_for(self, pattern, timeout=DEFAULT_TIMEOUT, since=0, what=None):
         """The first event from index since that matches pattern (a dict or a callable)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * TIMEOUT_SCALE
         with self._cond:
             i = since
             while True:
@@ -590,7 +598,7 @@ class Host:
         except (BrokenPipeError, OSError):
             pass
         try:
-            self.proc.wait(timeout)
+            self.proc.wait(timeout * TIMEOUT_SCALE)
         except subprocess.TimeoutExpired:
             pass
         rc = stop_process(self.proc)
