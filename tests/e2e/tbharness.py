@@ -1085,6 +1085,36 @@ class E2ETestCase(unittest.TestCase):
         return Finch(accounts, logdir=self.logdir, **kw).start()
 
 
+class OneAccountCase(E2ETestCase):
+    """Pat's personal account @pat_home alone in tb-host, polled every second, against a fresh
+    simulator where alice exists: the setting of the one-account host tests. self.me is
+    @pat_home's user id, self.alice alice's."""
+
+    HANDLE, TOKEN = 'pat_home', 'tok-pat-home'
+
+    def setUp(self):
+        super().setUp()
+        self.x = self.sim()
+        raise_dm_limit(self.x)
+        self.me = self.x.add_user(self.HANDLE, 'Pat', token=self.TOKEN)['id']
+        self.alice = self.x.add_user('alice', 'Alice')['id']
+
+    def start_host(self, token=None, wait=10, **kw):
+        """tb-host with the account signed on (kw: user_dir, name, ...), without reconnects."""
+        kw.setdefault('args', ['--no-reconnect'])
+        host = self.host([account(self.HANDLE, token or self.TOKEN, self.x.api_base,
+                                  role='personal', auth='bearer', dm_interval=1,
+                                  mention_interval=1, mutuals_cap=0)], **kw)
+        host.wait_for({'event': 'signed-on', 'account': self.HANDLE}, wait)
+        return host
+
+    def start_polled(self, wait=10, **kw):
+        """start_host, then both pollers have asked X once: what is injected now is new."""
+        host = self.start_host(wait=wait, **kw)
+        wait_first_polls(self.x, self.me, self.TOKEN, wait)
+        return host
+
+
 def main():
     """unittest.main with verbose output; cleanup runs whatever happens."""
     try:

@@ -30,23 +30,10 @@ BEFORE = [('503', None), ('drop', None), ('429', None)]
 PATHS = {'dm': '/2/dm_conversations', 'post': '^/2/tweets$', 'reply': '^/2/tweets$'}
 
 
-class ExactlyOnceHost(h.E2ETestCase):
+class ExactlyOnceHost(h.OneAccountCase):
 
-    def setUp(self):
-        super().setUp()
-        self.x = self.sim()
-        h.raise_dm_limit(self.x)
-        self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)['id']
-        self.x.add_user('alice', 'Alice')
-
-    def start(self, user_dir=None, name='host'):
-        kw = {'args': ['--no-reconnect'], 'name': name}
-        if user_dir:
-            kw['user_dir'] = user_dir
-        host = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal', auth='bearer',
-                                    dm_interval=1, mention_interval=1, mutuals_cap=0)], **kw)
-        host.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
-        return host
+    def start(self, **kw):
+        return self.start_host(wait=WAIT, **kw)
 
     def posted(self, text):
         return [p for p in self.x.posted() if p.get('raw_text', p.get('text')) == text]
@@ -89,8 +76,7 @@ class ExactlyOnceHost(h.E2ETestCase):
         return text, since
 
     def test_battery(self):
-        host = self.start()
-        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        host = self.start_polled(WAIT)
         root = self.x.tweet('alice', '@pat_home where do we stand?')
         chat = host.wait_for({'event': 'received-chat', 'plain': contains('where do we stand')},
                              WAIT)
@@ -120,8 +106,7 @@ class ExactlyOnceHost(h.E2ETestCase):
         self.assertEqual(host.quit(), 0)
 
     def test_read_faults_lose_nothing_and_show_nothing_twice(self):
-        host = self.start()
-        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        host = self.start_polled(WAIT)
         kinds = ['503', '500', 'drop', 'truncated', 'malformed', ('timeout', 2), ('429', 2)]
         sent = []
         for n, kind in enumerate(kinds):
@@ -148,8 +133,7 @@ class ExactlyOnceHost(h.E2ETestCase):
         self.assertEqual(host.quit(), 0)
 
     def test_revoked_token_keeps_the_text_and_a_new_sign_in_sends_it_once(self):
-        host = self.start()
-        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        host = self.start_polled(WAIT)
         self.x.call('DELETE', '/tokens', {'token': TOKEN})
         text = 'typed as the sign-in was revoked'
         self.send(host, 'dm', 'alice', text)
@@ -159,11 +143,7 @@ class ExactlyOnceHost(h.E2ETestCase):
         self.assertEqual(host.quit(), 0)
         # signed in again with a new token: the kept text is offered, and sent once
         self.x.call('POST', '/tokens', {'username': HOME, 'token': 'tok-pat-home-2'})
-        host2 = self.host([h.account(HOME, 'tok-pat-home-2', self.x.api_base, role='personal',
-                                     auth='bearer', dm_interval=1, mention_interval=1,
-                                     mutuals_cap=0)],
-                          user_dir=host.user_dir, name='host-again', args=['--no-reconnect'])
-        host2.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
+        host2 = self.start_host('tok-pat-home-2', WAIT, user_dir=host.user_dir, name='host-again')
         line = host2.wait_for({'event': 'write-conv', 'plain': contains('NOT SENT', text)}, WAIT)
         oid = re.search(r'!retry (o\d+)', line['plain']).group(1)
         host2.send('send-im', account=HOME, to='alice', text='!retry %s' % oid)
@@ -175,8 +155,7 @@ class ExactlyOnceHost(h.E2ETestCase):
 
     def test_killed_with_a_send_in_flight(self):
         for kind, conv in (('dm', 'alice'), ('post', HOME)):
-            host = self.start(name='host-%s' % kind)
-            h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+            host = self.start_polled(WAIT, name='host-%s' % kind)
             text = 'in flight at the kill (%s)' % kind  # no command word first
             # X carries it out, and the answer never comes before the kill
             self.x.fault('timeout', method='POST', path=PATHS[kind], token=TOKEN, after=True,

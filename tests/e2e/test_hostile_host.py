@@ -20,19 +20,11 @@ WAIT = 10
 contains = h.contains
 
 
-class HostileHost(h.E2ETestCase):
+class HostileHost(h.OneAccountCase):
 
     def setUp(self):
         super().setUp()
-        self.x = self.sim()
-        h.raise_dm_limit(self.x)
-        self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)['id']
-        self.alice = self.x.add_user('alice', 'Alice')['id']
-        self.host_ = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal',
-                                          auth='bearer', dm_interval=1, mention_interval=1,
-                                          mutuals_cap=0)], args=['--no-reconnect'])
-        self.host_.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
-        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        self.host_ = self.start_polled(WAIT)
 
     # ---- bodies a hostile server sends -------------------------------------------------------
 

@@ -16,22 +16,10 @@ WAIT = 10
 contains = h.contains
 
 
-class PollErrorsHost(h.E2ETestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.x = self.sim()
-        h.raise_dm_limit(self.x)
-        self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)['id']
-        self.x.add_user('alice', 'Alice')
+class PollErrorsHost(h.OneAccountCase):
 
     def start(self):
-        host = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal', auth='bearer',
-                                    dm_interval=1, mention_interval=1, mutuals_cap=0)],
-                         args=['--no-reconnect'])
-        host.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
-        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
-        return host
+        return self.start_polled(WAIT)
 
     def test_out_of_credits_is_said_once_and_the_account_stays(self):
         host = self.start()

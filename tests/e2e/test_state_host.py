@@ -18,32 +18,16 @@ WAIT = 10
 contains = h.contains
 
 
-class StateHost(h.E2ETestCase):
+class StateHost(h.OneAccountCase):
 
-    def setUp(self):
-        super().setUp()
-        self.x = self.sim()
-        h.raise_dm_limit(self.x)
-        self.me = self.x.add_user(HOME, 'Pat', token=TOKEN)['id']
-        self.x.add_user('alice', 'Alice')
-
-    def start(self, user_dir=None, name=None):
-        kw = {'args': ['--no-reconnect']}
-        if user_dir:
-            kw['user_dir'] = user_dir
-        if name:
-            kw['name'] = name
-        host = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal', auth='bearer',
-                                    dm_interval=1, mention_interval=1, mutuals_cap=0)], **kw)
-        host.wait_for({'event': 'signed-on', 'account': HOME}, WAIT)
-        return host
+    def start(self, **kw):
+        return self.start_host(wait=WAIT, **kw)
 
     def state_path(self, host):
         return os.path.join(host.user_dir, 'twinbird', HOME + '.state')
 
     def run_with_damage(self, damage):
-        host = self.start()
-        h.wait_first_polls(self.x, self.me, TOKEN, WAIT)
+        host = self.start_polled(WAIT)
         self.x.dm('alice', HOME, 'seen before the damage')
         self.x.tweet('alice', '@pat_home mention before the damage')
         host.wait_for({'event': 'received-im', 'plain': contains('seen before the damage')}, WAIT)
