@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-send.h"
+#include "core/tb-delay.h"
 #include "core/tb-render.h"
 #include "core/tb-text.h"
 #include "tb-conv.h"
@@ -299,12 +300,18 @@ looked(TbConn *conn, const char *outbox_id, const char *x_id, const GError *erro
     send_confirmed(conn, item, x_id);
   } else if (error != NULL) {
     /* Nothing known yet: it stays in doubt, never offered for a second send. */
+    gboolean limited = g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_RATE_LIMITED);
     g_hash_table_remove(conn->sending, outbox_id);
-    g_autofree char *why = g_strdup_printf(
-        _("could not check with X (%s); Twinbird asks again in a minute"), error->message);
+    g_autofree char *why =
+        limited ? g_strdup_printf(_("X allows no more checks for now (%s); Twinbird asks again "
+                                    "in %d minutes"),
+                                  error->message, TB_DELAY_MAX_S / 60)
+                : g_strdup_printf(_("could not check with X (%s); Twinbird asks again in a minute"),
+                                  error->message);
     tb_conv_show_send_unknown(conn, item, why);
     if (conn->recheck_timer == 0)
-      conn->recheck_timer = tb_conn_timeout_add(conn, TB_RECHECK_DELAY_MS, recheck_cb, conn);
+      conn->recheck_timer = tb_conn_timeout_add(
+          conn, limited ? TB_DELAY_MAX_S * 1000 : TB_RECHECK_DELAY_MS, recheck_cb, conn);
   } else if (l->then_send) {
     tb_store_outbox_set_attempted(conn->store, item, 0);
     g_hash_table_remove(conn->sending, outbox_id);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Sent exactly once, shown exactly once (issue 12), in the headless libpurple host: a battery of
 faults on each kind of send (DM, post, reply), before X processed the request and after it (the
-answer lost: 5xx, dropped connection, truncated or malformed body, a stall), with the user typing
-`!retry` the moment the first notice shows, while DMs keep arriving. A send whose answer was lost
+answer lost: 5xx, dropped connection, truncated or malformed body, a stall; or refused: 429, 402,
+403), with the user typing `!retry` the moment the first notice shows, while DMs and mentions
+keep arriving. A send whose answer was lost
 is never called NOT SENT: it is "not confirmed", looked for on X, and then echoed once; one that
 X never got is NOT SENT and retried once. Then the client killed with a send in flight and
 restarted: the send is found on X, not duplicated, and not shown as "sent from another app".
@@ -24,9 +25,11 @@ TAG = '[personal @pat_home]'
 WAIT = 15
 contains, has = h.contains, h.has
 
-AFTER = [('503', None), ('500', None), ('drop', None), ('truncated', None), ('malformed', None),
-         ('timeout', 2)]
-BEFORE = [('503', None), ('drop', None), ('429', None)]
+# every kind of xsim's faults that a send can meet, before X processed it and after
+AFTER = [('500', None), ('502', None), ('503', None), ('504', None), ('drop', None),
+         ('truncated', None), ('malformed', None), ('timeout', 2), ('slow', 1)]
+BEFORE = [('500', None), ('502', None), ('503', None), ('504', None), ('drop', None),
+          ('malformed', None), ('timeout', 2), ('429', None), ('402', None), ('403', None)]
 PATHS = {'dm': '/2/dm_conversations', 'post': '^/2/tweets$', 'reply': '^/2/tweets$'}
 
 
@@ -57,6 +60,9 @@ class ExactlyOnceHost(h.OneAccountCase):
         first = host.wait_for({'event': 'write-conv', 'account': HOME,
                                'plain': contains(text)}, WAIT, since=since,
                               what='the first word on %r' % text)
+        if after and fault == 'slow':
+            self.assertIn(TAG, first['plain'], text)  # only late: confirmed by X's answer
+            return text, since
         if after:
             self.assertIn('NOT CONFIRMED yet', first['plain'], text)
             self.assertNotIn('NOT SENT', first['plain'], text)
@@ -76,6 +82,10 @@ class ExactlyOnceHost(h.OneAccountCase):
         return text, since
 
     def test_battery(self):
+        # X allows 15 DMs sent per 15 minutes; this sends about 40 (X's per-day caps still hold)
+        self.x.call('POST', '/ratelimits', {
+            'endpoint': 'POST /2/dm_conversations/with/{participant_id}/messages',
+            'limit': 100000})
         host = self.start_polled(WAIT)
         root = self.x.tweet('alice', '@pat_home where do we stand?')
         chat = host.wait_for({'event': 'received-chat', 'plain': contains('where do we stand')},
@@ -86,6 +96,7 @@ class ExactlyOnceHost(h.OneAccountCase):
             for fault, delay in AFTER:
                 n += 1
                 self.x.dm('alice', HOME, 'incoming while faulty %d' % n)
+                self.x.tweet('alice', '@pat_home mentioned while faulty %d' % n)
                 cases.append(self.one_case(host, kind, convs[kind], fault, delay, True, n))
             for fault, delay in BEFORE:
                 n += 1
@@ -103,11 +114,18 @@ class ExactlyOnceHost(h.OneAccountCase):
         self.assertEqual(len(incoming), len(set(e['plain'] for e in incoming)),
                          'an incoming DM shown twice')
         self.assertEqual(len(incoming), len(AFTER) * 3, 'every incoming DM shown')
+        mentions = host.find({'event': 'received-chat',
+                              'plain': contains('mentioned while faulty')})
+        self.assertEqual(len(mentions), len(set(e['plain'] for e in mentions)),
+                         'an incoming mention shown twice')
+        h.wait_until(lambda: len(host.find({'event': 'received-chat', 'plain': contains(
+            'mentioned while faulty')})) == len(AFTER) * 3, WAIT, what='every mention shown')
         self.assertEqual(host.quit(), 0)
 
     def test_read_faults_lose_nothing_and_show_nothing_twice(self):
         host = self.start_polled(WAIT)
-        kinds = ['503', '500', 'drop', 'truncated', 'malformed', ('timeout', 2), ('429', 2)]
+        kinds = ['500', '502', '503', '504', 'drop', 'truncated', 'malformed', ('timeout', 2),
+                 ('slow', 1), ('429', 2)]
         sent = []
         for n, kind in enumerate(kinds):
             kind, delay = kind if isinstance(kind, tuple) else (kind, None)
