@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-cmds.h"
+#include "core/tb-cmdline.h"
 #include "core/tb-ids.h"
 #include "tb-conv.h"
 #include "tb-limits.h"
@@ -19,17 +20,9 @@ typedef struct {
  * on success, or an error message for the user. */
 typedef char *(*TbCmdFunc)(TbCmdCtx *ctx, const char *word, const char *rest);
 
-typedef enum {
-  TB_ARGS_NONE,      /* "limits" */
-  TB_ARGS_WORD,      /* "rt <id>" */
-  TB_ARGS_OPT_WORD,  /* "retry [oN]" */
-  TB_ARGS_TEXT,      /* "post <text>" */
-  TB_ARGS_WORD_TEXT, /* "reply <id> <text>" */
-} TbArgs;
-
 typedef struct {
   const char *name;
-  TbArgs args;
+  TbCmdArgs args; /* how the line splits (core/tb-cmdline.h) */
   TbCmdFunc fn;
   const char *usage; /* untranslated; shown through _() */
 } TbCmd;
@@ -402,38 +395,8 @@ cmd_find(const char *name)
 static char *
 split_args(const TbCmd *cmd, const char *line, char **word, char **rest)
 {
-  g_autofree char *trimmed = g_strstrip(g_strdup(line ? line : ""));
-  gsize n = strcspn(trimmed, " \t");
-
-  *word = n ? g_strndup(trimmed, n) : NULL;
-  *rest = trimmed[n] ? g_strstrip(g_strdup(trimmed + n)) : NULL;
-  gboolean ok = FALSE;
-  switch (cmd->args) {
-  case TB_ARGS_NONE:
-    ok = *word == NULL;
-    break;
-  case TB_ARGS_WORD:
-    ok = *word != NULL && *rest == NULL;
-    break;
-  case TB_ARGS_OPT_WORD:
-    ok = *rest == NULL;
-    break;
-  case TB_ARGS_TEXT:
-    /* the whole line is the text */
-    g_free(*word);
-    g_free(*rest);
-    *word = NULL;
-    *rest = *trimmed ? g_strdup(trimmed) : NULL;
-    ok = *rest != NULL;
-    break;
-  case TB_ARGS_WORD_TEXT:
-    ok = *word != NULL && *rest != NULL;
-    break;
-  }
-  if (ok)
+  if (tb_cmdline_split(cmd->args, line, word, rest))
     return NULL;
-  g_clear_pointer(word, g_free);
-  g_clear_pointer(rest, g_free);
   return g_strdup_printf(_("usage: %s"), _(cmd->usage));
 }
 
@@ -455,8 +418,9 @@ cmd_run(const TbCmd *cmd, TbConn *conn, PurpleConversation *conv, const char *li
 static gboolean
 try_nick_reply(TbConn *conn, PurpleConversation *conv, const char *text)
 {
-  const char *colon = strstr(text, ": ");
-  if (colon == NULL || colon == text || strcspn(text, " \t") < (gsize)(colon - text))
+  const char *reply_text = NULL;
+  g_autofree char *nick = tb_cmdline_nick_reply(text, &reply_text);
+  if (nick == NULL)
     return FALSE;
   TbThread *thread = NULL;
   if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
@@ -465,13 +429,11 @@ try_nick_reply(TbConn *conn, PurpleConversation *conv, const char *text)
     thread = tb_conv_thread_by_name(conn, purple_conversation_get_name(conv));
   if (thread == NULL)
     return FALSE;
-  g_autofree char *nick =
-      g_ascii_strdown(text[0] == '@' ? text + 1 : text, colon - text - (text[0] == '@'));
   const char *id = g_hash_table_lookup(thread->last_by_author, nick);
   if (id == NULL)
     return FALSE; /* an ordinary sentence with a colon */
   g_autoptr(GError) error = NULL;
-  if (!tb_send_new(conn, TB_OUTBOX_REPLY, id, purple_conversation_get_name(conv), colon + 2,
+  if (!tb_send_new(conn, TB_OUTBOX_REPLY, id, purple_conversation_get_name(conv), reply_text,
                    &error)) {
     g_autofree char *msg =
         g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
@@ -483,10 +445,9 @@ try_nick_reply(TbConn *conn, PurpleConversation *conv, const char *text)
 gboolean
 tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text, gboolean bare_words)
 {
-  gboolean explicit = text[0] == '!';
-  const char *p = explicit ? text + 1 : text;
-  gsize n = strcspn(p, " \t");
-  g_autofree char *word = g_strndup(p, n);
+  gboolean explicit = FALSE;
+  const char *args = NULL;
+  g_autofree char *word = tb_cmdline_word(text, &explicit, &args);
   const TbCmd *cmd = cmd_find(word);
 
   if (!explicit && !bare_words)
@@ -507,7 +468,7 @@ tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text, gbo
     tb_conv_notice(conn, conv, msg);
     return TRUE;
   }
-  cmd_run(cmd, conn, conv, p + n);
+  cmd_run(cmd, conn, conv, args);
   return TRUE;
 }
 
