@@ -32,6 +32,7 @@ typedef struct {
   int total;
   GHashTable *tokens; /* pagination tokens followed: one seen twice is a loop, and ends the walk */
   GHashTable *shown;  /* ids handled in this run: an id sent twice (one page or two) counts once */
+  gint64 started;     /* when the run asked X (Unix seconds) */
 } TbFetchRun;
 
 static TbFetchRun *
@@ -40,6 +41,7 @@ run_new(TbPoller *poller, const char *since)
   TbFetchRun *run = g_new0(TbFetchRun, 1);
   run->poller = poller;
   run->since = g_strdup(since);
+  run->started = g_get_real_time() / G_USEC_PER_SEC;
   run->tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   run->shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return run;
@@ -164,9 +166,11 @@ mentions_finish(TbFetchRun *run, gboolean capped)
     tb_conn_store_changed(conn);
   } else if (newest == NULL && run->start_time == NULL) {
     /* No mention yet, so no since_id: remember when we started looking, so a burst arriving
-     * later is fetched whole rather than as a first run's few recent ones. */
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *iso = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+     * later is fetched whole rather than as a first run's few recent ones. From when this run
+     * asked (less a minute of clock skew), not from now: a mention made while the answer was on
+     * its way is after that, and is fetched next time. */
+    g_autoptr(GDateTime) asked = g_date_time_new_from_unix_utc(run->started - 60);
+    g_autofree char *iso = g_date_time_format(asked, "%Y-%m-%dT%H:%M:%SZ");
     tb_store_set(conn->store, TB_MENTIONS_START, iso);
     tb_conn_store_changed(conn);
   }
