@@ -1,29 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-limits.h"
-#include "core/tb-text.h"
+#include "core/tb-endpoint.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
-
-/* Endpoints by method and normalised path (":id" for numeric segments). */
-static const struct {
-  const char *method;
-  const char *path;
-  TbCostKind kind;
-} endpoint_table[] = {
-    {"GET", "/2/users/me", TB_COST_READ_USER},
-    {"GET", "/2/users/by/username/:username", TB_COST_READ_USER},
-    {"GET", "/2/users/:id/mentions", TB_COST_READ_POST},
-    {"GET", "/2/users/:id/followers", TB_COST_READ_FOLLOW},
-    {"GET", "/2/users/:id/following", TB_COST_READ_FOLLOW},
-    {"GET", "/2/dm_events", TB_COST_READ_DM_EVENT},
-    {"GET", "/2/tweets/:id", TB_COST_READ_POST},
-    {"POST", "/2/tweets", TB_COST_WRITE_POST},
-    {"DELETE", "/2/tweets/:id", TB_COST_DELETE_INTERACTION},
-    {"POST", "/2/dm_conversations/with/:id/messages", TB_COST_WRITE_DM},
-    {"POST", "/2/users/:id/retweets", TB_COST_WRITE_INTERACTION},
-    {"DELETE", "/2/users/:id/retweets/:id", TB_COST_DELETE_INTERACTION},
-};
 
 void
 tb_limits_init(TbConn *conn)
@@ -39,6 +19,7 @@ tb_limits_cleanup(TbConn *conn)
   g_clear_pointer(&conn->cost, tb_cost_meter_free);
 }
 
+/* A new post's price depends on its body: a reply, or a post with or without a link. */
 static TbCostKind
 post_kind(const TbHttpRequest *req)
 {
@@ -51,42 +32,19 @@ post_kind(const TbHttpRequest *req)
       !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
     return TB_COST_WRITE_POST;
   JsonObject *body = json_node_get_object(json_parser_get_root(parser));
-  if (json_object_has_member(body, "reply"))
-    return TB_COST_WRITE_REPLY; /* we only ever reply when summoned */
-  const char *text = tb_xapi_json_string(body, "text");
-  g_autoptr(GPtrArray) urls = text ? tb_text_extract(text, TB_TEXT_EXTRACT(TB_ENTITY_URL)) : NULL;
-  return urls && urls->len > 0 ? TB_COST_WRITE_POST_URL : TB_COST_WRITE_POST;
+  return tb_endpoint_post_kind(json_object_has_member(body, "reply"),
+                               tb_xapi_json_string(body, "text"));
 }
 
 char *
 tb_limits_endpoint(const TbHttpRequest *req, const char *api_base, TbCostKind *kind)
 {
-  const char *path = req->url + strlen(api_base);
-  g_autofree char *bare = g_strndup(path, strcspn(path, "?"));
-  g_auto(GStrv) parts = g_strsplit(bare, "/", -1);
-  GString *norm = g_string_new(NULL);
+  char *name = tb_endpoint_name(req->method, req->url + strlen(api_base));
 
-  for (guint i = 0; parts[i]; i++) {
-    if (i > 0)
-      g_string_append_c(norm, '/');
-    if (i > 0 && g_strcmp0(parts[i - 1], "username") == 0)
-      g_string_append(norm, ":username");
-    else if (i > 1 && parts[i][0] && strspn(parts[i], "0123456789-") == strlen(parts[i]))
-      g_string_append(norm, ":id");
-    else
-      g_string_append(norm, parts[i]);
-  }
-  *kind = TB_COST_NONE;
-  for (gsize i = 0; i < G_N_ELEMENTS(endpoint_table); i++) {
-    if (g_str_equal(endpoint_table[i].method, req->method) &&
-        g_str_equal(endpoint_table[i].path, norm->str))
-      *kind = endpoint_table[i].kind;
-  }
+  *kind = tb_endpoint_cost_kind(name);
   if (*kind == TB_COST_WRITE_POST)
     *kind = post_kind(req);
-  char *key = g_strdup_printf("%s %s", req->method, norm->str);
-  g_string_free(norm, TRUE);
-  return key;
+  return name;
 }
 
 static void
