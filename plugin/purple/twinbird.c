@@ -17,6 +17,8 @@
 #include "tb-conv.h"
 #include "tb-input.h"
 #include "tb-plugin.h"
+#include "tb-remote.h"
+#include "tb-session.h"
 #include "tb-signals.h"
 #include "twinbird.h"
 
@@ -50,13 +52,13 @@ tb_login(PurpleAccount *account)
 
   /* Pidgin may send HTML; we turn it into plain text for X ourselves. */
   gc->flags |= PURPLE_CONNECTION_NO_BGCOLOR | PURPLE_CONNECTION_NO_FONTSIZE;
-  tb_conn_login(tb_conn_new(gc));
+  tb_session_open(gc);
 }
 
 static void
 tb_close(PurpleConnection *gc)
 {
-  tb_conn_free(tb_conn_from_gc(gc));
+  tb_session_close(gc);
 }
 
 static void
@@ -139,7 +141,8 @@ tb_plugin_load(PurplePlugin *plugin)
   tb_plugin_state_init();
   tb_signals_register(plugin);
   tb_cmds_register();
-  tb_dbus_register(plugin); /* only when libpurple's bus is up: no bus is no error */
+  /* only when libpurple's bus is up: no bus is no error */
+  tb_dbus_register(plugin, &(TbDbusOps){.send = tb_remote_send});
   return TRUE;
 }
 

@@ -56,6 +56,31 @@ test_chat(void)
   g_assert_cmpint(r.action, ==, TB_ROUTE_NOTHING);
 }
 
+static void
+test_post_keys(void)
+{
+  TbShortEntry mine = {.tweet_id = "1790000000000000042", .account = "pat_home"};
+
+  /* short ids: at most three characters, looked up in the ring by the caller */
+  g_assert_true(tb_route_is_short_key("3f"));
+  g_assert_true(tb_route_is_short_key("07"));
+  g_assert_false(tb_route_is_short_key("1790000000000000042"));
+  g_assert_cmpint(tb_route_post_key("3f", &mine, "pat_home"), ==, TB_POST_KEY_SHORT_ID);
+  g_assert_cmpint(tb_route_post_key("3f", &mine, "@Pat_Home"), ==, TB_POST_KEY_SHORT_ID);
+  g_assert_cmpint(tb_route_post_key("3f", &mine, "pat_acme"), ==, TB_POST_KEY_OTHER_ACCOUNT);
+  g_assert_cmpint(tb_route_post_key("07", NULL, "pat_home"), ==, TB_POST_KEY_UNKNOWN);
+  /* full ids: X's decimal ids of up to 19 digits, whatever the ring holds */
+  g_assert_cmpint(tb_route_post_key("1790000000000000042", NULL, "pat_home"), ==,
+                  TB_POST_KEY_FULL_ID);
+  g_assert_cmpint(tb_route_post_key("12345678901234567890", NULL, "pat_home"), ==,
+                  TB_POST_KEY_UNKNOWN); /* 20 digits */
+  g_assert_cmpint(tb_route_post_key("17900abc", NULL, "pat_home"), ==, TB_POST_KEY_UNKNOWN);
+  g_assert_cmpint(tb_route_post_key("", NULL, "pat_home"), ==, TB_POST_KEY_UNKNOWN);
+  g_assert_true(tb_ids_is_x_id("1"));
+  g_assert_false(tb_ids_is_x_id(NULL));
+  g_assert_false(tb_ids_is_x_id("-1"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -64,5 +89,6 @@ main(int argc, char **argv)
   g_test_add_func("/route/anyone-else-gets-a-dm", test_anyone_else_gets_a_dm);
   g_test_add_func("/route/author-thread-replies", test_author_thread_replies);
   g_test_add_func("/route/chat", test_chat);
+  g_test_add_func("/route/post-keys", test_post_keys);
   return g_test_run();
 }
