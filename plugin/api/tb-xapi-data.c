@@ -389,25 +389,25 @@ tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base, const cha
 
 TbHttpRequest *
 tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
-                          const char *pagination_token, int max_results)
+                          const char *pagination_token, int max_results, gboolean expand)
 {
   g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 100));
   // clang-format off (name, value pairs)
-  const char *query[] = {"max_results",
-                         max,
-                         "pagination_token",
-                         pagination_token,
-                         "event_types",
-                         "MessageCreate",
-                         "dm_event.fields",
-                         DM_FIELDS,
-                         "expansions",
-                         "sender_id,participant_ids",
-                         "user.fields",
-                         USER_FIELDS,
-                         NULL};
+  const char *query[] = {"max_results", max, "pagination_token", pagination_token, "event_types",
+                         "MessageCreate", "dm_event.fields", DM_FIELDS,
+                         /* X bills every user an answer includes: only when asked */
+                         "expansions", expand ? "sender_id,participant_ids" : NULL, "user.fields",
+                         expand ? USER_FIELDS : NULL, NULL};
   // clang-format on
   return tb_xapi_request(auth, "GET", api_base, "/2/dm_events", query);
+}
+
+TbHttpRequest *
+tb_xapi_users_by_ids_request(const TbXapiAuth *auth, const char *api_base, const char *const *ids)
+{
+  g_autofree char *list = g_strjoinv(",", (char **)ids);
+  const char *query[] = {"ids", list, "user.fields", USER_FIELDS, NULL};
+  return tb_xapi_request(auth, "GET", api_base, "/2/users", query);
 }
 
 TbHttpRequest *
@@ -549,13 +549,24 @@ tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base, const char *
 
 TbHttpRequest *
 tb_xapi_follows_request(const TbXapiAuth *auth, const char *api_base, const char *user_id,
-                        const char *which, int max_results)
+                        const char *which, const char *pagination_token, int max_results)
 {
   g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
   g_autofree char *path = g_strdup_printf("/2/users/%s/%s", escaped, which);
   g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 1000));
-  const char *query[] = {"max_results", max, "user.fields", USER_FIELDS, NULL};
+  const char *query[] = {"max_results",    max, "user.fields", USER_FIELDS, "pagination_token",
+                         pagination_token, NULL};
   return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+char *
+tb_xapi_next_token(JsonNode *root)
+{
+  JsonObject *meta = root && JSON_NODE_HOLDS_OBJECT(root)
+                         ? tb_xapi_json_object(json_node_get_object(root), "meta")
+                         : NULL;
+  const char *token = tb_xapi_json_string(meta, "next_token");
+  return token && *token && strlen(token) <= TB_BOUND_FIELD_CHARS ? g_strdup(token) : NULL;
 }
 
 GPtrArray *

@@ -102,9 +102,15 @@ TbHttpRequest *tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_
                                         const char *user_id, const char *since_id,
                                         const char *start_time, const char *pagination_token,
                                         int max_results);
-/* GET /2/dm_events (MessageCreate only, with sender and participants expanded). */
+/* GET /2/dm_events (MessageCreate only), with sender and participants expanded if expand (X
+ * bills each user included: a check asks for none). */
 TbHttpRequest *tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
-                                         const char *pagination_token, int max_results);
+                                         const char *pagination_token, int max_results,
+                                         gboolean expand);
+/* GET /2/users?ids= (1 to 100 ids); the answer parses with tb_xapi_user_list_parse. */
+#define TB_XAPI_USERS_BY_IDS_MAX 100
+TbHttpRequest *tb_xapi_users_by_ids_request(const TbXapiAuth *auth, const char *api_base,
+                                            const char *const *ids);
 /* GET /2/dm_conversations/with/:participant_id/dm_events: this account's one-to-one DMs with
  * that person, newest first, without expansions (finding a DM whose send was not confirmed). */
 TbHttpRequest *tb_xapi_dm_with_request(const TbXapiAuth *auth, const char *api_base,
@@ -138,9 +144,13 @@ TbHttpRequest *tb_xapi_delete_tweet_request(const TbXapiAuth *auth, const char *
 TbHttpRequest *tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base,
                                      const char *username);
 
-/* GET /2/users/:id/followers or /following (which = "followers" | "following"). */
+/* GET /2/users/:id/followers or /following (which = "followers" | "following"), from
+ * pagination_token (NULL: the first page). */
 TbHttpRequest *tb_xapi_follows_request(const TbXapiAuth *auth, const char *api_base,
-                                       const char *user_id, const char *which, int max_results);
+                                       const char *user_id, const char *which,
+                                       const char *pagination_token, int max_results);
+/* meta.next_token of a list answer, or NULL. Newly allocated. */
+char *tb_xapi_next_token(JsonNode *root);
 /* The users of a list answer ({"data": [User...]}), as a GPtrArray of TbXapiUser. */
 GPtrArray *tb_xapi_user_list_parse(JsonNode *root, GError **error);
 

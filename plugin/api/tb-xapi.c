@@ -33,14 +33,23 @@ header_int(const TbHttpResponse *resp, const char *name, gboolean *ok)
 }
 
 void
-tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out)
+tb_xapi_limit_read(const TbHttpResponse *resp, const char *prefix, TbXapiRateLimit *out)
 {
   gboolean ok = TRUE;
+  g_autofree char *limit = g_strconcat(prefix, "-limit", NULL);
+  g_autofree char *remaining = g_strconcat(prefix, "-remaining", NULL);
+  g_autofree char *reset = g_strconcat(prefix, "-reset", NULL);
 
-  out->limit = header_int(resp, "x-rate-limit-limit", &ok);
-  out->remaining = header_int(resp, "x-rate-limit-remaining", &ok);
-  out->reset = header_int(resp, "x-rate-limit-reset", &ok);
+  out->limit = header_int(resp, limit, &ok);
+  out->remaining = header_int(resp, remaining, &ok);
+  out->reset = header_int(resp, reset, &ok);
   out->known = ok;
+}
+
+void
+tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out)
+{
+  tb_xapi_limit_read(resp, "x-rate-limit", out);
 }
 
 gboolean
@@ -324,6 +333,9 @@ tb_xapi_user_from_json(JsonObject *obj, GError **error)
   }
   if (user->name == NULL)
     user->name = g_strdup(user->username);
+  JsonObject *metrics = tb_xapi_json_object(obj, "public_metrics");
+  user->followers_count = tb_xapi_json_int(metrics, "followers_count", -1);
+  user->following_count = tb_xapi_json_int(metrics, "following_count", -1);
   return g_steal_pointer(&user);
 }
 
@@ -342,7 +354,8 @@ tb_xapi_user_free(TbXapiUser *user)
 TbHttpRequest *
 tb_xapi_users_me_request(const TbXapiAuth *auth, const char *api_base)
 {
-  const char *query[] = {"user.fields", "profile_image_url,protected", NULL};
+  /* public_metrics: the sizes of the follow lists, so mutuals read the smaller one first */
+  const char *query[] = {"user.fields", "profile_image_url,protected,public_metrics", NULL};
   return tb_xapi_request(auth, "GET", api_base, "/2/users/me", query);
 }
 

@@ -47,7 +47,10 @@ typedef struct {
 typedef enum { TB_XAPI_SEND_REFUSED, TB_XAPI_SEND_UNKNOWN } TbXapiSendFate;
 TbXapiSendFate tb_xapi_send_fate(const TbHttpResponse *resp);
 
+/* x-rate-limit-{limit,remaining,reset}: the 15-minute window. */
 void tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out);
+/* The same three headers under another prefix: "x-user-limit-24hour", "x-app-limit-24hour". */
+void tb_xapi_limit_read(const TbHttpResponse *resp, const char *prefix, TbXapiRateLimit *out);
 
 typedef enum { TB_XAPI_AUTH_BEARER, TB_XAPI_AUTH_OAUTH1 } TbXapiAuthKind;
 
@@ -80,6 +83,7 @@ typedef struct {
   char *name;
   char *profile_image_url;
   gboolean protected_account;
+  gint64 followers_count, following_count; /* public_metrics when asked for, else -1 */
 } TbXapiUser;
 
 TbXapiUser *tb_xapi_user_from_json(JsonObject *obj, GError **error);

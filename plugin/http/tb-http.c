@@ -6,6 +6,7 @@
  * curl_multi_socket_action back. libcurl is never called from inside those two callbacks.
  */
 #include "tb-http.h"
+#include "tb-trace.h"
 #include "core/tb-bounds.h"
 #include "core/tb-config.h"
 
@@ -61,9 +62,11 @@ sock_event(gpointer data, gint fd, PurpleInputCondition cond)
   int running = 0;
   int flags = ((cond & PURPLE_INPUT_READ) ? CURL_CSELECT_IN : 0) |
               ((cond & PURPLE_INPUT_WRITE) ? CURL_CSELECT_OUT : 0);
+  gint64 trace = tb_trace_begin();
 
   curl_multi_socket_action(http->multi, fd, flags, &running);
-  drain(http);
+  drain(http); /* answers are handed over here: their handling counts too */
+  tb_trace_end(trace, "HTTP socket");
 }
 
 static int
@@ -104,10 +107,12 @@ timer_fired(gpointer data)
 {
   TbHttp *http = data;
   int running = 0;
+  gint64 trace = tb_trace_begin();
 
   http->timer = 0;
   curl_multi_socket_action(http->multi, CURL_SOCKET_TIMEOUT, 0, &running);
   drain(http);
+  tb_trace_end(trace, "HTTP timer");
   return FALSE;
 }
 

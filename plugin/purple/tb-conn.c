@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-conn.h"
 #include "core/tb-bounds.h"
+#include "http/tb-trace.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -26,7 +27,13 @@ typedef struct {
   TbCostKind cost_kind;
   TbHttpRequest *again;   /* OAuth 2.0: a copy to send once more after a 401 renewed the token */
   GDestroyNotify destroy; /* frees user_data when the connection closes before done runs */
+  TbHttpRequest *waiting; /* held back until X's limit allows it (a read), or NULL */
+  TbHttpRequest *copy;    /* a read: sent again after X's reset if X answers 429 */
+  guint limited;          /* 429s this read met: a server that never lets it through ends it */
 } TbConnCall;
+
+#define TB_SLOT_SCHED "sched-wake"
+#define TB_SCHED_MAX_429 3
 
 TbConn *
 tb_conn_from_gc(PurpleConnection *gc)
@@ -58,9 +65,11 @@ timer_trampoline(gpointer data)
 {
   TbConnTimer *t = data;
 
+  gint64 trace = tb_trace_begin();
   t->firing = TRUE;
   gboolean again = t->fn(t->data);
   t->firing = FALSE;
+  tb_trace_end(trace, t->slot);
   if (again && !t->cancelled)
     return TRUE;
   timer_forget(t->conn, t);
@@ -115,6 +124,8 @@ call_free(gpointer data)
   TbConnCall *call = data;
   g_free(call->endpoint);
   tb_http_request_free(call->again);
+  tb_http_request_free(call->waiting);
+  tb_http_request_free(call->copy);
   g_free(call);
 }
 
@@ -147,7 +158,8 @@ request_reauthorize(TbConn *conn, TbHttpRequest *req)
   return FALSE;
 }
 
-static guint call_send(TbConnCall *call, TbHttpRequest *req);
+static gboolean call_send(TbConnCall *call, TbHttpRequest *req);
+static void sched_learn(TbConn *conn, const char *endpoint, const TbHttpResponse *resp);
 
 static void
 call_renewed(TbConn *conn, const GError *error, gpointer data)
@@ -191,6 +203,22 @@ call_done(const TbHttpResponse *resp, gpointer user_data)
     }
   }
 
+  sched_learn(conn, call->endpoint, resp);
+  if (resp->outcome == TB_HTTP_OK && resp->status == 429 && call->copy != NULL &&
+      call->limited < TB_SCHED_MAX_429) {
+    /* A read that X refused for its limit waits for the reset, then goes again: a walk keeps
+     * what it fetched and goes on where it stopped. */
+    TbXapiRateLimit rl = {0};
+    tb_xapi_rate_limit_read(resp, &rl);
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    tb_budget_exhausted(conn->budget, call->endpoint, rl.known ? rl.reset : 0, now);
+    if (conn->hooks.answered != NULL)
+      conn->hooks.answered(conn, call->endpoint, call->cost_kind, resp, NULL);
+    call->limited++;
+    call_send(call, request_copy(call->copy));
+    return;
+  }
+
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, &error);
 
@@ -202,12 +230,125 @@ call_done(const TbHttpResponse *resp, gpointer user_data)
   call_free(call);
 }
 
-static guint
+/* Seconds a request to endpoint must wait for X's limits: the account's, and the app's shared
+ * by both accounts of one app. */
+static gint64
+sched_wait_s(TbConn *conn, const char *endpoint, gint64 now)
+{
+  gint64 wait = tb_budget_wait_s(conn->budget, endpoint, now);
+  if (conn->app_budget != NULL)
+    wait = MAX(wait, tb_budget_wait_s(conn->app_budget, endpoint, now));
+  return wait;
+}
+
+/* What an answer's headers say of the windows (absent headers change nothing). */
+static void
+sched_learn(TbConn *conn, const char *endpoint, const TbHttpResponse *resp)
+{
+  static const struct {
+    const char *prefix;
+    TbWindowKind kind;
+    gboolean app;
+  } windows[] = {
+      {"x-rate-limit", TB_WINDOW_15MIN, FALSE},
+      {"x-user-limit-24hour", TB_WINDOW_24H, FALSE},
+      {"x-app-limit-24hour", TB_WINDOW_24H, TRUE},
+  };
+
+  for (gsize i = 0; resp->outcome == TB_HTTP_OK && i < G_N_ELEMENTS(windows); i++) {
+    TbWindow w = {0};
+    TbXapiRateLimit rl = {0};
+    tb_xapi_limit_read(resp, windows[i].prefix, &rl);
+    w.known = rl.known;
+    w.limit = rl.limit;
+    w.remaining = rl.remaining;
+    w.reset = rl.reset;
+    TbBudget *b = windows[i].app ? conn->app_budget : conn->budget;
+    if (b != NULL)
+      tb_budget_update(b, endpoint, windows[i].kind, &w);
+  }
+}
+
+static void sched_arm(TbConn *conn);
+
+/* The reads held back whose time has come go, oldest first. */
+static gboolean
+sched_wake(gpointer data)
+{
+  TbConn *conn = data;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  GList *due = NULL;
+
+  for (GList *l = conn->waiting->head; l; l = l->next) {
+    TbConnCall *call = l->data;
+    if (sched_wait_s(conn, call->endpoint, now) == 0)
+      due = g_list_prepend(due, call);
+  }
+  due = g_list_reverse(due);
+  for (GList *l = due; l; l = l->next) {
+    TbConnCall *call = l->data;
+    g_queue_remove(conn->waiting, call);
+    g_hash_table_remove(conn->calls, call);
+    call_send(call, g_steal_pointer(&call->waiting));
+  }
+  g_list_free(due);
+  sched_arm(conn);
+  return FALSE;
+}
+
+static void
+sched_arm(TbConn *conn)
+{
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  gint64 soonest = G_MAXINT64;
+
+  for (GList *l = conn->waiting->head; l; l = l->next)
+    soonest = MIN(soonest, sched_wait_s(conn, ((TbConnCall *)l->data)->endpoint, now));
+  if (soonest == G_MAXINT64)
+    tb_conn_timeout_clear(conn, TB_SLOT_SCHED);
+  else
+    tb_conn_timeout_set(conn, TB_SLOT_SCHED, (guint)MAX(soonest, 0) * 1000, sched_wake, conn);
+}
+
+/* Held back until X's limit allows it: a read waits (nothing is lost, the caller's callback runs
+ * later); a write fails at once as a refusal before X, so the user may send it again later. */
+static gboolean
+sched_hold(TbConn *conn, TbConnCall *call, TbHttpRequest *req, gint64 wait)
+{
+  if (g_strcmp0(req->method, "GET") == 0) {
+    purple_debug_info("twinbird", "@%s: %s waits %" G_GINT64_FORMAT " s for X's limit\n",
+                      conn->handle, call->endpoint, wait);
+    call->waiting = req;
+    g_hash_table_add(conn->calls, call); /* freed at close like a call under way */
+    g_queue_push_tail(conn->waiting, call);
+    sched_arm(conn);
+    return TRUE;
+  }
+  g_autoptr(GDateTime) at =
+      g_date_time_new_from_unix_local(g_get_real_time() / G_USEC_PER_SEC + wait);
+  g_autofree char *when = at ? g_date_time_format(at, "%H:%M") : g_strdup("?");
+  g_autoptr(GError) error =
+      g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_RATE_LIMITED,
+                  _("X's limit for this is used up until %s; nothing was sent"), when);
+  tb_http_request_free(req);
+  call->done(conn, NULL, NULL, error, call->user_data);
+  call_free(call);
+  return FALSE;
+}
+
+static gboolean
 call_send(TbConnCall *call, TbHttpRequest *req)
 {
   TbConn *conn = call->conn;
   g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  gint64 wait = sched_wait_s(conn, call->endpoint, now);
 
+  if (wait > 0)
+    return sched_hold(conn, call, req, wait);
+  tb_budget_spend(conn->budget, call->endpoint, now);
+  if (conn->app_budget != NULL)
+    tb_budget_spend(conn->app_budget, call->endpoint, now);
   /* Method and path only: the query can be long and carries nothing a bug report needs. */
   const char *path = req->url + strlen(conn->cfg.api_base);
   purple_debug_misc("twinbird", "@%s: %s %.*s\n", conn->handle, req->method,
@@ -218,17 +359,18 @@ call_send(TbConnCall *call, TbHttpRequest *req)
     g_hash_table_remove(conn->calls, call);
     call->done(conn, NULL, NULL, error, call->user_data);
     call_free(call);
+    return FALSE;
   }
-  return id;
+  return TRUE;
 }
 
-guint
+gboolean
 tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data)
 {
   return tb_conn_send_full(conn, req, done, user_data, NULL);
 }
 
-guint
+gboolean
 tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data,
                   GDestroyNotify destroy)
 {
@@ -241,6 +383,8 @@ tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer us
   call->endpoint = tb_xapi_request_endpoint(req, conn->cfg.api_base, &call->cost_kind);
   if (conn->hooks.renew != NULL && conn->auth.kind == TB_XAPI_AUTH_BEARER)
     call->again = request_copy(req);
+  if (g_strcmp0(req->method, "GET") == 0)
+    call->copy = request_copy(req);
   return call_send(call, req);
 }
 
@@ -334,6 +478,8 @@ tb_conn_new(PurpleConnection *gc)
       g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)tb_xapi_user_free);
   conn->users_by_handle = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conn->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
+  conn->waiting = g_queue_new();
+  conn->budget = tb_budget_new();
   purple_connection_set_protocol_data(gc, conn);
   return conn;
 }
@@ -359,6 +505,7 @@ tb_conn_shutdown(TbConn *conn)
     call_free(call);
   }
   g_hash_table_remove_all(conn->calls);
+  g_queue_clear(conn->waiting);               /* its calls were in conn->calls, freed above */
   g_clear_pointer(&conn->http, tb_http_free); /* cancels every request; no callback runs */
 }
 
@@ -374,6 +521,8 @@ tb_conn_free(TbConn *conn)
   g_hash_table_destroy(conn->timers);
   g_hash_table_destroy(conn->slots);
   g_hash_table_destroy(conn->calls);
+  g_queue_free(conn->waiting);
+  tb_budget_free(conn->budget);
   tb_config_clear(&conn->cfg);
   tb_xapi_auth_clear(&conn->auth);
   tb_xapi_user_free(conn->me);
@@ -383,4 +532,14 @@ tb_conn_free(TbConn *conn)
   g_free(conn->handle);
   purple_connection_set_protocol_data(conn->gc, NULL);
   g_free(conn);
+}
+
+guint
+tb_conn_pace_s(TbConn *conn, const char *endpoint, guint floor_s, guint reserve)
+{
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  guint pace = tb_budget_pace_s(conn->budget, endpoint, floor_s, reserve, now);
+  if (conn->app_budget != NULL)
+    pace = MAX(pace, tb_budget_pace_s(conn->app_budget, endpoint, floor_s, 0, now));
+  return pace;
 }

@@ -12,6 +12,7 @@
 #include <purple.h>
 
 #include "api/tb-xapi.h"
+#include "core/tb-budget.h"
 #include "core/tb-config.h"
 #include "core/tb-cost.h"
 #include "core/tb-store.h"
@@ -51,9 +52,12 @@ struct _TbConn {
   TbConnHooks hooks;
 
   /* the runtime's own (tb-conn.c) */
-  GHashTable *timers;          /* purple timeout id -> TbConnTimer */
-  GHashTable *slots;           /* slot name -> TbConnTimer (same objects) */
-  GHashTable *calls;           /* TbConnCall under way: freed at close, their callbacks won't run */
+  GHashTable *timers;   /* purple timeout id -> TbConnTimer */
+  GHashTable *slots;    /* slot name -> TbConnTimer (same objects) */
+  GHashTable *calls;    /* TbConnCall under way or held back: freed at close, no callback runs */
+  GQueue *waiting;      /* TbConnCall held back for X's limits, oldest first (also in calls) */
+  TbBudget *budget;     /* what X still allows this account, per endpoint (the scheduler's) */
+  TbBudget *app_budget; /* the app's own limits, shared by its accounts (tb-plugin.c's) or NULL */
   GHashTable *users_by_id;     /* id -> TbXapiUser, everyone seen */
   GHashTable *users_by_handle; /* lower-case handle -> TbXapiUser (same objects) */
 
@@ -80,13 +84,19 @@ void tb_conn_timeout_set(TbConn *conn, const char *slot, guint ms, GSourceFunc f
 void tb_conn_timeout_clear(TbConn *conn, const char *slot);
 gboolean tb_conn_timeout_is_set(TbConn *conn, const char *slot);
 
-/* Sends an X API request (takes ownership); done runs from the event loop. Returns the request
- * id, or 0 when refused (then done has already run with the error). */
-guint tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data);
+/* Sends an X API request (takes ownership) through the account's scheduler: it goes while X's
+ * limits for its endpoint allow, a read waits for the window to turn (a 429 too: sent again after
+ * the reset), a write over the limit fails at once. done runs from the event loop. FALSE when
+ * refused at once (then done has already run with the error). */
+gboolean tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data);
 
 /* The same, with destroy freeing user_data if the connection closes before done has run. */
-guint tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data,
-                        GDestroyNotify destroy);
+gboolean tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data,
+                           GDestroyNotify destroy);
+
+/* The pause before the next poll of endpoint ("GET /2/dm_events"): at least floor_s, and as
+ * long as the window's requests left, less reserve, need to last until its reset. */
+guint tb_conn_pace_s(TbConn *conn, const char *endpoint, guint floor_s, guint reserve);
 
 /* Schedules a store save soon (coalesced); tb_conn_shutdown() saves anything pending. */
 void tb_conn_store_changed(TbConn *conn);

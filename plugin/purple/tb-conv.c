@@ -221,14 +221,15 @@ fetch_root_title(TbConn *conn, const char *key)
 }
 
 static TbThread *
-thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, const char *author)
+thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, const char *author,
+           TbMentionMode mode)
 {
   g_autofree char *key = NULL;
   g_autofree char *name = NULL;
   g_autofree char *title = NULL;
   g_autofree char *role = irc_safe(conn->cfg.role);
 
-  switch (conn->cfg.mention_mode) {
+  switch (mode) {
   case TB_MENTIONS_SINGLE:
     key = g_strdup("all");
     name = g_strdup_printf("%s-mentions", role);
@@ -387,10 +388,12 @@ render_tweet(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page
 }
 
 const char *
-tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
+tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page,
+                     gboolean gathered)
 {
   const char *author = author_handle(conn, tweet, page);
-  TbThread *t = thread_for(conn, tweet, page, author);
+  TbMentionMode mode = gathered ? TB_MENTIONS_SINGLE : conn->cfg.mention_mode;
+  TbThread *t = thread_for(conn, tweet, page, author, mode);
   const char *short_id = tb_shortids_add(tb_plugin_shortids(), tweet->id, conn->handle, author,
                                          tweet->conversation_id);
   g_autofree char *body = render_tweet(conn, tweet, page);
@@ -406,7 +409,7 @@ tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPa
   g_hash_table_replace(t->last_by_author, g_steal_pointer(&author_key), g_strdup(tweet->id));
   tb_blist_add_person(conn, tb_conn_user_by_id(conn, tweet->author_id));
 
-  if (conn->cfg.mention_mode == TB_MENTIONS_AUTHOR) {
+  if (mode == TB_MENTIONS_AUTHOR) {
     serv_got_im(conn->gc, t->name, line, PURPLE_MESSAGE_RECV, when);
   } else {
     PurpleConversation *conv = open_chat(conn, t);
@@ -578,4 +581,26 @@ tb_conv_reply_conv(TbConn *conn, const char *tweet_id, const char *conversation_
       return t->name;
   }
   return conn->handle;
+}
+
+const char *
+tb_conv_mention_key(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page)
+{
+  switch (conn->cfg.mention_mode) {
+  case TB_MENTIONS_SINGLE:
+    return "all";
+  case TB_MENTIONS_AUTHOR:
+    return author_handle(conn, tweet, page);
+  case TB_MENTIONS_THREAD:
+  default:
+    return tweet->conversation_id;
+  }
+}
+
+void
+tb_conv_notice_gathered(TbConn *conn, const char *text)
+{
+  static const TbXapiTweet none = {.id = "0", .conversation_id = "0"};
+  TbThread *t = thread_for(conn, &none, NULL, conn->handle, TB_MENTIONS_SINGLE);
+  tb_conv_notice(conn, open_chat(conn, t), text);
 }

@@ -27,9 +27,16 @@ typedef struct _TbConvState TbConvState;
 void tb_conv_init(TbConn *conn);
 void tb_conv_cleanup(TbConn *conn);
 
-/* Shows one mention (page gives the includes); returns its short id. */
+/* Shows one mention (page gives the includes); returns its short id. gathered: in the account's
+ * chat of all mentions, whatever mention_mode says (a backlog's older conversations). */
 const char *tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet,
-                                 const TbXapiTweetPage *page);
+                                 const TbXapiTweetPage *page, gboolean gathered);
+/* The conversation a mention opens (its thread, its author, or "all" by mention_mode): what a
+ * backlog of many counts, to gather the older ones. Valid while tweet and page are. */
+const char *tb_conv_mention_key(TbConn *conn, const TbXapiTweet *tweet,
+                                const TbXapiTweetPage *page);
+/* A line in the account's chat of all mentions (gathered ones go there), opened if need be. */
+void tb_conv_notice_gathered(TbConn *conn, const char *text);
 /* Shows one DM: incoming from peer, or sent by this account from elsewhere (X's own app). */
 void tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me);
 

@@ -15,28 +15,65 @@
 #define TB_MENTIONS_WINDOW 800 /* X serves only the newest 800 mentions */
 /* 8 full pages reach X's window; a server sending thin pages with fresh tokens is cut here. */
 #define TB_MENTIONS_MAX_PAGES 10
-/* DM events have no since_id, so every poll returns events already seen, and X bills each
- * returned event (once per UTC day). The first page of a poll is a small probe; only when all of
- * it is new do the following pages grow. */
-#define TB_DMS_PROBE 3
-#define TB_DMS_PAGE 50
-#define TB_DMS_MAX_PAGES 50
+/* DM events have no since_id, so every poll returns events already seen, and X bills each event
+ * returned (once per UTC day) and each user an answer includes. The check is the newest two
+ * events without expansions: one new DM in a conversation costs one request, and an idle day
+ * costs two events. Only when all of a page is new does the walk go on, from that page's own
+ * token, with growing pages; senders are looked up only when new and not already known. */
+#define TB_DMS_CHECK 2
+#define TB_DMS_GROW 5 /* each page of a walk this many times the one before, up to X's 100 */
+#define TB_DMS_PAGE_MAX 100
+#define TB_DMS_MAX_PAGES 60 /* 6,000 events: more than 30 days of X's DMs for most people */
 
-typedef struct {
+/* One item to show: a post or a DM event, with the page whose includes it needs. */
+typedef struct _TbDelivery {
+  const char *id;     /* where the cursor moves once it is shown */
+  gconstpointer item; /* TbXapiTweet or TbXapiDmEvent; NULL: an unreadable item, cursor only */
+  gconstpointer page;
+  gboolean gathered; /* a mention of a backlog's older conversations: the account's mention chat */
+} TbDelivery;
+
+typedef struct _TbFetchRun {
   TbPoller *poller;
   char *since;      /* cursor when the fetch began; NULL on a first run */
   char *start_time; /* mentions without a cursor yet: all since this time is new */
-  gboolean grown;   /* DMs: the probe was all new, pages are now full size */
   GPtrArray *pages; /* newest page first */
   int total;
   GHashTable *tokens; /* pagination tokens followed: one seen twice is a loop, and ends the walk */
   GHashTable *shown;  /* ids handled in this run: an id sent twice (one page or two) counts once */
   gint64 started;     /* when the run asked X (Unix seconds) */
+  gboolean gap;       /* DMs: the walk ended before the last DM seen; mentions: X kept no more */
+  /* delivery, in slices (see "delivery" below) */
+  GArray *queue; /* TbDelivery, oldest first */
+  guint next;    /* the next one to deliver */
+  char *newest;  /* the cursor as delivered so far */
+  gboolean (*deliver_one)(struct _TbFetchRun *run, const struct _TbDelivery *d);
+  void (*delivered)(struct _TbFetchRun *run); /* all of it shown: the run's last words */
+  GDestroyNotify page_free;
+  TbXapiRateLimit rl; /* the last answer's window, for the poller's next pause */
+  guint lookups;      /* DMs: GET /2/users asked in this run (each answers up to 100 people) */
+  gboolean waited;    /* DMs: stopped before an event of ours whose send is under way */
 } TbFetchRun;
+
+/* A conversation is active for this long after its last DM: checks go at the budget's pace. */
+#define TB_DMS_ACTIVE_S (5 * 60)
+/* X allows 15 DM reads a window: one every 60 s is the most a check may go while active. */
+#define TB_DMS_ACTIVE_FLOOR_S 60
+#define TB_DMS_RESERVE 1       /* a window's requests kept for a walk's next page */
+#define TB_MENTIONS_RESERVE 10 /* 800 mentions are 8 pages of 100 */
+
+/* A slice of delivery holds the loop at most this long (a UI must not stall 5 ms). */
+#define TB_SLICE_US 3000
+/* A backlog opens chats for its newest conversations only; the older ones are gathered. */
+#define TB_MENTIONS_OWN_CHATS 20
 
 struct _TbFetchState {
   TbPoller *mentions, *dms;
+  gint64 dms_active_until;   /* Unix seconds: checks go faster until then */
+  TbFetchRun *delivering[2]; /* a run being shown, [0] mentions, [1] DMs; freed at stop */
 };
+
+static const char *const deliver_slots[2] = {"fetch-deliver-mentions", "fetch-deliver-dms"};
 
 static TbFetchRun *
 run_new(TbPoller *poller, const char *since)
@@ -60,6 +97,9 @@ run_free(TbFetchRun *run, GDestroyNotify page_free)
   }
   g_hash_table_destroy(run->tokens);
   g_hash_table_destroy(run->shown);
+  if (run->queue)
+    g_array_free(run->queue, TRUE);
+  g_free(run->newest);
   g_free(run->since);
   g_free(run->start_time);
   g_free(run);
@@ -114,6 +154,83 @@ notify_gap(TbConn *conn, const char *what)
   purple_notify_warning(conn->gc, title, title, what);
 }
 
+/* ---- delivery, in slices ---- */
+
+static int
+run_lane(TbFetchRun *run)
+{
+  return run->poller == run->poller->conn->fetch->dms ? 1 : 0;
+}
+
+static void
+run_queue(TbFetchRun *run, const char *id, gconstpointer item, gconstpointer page,
+          gboolean gathered)
+{
+  TbDelivery d = {id, item, page, gathered};
+  if (run->queue == NULL)
+    run->queue = g_array_new(FALSE, FALSE, sizeof(TbDelivery));
+  g_array_append_val(run->queue, d);
+}
+
+/* The cursor moves with what is shown, so a client killed halfway fetches the rest again. */
+static void
+run_advance(TbFetchRun *run, const char *key, const char *id)
+{
+  TbConn *conn = run->poller->conn;
+  if (tb_id_compare(id, run->newest) <= 0)
+    return;
+  g_free(run->newest);
+  run->newest = g_strdup(id);
+  tb_store_set(conn->store, key, id);
+  tb_conn_store_changed(conn);
+}
+
+static void
+run_end(TbFetchRun *run)
+{
+  TbConn *conn = run->poller->conn;
+  TbPoller *poller = run->poller;
+  TbXapiRateLimit rl = run->rl;
+
+  conn->fetch->delivering[run_lane(run)] = NULL;
+  run->delivered(run);
+  run_free(run, run->page_free);
+  tb_poller_finished(poller, &rl, NULL);
+}
+
+/* Shows what is queued for up to TB_SLICE_US, then yields to the loop and goes on. */
+static gboolean
+deliver_slice(gpointer data)
+{
+  TbFetchRun *run = data;
+  gint64 start = g_get_monotonic_time();
+
+  while (run->queue != NULL && run->next < run->queue->len) {
+    const TbDelivery *d = &g_array_index(run->queue, TbDelivery, run->next++);
+    if (!run->deliver_one(run, d))
+      break; /* the rest waits for the next fetch */
+    if (run->next < run->queue->len && g_get_monotonic_time() - start > TB_SLICE_US) {
+      tb_conn_timeout_set(run->poller->conn, deliver_slots[run_lane(run)], 0, deliver_slice, run);
+      return FALSE;
+    }
+  }
+  run_end(run);
+  return FALSE;
+}
+
+/* The walk is over: show what it found, in slices, then let the poller go on. */
+static void
+run_deliver(TbFetchRun *run, const TbHttpResponse *resp)
+{
+  TbConn *conn = run->poller->conn;
+
+  if (resp != NULL)
+    tb_xapi_rate_limit_read(resp, &run->rl);
+  run->newest = g_strdup(run->since);
+  conn->fetch->delivering[run_lane(run)] = run;
+  tb_conn_timeout_set(conn, deliver_slots[run_lane(run)], 0, deliver_slice, run);
+}
+
 /* ---- mentions ---- */
 
 static void mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
@@ -131,43 +248,28 @@ mentions_request(TbFetchRun *run, const char *token)
                     mentions_page_done, run, mentions_run_free);
 }
 
-static void
-mentions_finish(TbFetchRun *run, gboolean capped)
+static gboolean
+mention_deliver(TbFetchRun *run, const TbDelivery *d)
 {
   TbConn *conn = run->poller->conn;
-  g_autofree char *newest = g_strdup(run->since);
+  const TbXapiTweet *t = d->item;
 
-  /* Oldest first: pages run newest to oldest, and each page is newest first. */
-  for (guint p = run->pages->len; p > 0; p--) {
-    TbXapiTweetPage *page = run->pages->pdata[p - 1];
-    remember_users(conn, page->users);
-    for (guint i = 0; i < page->skipped_ids->len; i++) {
-      const char *id = page->skipped_ids->pdata[i];
-      if (tb_id_compare(id, newest) > 0) {
-        g_free(newest);
-        newest = g_strdup(id);
-      }
-    }
-    for (guint i = page->tweets->len; i > 0; i--) {
-      const TbXapiTweet *t = page->tweets->pdata[i - 1];
-      if (run->since && tb_id_compare(t->id, run->since) <= 0)
-        continue; /* never show a post twice, whatever the server sends */
-      if (!run_first_sight(run, t->id))
-        continue;
+  if (t != NULL && (run->since == NULL || tb_id_compare(t->id, run->since) > 0) &&
+      run_first_sight(run, t->id) &&
       /* The account's own posts (a repost of a mention, a self-mention) were echoed, tagged,
        * when they were sent: they are not something received. The cursor still moves past. */
-      if (g_strcmp0(t->author_id, conn->me->id) != 0)
-        tb_conv_show_mention(conn, t, page);
-      if (tb_id_compare(t->id, newest) > 0) {
-        g_free(newest);
-        newest = g_strdup(t->id);
-      }
-    }
-  }
-  if (newest && g_strcmp0(newest, run->since) != 0) {
-    tb_store_set(conn->store, TB_CURSOR_MENTIONS, newest);
-    tb_conn_store_changed(conn);
-  } else if (newest == NULL && run->start_time == NULL) {
+      g_strcmp0(t->author_id, conn->me->id) != 0)
+    tb_conv_show_mention(conn, t, d->page, d->gathered);
+  run_advance(run, TB_CURSOR_MENTIONS, d->id);
+  return TRUE;
+}
+
+static void
+mentions_delivered(TbFetchRun *run)
+{
+  TbConn *conn = run->poller->conn;
+
+  if (run->newest == NULL && run->start_time == NULL) {
     /* No mention yet, so no since_id: remember when we started looking, so a burst arriving
      * later is fetched whole rather than as a first run's few recent ones. From when this run
      * asked (less a minute of clock skew), not from now: a mention made while the answer was on
@@ -177,9 +279,74 @@ mentions_finish(TbFetchRun *run, gboolean capped)
     tb_store_set(conn->store, TB_MENTIONS_START, iso);
     tb_conn_store_changed(conn);
   }
-  if (capped)
+  if (run->gap)
     notify_gap(conn, _("More mentions arrived while offline than X keeps (its newest 800); older "
                        "ones could not be fetched."));
+}
+
+/* The conversations a backlog's mentions open, newest first: past the first
+ * TB_MENTIONS_OWN_CHATS they are gathered in the account's mention chat. */
+static GHashTable *
+mentions_gathered(TbFetchRun *run, guint *shown, guint *kept)
+{
+  TbConn *conn = run->poller->conn;
+  GHashTable *own = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  GHashTable *gathered = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+  *shown = 0;
+  for (guint p = 0; p < run->pages->len; p++) {
+    TbXapiTweetPage *page = run->pages->pdata[p];
+    for (guint i = 0; i < page->tweets->len; i++) {
+      const TbXapiTweet *t = page->tweets->pdata[i];
+      if ((run->since && tb_id_compare(t->id, run->since) <= 0) ||
+          g_strcmp0(t->author_id, conn->me->id) == 0)
+        continue;
+      g_autofree char *key = g_ascii_strdown(tb_conv_mention_key(conn, t, page), -1);
+      (*shown)++;
+      if (g_hash_table_contains(own, key) || g_hash_table_contains(gathered, key))
+        continue;
+      g_hash_table_add(g_hash_table_size(own) < TB_MENTIONS_OWN_CHATS ? own : gathered,
+                       g_steal_pointer(&key));
+    }
+  }
+  *kept = g_hash_table_size(own);
+  g_hash_table_destroy(own);
+  return gathered;
+}
+
+static void
+mentions_finish(TbFetchRun *run, const TbHttpResponse *resp, gboolean capped)
+{
+  TbConn *conn = run->poller->conn;
+  guint shown = 0, kept = 0;
+  g_autoptr(GHashTable) gathered = conn->cfg.mention_mode == TB_MENTIONS_SINGLE
+                                       ? g_hash_table_new(g_str_hash, g_str_equal)
+                                       : mentions_gathered(run, &shown, &kept);
+
+  run->gap = capped;
+  run->deliver_one = mention_deliver;
+  run->delivered = mentions_delivered;
+  run->page_free = (GDestroyNotify)tb_xapi_tweet_page_free;
+  if (g_hash_table_size(gathered) > 0) {
+    g_autofree char *notice = g_strdup_printf(
+        _("%u mentions arrived at once: the newest %u conversations have a chat each, the %u "
+          "others are gathered here."),
+        shown, kept, g_hash_table_size(gathered));
+    tb_conv_notice_gathered(conn, notice);
+  }
+  /* Oldest first: pages run newest to oldest, and each page is newest first. */
+  for (guint p = run->pages->len; p > 0; p--) {
+    TbXapiTweetPage *page = run->pages->pdata[p - 1];
+    remember_users(conn, page->users);
+    for (guint i = 0; i < page->skipped_ids->len; i++)
+      run_queue(run, page->skipped_ids->pdata[i], NULL, page, FALSE);
+    for (guint i = page->tweets->len; i > 0; i--) {
+      const TbXapiTweet *t = page->tweets->pdata[i - 1];
+      g_autofree char *key = g_ascii_strdown(tb_conv_mention_key(conn, t, page), -1);
+      run_queue(run, t->id, t, page, g_hash_table_contains(gathered, key));
+    }
+  }
+  run_deliver(run, resp);
 }
 
 static void
@@ -208,9 +375,8 @@ mentions_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, con
     mentions_request(run, page->next_token);
     return;
   }
-  mentions_finish(run, more || run->total >= TB_MENTIONS_WINDOW);
-  run_free(run, (GDestroyNotify)tb_xapi_tweet_page_free);
-  tb_poller_done(poller, resp, NULL);
+  /* Capped only when X had more to give: exactly its 800 is the whole backlog. */
+  mentions_finish(run, resp, more);
 }
 
 void
@@ -239,14 +405,30 @@ mentions_run(TbPoller *poller)
 
 static void dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
                           const GError *error, gpointer data);
+static void dms_lookup_senders(TbFetchRun *run, const TbHttpResponse *resp);
+
+/* The size of the next page: a first run's few, the check, then growing pages. */
+static int
+dms_page_size(TbFetchRun *run)
+{
+  guint pages = run->pages ? run->pages->len : 0;
+  int size = TB_DMS_CHECK;
+
+  if (run->since == NULL)
+    return TB_FIRST_RUN_ITEMS;
+  for (guint i = 0; i < pages && size < TB_DMS_PAGE_MAX; i++)
+    size *= TB_DMS_GROW;
+  return MIN(size, TB_DMS_PAGE_MAX);
+}
 
 static void
 dms_request(TbFetchRun *run, const char *token)
 {
   TbConn *conn = run->poller->conn;
-  int max = run->since == NULL ? TB_FIRST_RUN_ITEMS : run->grown ? TB_DMS_PAGE : TB_DMS_PROBE;
-  tb_conn_send_full(conn, tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, max),
-                    dms_page_done, run, dms_run_free);
+  tb_conn_send_full(
+      conn,
+      tb_xapi_dm_events_request(&conn->auth, conn->cfg.api_base, token, dms_page_size(run), FALSE),
+      dms_page_done, run, dms_run_free);
 }
 
 static gboolean
@@ -271,70 +453,149 @@ dm_peer_id(TbConn *conn, const TbXapiDmEvent *e, char *buf, gsize len)
   return buf;
 }
 
-static void
-dms_finish(TbFetchRun *run, gboolean gap)
+/* One event: shown, or skipped (not a message, sent from here, no text, unknown sender). FALSE
+ * stops the run before an event of ours whose send may still be answered. */
+static gboolean
+dm_deliver(TbFetchRun *run, const TbDelivery *d)
 {
   TbConn *conn = run->poller->conn;
-  g_autofree char *newest = g_strdup(run->since);
+  const TbXapiDmEvent *e = d->item;
+  char buf[24];
 
-  gboolean wait = FALSE;
-  for (guint p = run->pages->len; p > 0 && !wait; p--) {
-    TbXapiDmPage *page = run->pages->pdata[p - 1];
-    remember_users(conn, page->users);
-    for (guint i = page->events->len; i > 0; i--) {
-      const TbXapiDmEvent *e = page->events->pdata[i - 1];
-      char buf[24];
-      if (run->since && tb_id_compare(e->id, run->since) <= 0)
-        continue;
-      if (!run_first_sight(run, e->id))
-        continue;
-      /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
-       * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
-      if (g_strcmp0(e->sender_id, conn->me->id) == 0 && !sent_by_us(conn, e->id) &&
-          tb_send_dm_under_way(conn)) {
-        wait = TRUE;
-        break;
-      }
-      if (tb_id_compare(e->id, newest) > 0) {
-        g_free(newest);
-        newest = g_strdup(e->id);
-      }
-      if (g_strcmp0(e->event_type, "MessageCreate") != 0 || sent_by_us(conn, e->id))
-        continue;
-      if (e->text == NULL) {
-        purple_debug_warning("twinbird", "@%s: DM %s has no text, skipped\n", conn->handle, e->id);
-        continue;
-      }
-      const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
-      TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
-      if (peer == NULL) {
-        purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n", conn->handle,
-                             e->id);
-        continue;
-      }
-      gboolean from_me = g_strcmp0(e->sender_id, conn->me->id) == 0;
-      /* A DM of ours whose send was reported failed (the answer was lost) but reached X: it
-       * is that outbox item, confirmed late, not a message from another app. */
-      if (from_me && tb_send_reconcile_dm(conn, peer->username, e->text, e->id))
-        continue;
-      tb_conv_show_dm(conn, e, peer->username, from_me);
-    }
+  if ((run->since && tb_id_compare(e->id, run->since) <= 0) || !run_first_sight(run, e->id))
+    return TRUE;
+  /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
+   * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
+  if (g_strcmp0(e->sender_id, conn->me->id) == 0 && !sent_by_us(conn, e->id) &&
+      tb_send_dm_under_way(conn)) {
+    run->waited = TRUE;
+    return FALSE;
   }
+  run_advance(run, TB_CURSOR_DMS, e->id);
+  if (g_strcmp0(e->event_type, "MessageCreate") != 0 || sent_by_us(conn, e->id))
+    return TRUE;
+  if (e->text == NULL) {
+    purple_debug_warning("twinbird", "@%s: DM %s has no text, skipped\n", conn->handle, e->id);
+    return TRUE;
+  }
+  const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
+  TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
+  if (peer == NULL) {
+    purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n", conn->handle,
+                         e->id);
+    return TRUE;
+  }
+  gboolean from_me = g_strcmp0(e->sender_id, conn->me->id) == 0;
+  /* A DM of ours whose send was reported failed (the answer was lost) but reached X: it is that
+   * outbox item, confirmed late, not a message from another app. */
+  if (!(from_me && tb_send_reconcile_dm(conn, peer->username, e->text, e->id)))
+    tb_conv_show_dm(conn, e, peer->username, from_me);
+  return TRUE;
+}
+
+static void
+dms_delivered(TbFetchRun *run)
+{
+  TbConn *conn = run->poller->conn;
+
   /* An empty first fetch still sets a cursor ("0" sorts before every id): from then on every
    * event is new and is paged for, instead of a first run's few recent ones. */
-  if (newest == NULL && !wait) /* a first fetch that waited stays a first fetch */
-    newest = g_strdup("0");
-  if (g_strcmp0(newest, run->since) != 0) {
-    tb_store_set(conn->store, TB_CURSOR_DMS, newest);
+  if (run->newest == NULL && !run->waited) { /* a first fetch that waited stays a first fetch */
+    tb_store_set(conn->store, TB_CURSOR_DMS, "0");
     tb_conn_store_changed(conn);
   }
+  if (g_strcmp0(run->newest, run->since) != 0 && run->since != NULL)
+    tb_fetch_note_activity(conn);
   /* Said once per lost cursor: until a new DM moves the cursor every fetch would repeat it. */
-  if (gap && g_strcmp0(tb_store_get(conn->store, "dm_gap_reported"), run->since) != 0) {
+  if (run->gap && g_strcmp0(tb_store_get(conn->store, "dm_gap_reported"), run->since) != 0) {
     tb_store_set(conn->store, "dm_gap_reported", run->since);
     tb_conn_store_changed(conn);
     notify_gap(conn, _("The last DM seen before is no longer on X (it keeps 30 days of DMs); "
                        "messages older than that may be missing."));
   }
+}
+
+static void
+dms_finish(TbFetchRun *run, const TbHttpResponse *resp)
+{
+  run->deliver_one = dm_deliver;
+  run->delivered = dms_delivered;
+  run->page_free = (GDestroyNotify)tb_xapi_dm_page_free;
+  for (guint p = run->pages->len; p > 0; p--) {
+    TbXapiDmPage *page = run->pages->pdata[p - 1];
+    remember_users(run->poller->conn, page->users);
+    for (guint i = page->events->len; i > 0; i--) {
+      const TbXapiDmEvent *e = page->events->pdata[i - 1];
+      run_queue(run, e->id, e, page, FALSE);
+    }
+  }
+  run_deliver(run, resp);
+}
+
+/* The people of the run's new events that this account does not know yet, at most max. */
+static GPtrArray *
+dms_unknown_people(TbFetchRun *run, guint max)
+{
+  TbConn *conn = run->poller->conn;
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint p = 0; p < run->pages->len && ids->len < max; p++) {
+    TbXapiDmPage *page = run->pages->pdata[p];
+    for (guint i = 0; i < page->events->len && ids->len < max; i++) {
+      const TbXapiDmEvent *e = page->events->pdata[i];
+      char buf[24];
+      if (run->since && tb_id_compare(e->id, run->since) <= 0)
+        continue;
+      const char *peer = dm_peer_id(conn, e, buf, sizeof buf);
+      if (peer == NULL || !tb_xapi_id_is_valid(peer) || tb_conn_user_by_id(conn, peer) ||
+          !g_hash_table_add(seen, g_strdup(peer)))
+        continue;
+      g_ptr_array_add(ids, g_strdup(peer));
+    }
+  }
+  g_ptr_array_add(ids, NULL);
+  return ids;
+}
+
+static void
+dms_senders_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+                 gpointer data)
+{
+  TbFetchRun *run = data;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) users = error ? NULL : tb_xapi_user_list_parse(root, &local);
+
+  if (users == NULL) {
+    /* Not shown without knowing who wrote: the cursor stays and the next check asks again
+     * (the same events cost nothing more the same UTC day). */
+    TbPoller *poller = run->poller;
+    g_autoptr(GError) why = error ? g_error_copy(error) : g_error_copy(local);
+    run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
+    tb_poller_done(poller, resp, why);
+    return;
+  }
+  for (guint i = 0; i < users->len; i++)
+    tb_conn_remember_user(conn, users->pdata[i]);
+  dms_lookup_senders(run, resp);
+}
+
+/* New events from people not known yet: ask X who they are (what X bills once), then show. */
+static void
+dms_lookup_senders(TbFetchRun *run, const TbHttpResponse *resp)
+{
+  TbConn *conn = run->poller->conn;
+  g_autoptr(GPtrArray) ids = dms_unknown_people(run, TB_XAPI_USERS_BY_IDS_MAX);
+
+  if (ids->len <= 1 || run->lookups >= TB_DMS_MAX_PAGES) {
+    dms_finish(run, resp);
+    return;
+  }
+  run->lookups++;
+  tb_conn_send_full(conn,
+                    tb_xapi_users_by_ids_request(&conn->auth, conn->cfg.api_base,
+                                                 (const char *const *)ids->pdata),
+                    dms_senders_done, run, dms_run_free);
 }
 
 static void
@@ -363,16 +624,6 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   }
   /* No since_id on this endpoint: follow the next page only while everything is new. */
   if (run->since && !reached_seen && page->next_token && run->pages->len < TB_DMS_MAX_PAGES) {
-    if (!run->grown) {
-      /* The probe was all new: start again from the top with full pages, so one page size is
-       * used with each pagination token. Reading the probe's events again the same UTC day
-       * costs nothing (X bills a resource once a day). */
-      g_ptr_array_remove_index(run->pages, run->pages->len - 1);
-      tb_xapi_dm_page_free(page);
-      run->grown = TRUE;
-      dms_request(run, NULL);
-      return;
-    }
     if (run_may_follow(run, page->next_token)) {
       dms_request(run, page->next_token);
       return;
@@ -380,9 +631,8 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
     reached_seen = TRUE; /* a looping server: what was fetched is shown, and no gap is claimed */
   }
   /* "0" (no DM before) cannot be reached: that is not a gap. */
-  dms_finish(run, run->since && g_strcmp0(run->since, "0") != 0 && !reached_seen);
-  run_free(run, (GDestroyNotify)tb_xapi_dm_page_free);
-  tb_poller_done(poller, resp, NULL);
+  run->gap = run->since && g_strcmp0(run->since, "0") != 0 && !reached_seen;
+  dms_lookup_senders(run, resp);
 }
 
 static void
@@ -398,16 +648,27 @@ dms_run(TbPoller *poller)
 #define TB_MUTUALS_AT "mutuals_at"
 #define TB_MUTUALS_MAX_AGE_S (7 * 24 * 3600) /* every user returned is billed: once a week */
 
+/* Mutuals are the people in both follow lists. X bills every user a list returns, so the smaller
+ * list is read whole (it bounds the answer), then the other only page by page until mutuals_cap
+ * of them are found; both in X's order, the most recent first. */
+#define TB_MUTUALS_SMALL_MAX_PAGES 5 /* 5,000 people: beyond that the list is cut there */
+#define TB_MUTUALS_OTHER_MAX_PAGES 20
+
 typedef struct {
   TbConn *conn;
-  GPtrArray *following; /* TbXapiUser */
+  const char *small, *other; /* "following" / "followers": which is read whole, which in part */
+  gint64 other_size;         /* how many the other list holds, -1 if X did not say */
+  GHashTable *small_ids;     /* ids of the smaller list */
+  GPtrArray *found;          /* TbXapiUser of both lists, the other list's order */
+  guint pages;
 } TbMutualsRun;
 
 static void
 mutuals_run_free(gpointer data)
 {
   TbMutualsRun *run = data;
-  g_ptr_array_unref(run->following);
+  g_hash_table_destroy(run->small_ids);
+  g_ptr_array_unref(run->found);
   g_free(run);
 }
 
@@ -425,61 +686,85 @@ show_mutuals(TbConn *conn, const char *handles)
 }
 
 static void
-mutuals_followers_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
-                       const GError *error, gpointer data)
+mutuals_save(TbMutualsRun *run)
+{
+  TbConn *conn = run->conn;
+  GString *handles = g_string_new(NULL);
+
+  for (guint i = 0; i < run->found->len; i++) {
+    TbXapiUser *u = run->found->pdata[i];
+    tb_conn_remember_user(conn, u);
+    g_string_append_printf(handles, "%s%s", i ? "," : "", u->username);
+  }
+  tb_store_set(conn->store, TB_MUTUALS_KEY, handles->str);
+  tb_store_set_int(conn->store, TB_MUTUALS_AT, g_get_real_time() / G_USEC_PER_SEC);
+  tb_conn_store_changed(conn);
+  show_mutuals(conn, handles->str);
+  g_string_free(handles, TRUE);
+}
+
+static void mutuals_request(TbMutualsRun *run, const char *which, const char *token);
+
+/* A page of the list being read: keep what matters, then the next page, the other list, or done. */
+static void
+mutuals_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+                  gpointer data)
 {
   TbMutualsRun *run = data;
   g_autoptr(GError) local = NULL;
-  g_autoptr(GPtrArray) followers = error ? NULL : tb_xapi_user_list_parse(root, &local);
+  g_autoptr(GPtrArray) users = error ? NULL : tb_xapi_user_list_parse(root, &local);
+  g_autofree char *next = users ? tb_xapi_next_token(root) : NULL;
+  gboolean reading_small = run->found == NULL;
+  guint cap = (guint)conn->cfg.mutuals_cap;
   (void)resp;
 
-  if (followers != NULL) {
-    GString *handles = g_string_new(NULL);
-    guint n = 0;
-    /* Mutual = in both lists; keep X's order (most recent first), up to the cap. */
-    for (guint i = 0; i < run->following->len && n < (guint)conn->cfg.mutuals_cap; i++) {
-      TbXapiUser *f = run->following->pdata[i];
-      for (guint j = 0; j < followers->len; j++) {
-        if (g_strcmp0(f->id, ((TbXapiUser *)followers->pdata[j])->id) == 0) {
-          tb_conn_remember_user(conn, f);
-          g_string_append_printf(handles, "%s%s", n++ ? "," : "", f->username);
-          break;
-        }
-      }
-    }
-    tb_store_set(conn->store, TB_MUTUALS_KEY, handles->str);
-    tb_store_set_int(conn->store, TB_MUTUALS_AT, g_get_real_time() / G_USEC_PER_SEC);
-    tb_conn_store_changed(conn);
-    show_mutuals(conn, handles->str);
-    g_string_free(handles, TRUE);
-  } else {
+  if (users == NULL) {
     purple_debug_warning("twinbird", "@%s: mutuals not fetched: %s\n", conn->handle,
                          (error ? error : local)->message);
+    mutuals_run_free(run);
+    return;
   }
+  run->pages++;
+  for (guint i = 0; i < users->len; i++) {
+    TbXapiUser *u = users->pdata[i];
+    if (reading_small)
+      g_hash_table_add(run->small_ids, g_strdup(u->id));
+    else if (run->found->len < cap && g_hash_table_contains(run->small_ids, u->id))
+      g_ptr_array_add(run->found, g_steal_pointer(&users->pdata[i]));
+  }
+  if (reading_small && next && run->pages < TB_MUTUALS_SMALL_MAX_PAGES) {
+    mutuals_request(run, run->small, next);
+    return;
+  }
+  if (reading_small) {
+    run->found = g_ptr_array_new_with_free_func((GDestroyNotify)tb_xapi_user_free);
+    run->pages = 0;
+    if (g_hash_table_size(run->small_ids) > 0) {
+      mutuals_request(run, run->other, NULL);
+      return;
+    }
+  } else if (next && run->found->len < cap && run->pages < TB_MUTUALS_OTHER_MAX_PAGES) {
+    mutuals_request(run, run->other, next);
+    return;
+  }
+  mutuals_save(run);
   mutuals_run_free(run);
 }
 
 static void
-mutuals_following_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
-                       const GError *error, gpointer data)
+mutuals_request(TbMutualsRun *run, const char *which, const char *token)
 {
-  g_autoptr(GError) local = NULL;
-  GPtrArray *following = error ? NULL : tb_xapi_user_list_parse(root, &local);
-  (void)resp;
-  (void)data;
-
-  if (following == NULL) {
-    purple_debug_warning("twinbird", "@%s: mutuals not fetched: %s\n", conn->handle,
-                         (error ? error : local)->message);
-    return;
-  }
-  TbMutualsRun *run = g_new0(TbMutualsRun, 1);
-  run->conn = conn;
-  run->following = following;
-  tb_conn_send_full(conn,
-                    tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id,
-                                            "followers", conn->cfg.mutuals_cap),
-                    mutuals_followers_done, run, mutuals_run_free);
+  TbConn *conn = run->conn;
+  gboolean small = run->found == NULL;
+  /* the smaller list in pages as large as X gives; the other in pages the size of what is still
+   * wanted, so little is read (and billed) past the last mutual needed */
+  int max = small ? TB_BOUND_PAGE_USERS : MAX(conn->cfg.mutuals_cap - (int)run->found->len, 20);
+  if (!small && run->other_size >= 0)
+    max = (int)MIN((gint64)max, MAX(run->other_size, 1));
+  tb_conn_send_full(
+      conn,
+      tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id, which, token, max),
+      mutuals_page_done, run, mutuals_run_free);
 }
 
 static void
@@ -487,16 +772,44 @@ mutuals_start(TbConn *conn)
 {
   gint64 at = tb_store_get_int(conn->store, TB_MUTUALS_AT, 0);
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  gint64 following = conn->me->following_count, followers = conn->me->followers_count;
 
   if (conn->cfg.mutuals_cap <= 0)
     return;
   show_mutuals(conn, tb_store_get(conn->store, TB_MUTUALS_KEY));
   if (now - at < TB_MUTUALS_MAX_AGE_S)
     return;
-  tb_conn_send(conn,
-               tb_xapi_follows_request(&conn->auth, conn->cfg.api_base, conn->me->id, "following",
-                                       conn->cfg.mutuals_cap),
-               mutuals_following_done, NULL);
+  TbMutualsRun *run = g_new0(TbMutualsRun, 1);
+  run->conn = conn;
+  run->small_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  /* Without X's counts, following is the usual smaller one. */
+  gboolean followers_smaller = followers >= 0 && following >= 0 && followers < following;
+  run->small = followers_smaller ? "followers" : "following";
+  run->other = followers_smaller ? "following" : "followers";
+  run->other_size = followers_smaller ? following : followers;
+  if (following == 0 || followers == 0) {
+    run->found = g_ptr_array_new_with_free_func((GDestroyNotify)tb_xapi_user_free);
+    mutuals_save(run); /* one list is empty: no mutual, and nothing to read */
+    mutuals_run_free(run);
+    return;
+  }
+  mutuals_request(run, run->small, NULL);
+}
+
+void
+tb_fetch_note_activity(TbConn *conn)
+{
+  if (conn->fetch != NULL)
+    conn->fetch->dms_active_until = g_get_real_time() / G_USEC_PER_SEC + TB_DMS_ACTIVE_S;
+}
+
+/* Idle, DMs are checked every dm_interval; in a conversation, at the pace X's budget allows. */
+static guint
+dms_floor(TbPoller *poller)
+{
+  TbConn *conn = poller->conn;
+  gboolean active = g_get_real_time() / G_USEC_PER_SEC < conn->fetch->dms_active_until;
+  return active ? MIN(poller->interval_s, TB_DMS_ACTIVE_FLOOR_S) : poller->interval_s;
 }
 
 void
@@ -508,6 +821,8 @@ tb_fetch_start(TbConn *conn)
   mutuals_start(conn);
   f->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
   f->dms = tb_poller_new(conn, "DMs", (guint)conn->cfg.dm_interval, dms_run);
+  tb_poller_set_pace(f->mentions, "GET /2/users/:id/mentions", TB_MENTIONS_RESERVE, NULL);
+  tb_poller_set_pace(f->dms, "GET /2/dm_events", TB_DMS_RESERVE, dms_floor);
   tb_poller_schedule(f->mentions, 0);
   tb_poller_schedule(f->dms, 0);
 }
@@ -519,6 +834,13 @@ tb_fetch_stop(TbConn *conn)
 
   if (f == NULL)
     return;
+  for (int lane = 0; lane < 2; lane++) {
+    TbFetchRun *run = f->delivering[lane];
+    if (run != NULL) {
+      tb_conn_timeout_clear(conn, deliver_slots[lane]);
+      run_free(run, run->page_free);
+    }
+  }
   tb_poller_free(f->mentions);
   tb_poller_free(f->dms);
   g_free(f);

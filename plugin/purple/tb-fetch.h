@@ -21,6 +21,8 @@ void tb_fetch_start(TbConn *conn);
  * came before counts as seen, so nothing old is shown again as if it had just arrived. */
 void tb_fetch_resume_from(TbConn *conn, gint64 unix_s);
 void tb_fetch_stop(TbConn *conn);
+/* A DM was typed or arrived: DMs are checked at the pace of a conversation for a while. */
+void tb_fetch_note_activity(TbConn *conn);
 
 G_END_DECLS
 

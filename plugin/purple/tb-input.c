@@ -3,6 +3,7 @@
 #include "core/tb-route.h"
 #include "tb-cmds.h"
 #include "tb-conv.h"
+#include "tb-fetch.h"
 #include "tb-send.h"
 
 #include <glib/gi18n-lib.h>
@@ -30,6 +31,9 @@ route_typed(TbConn *conn, PurpleConversation *conv, const char *conv_name, const
     tb_conv_notice(conn, conv, _("Nothing to reply to in this conversation yet."));
     return 0;
   }
+  if (route.kind == TB_OUTBOX_DM)
+    tb_fetch_note_activity(
+        conn); /* the answer is likely soon: check DMs at a conversation's pace */
   if (!tb_send_new(conn, route.kind, route.target, conv_name, text, &error)) {
     g_autofree char *msg =
         g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);

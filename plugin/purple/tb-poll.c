@@ -62,6 +62,14 @@ tb_poller_new(TbConn *conn, const char *name, guint interval_s, TbPollRun run)
 }
 
 void
+tb_poller_set_pace(TbPoller *p, const char *endpoint, guint reserve, TbPollFloor floor)
+{
+  p->endpoint = endpoint;
+  p->reserve = reserve;
+  p->floor = floor;
+}
+
+void
 tb_poller_free(TbPoller *p)
 {
   if (p == NULL)
@@ -98,12 +106,21 @@ void
 tb_poller_done(TbPoller *p, const TbHttpResponse *resp, const GError *error)
 {
   TbXapiRateLimit rl = {0};
-  guint delay_ms = p->interval_s * 1000;
+
+  if (resp != NULL)
+    tb_xapi_rate_limit_read(resp, &rl);
+  tb_poller_finished(p, &rl, error);
+}
+
+void
+tb_poller_finished(TbPoller *p, const TbXapiRateLimit *limit, const GError *error)
+{
+  TbXapiRateLimit rl = *limit;
+  guint floor_s = p->floor ? MAX(p->floor(p), 1u) : p->interval_s;
+  guint delay_ms = floor_s * 1000;
   TbPollFailure failure;
 
   p->busy = FALSE;
-  if (resp != NULL)
-    tb_xapi_rate_limit_read(resp, &rl);
   if (error == NULL) {
     p->failures = 0;
     p->last_notice = 0; /* mended: a new lasting failure is worth saying again */
@@ -120,5 +137,7 @@ tb_poller_done(TbPoller *p, const TbHttpResponse *resp, const GError *error)
   }
   delay_ms = MAX(delay_ms, tb_delay_rate_limit_ms(rl.known, rl.remaining, rl.reset,
                                                   g_get_real_time() / G_USEC_PER_SEC));
+  if (p->endpoint != NULL)
+    delay_ms = MAX(delay_ms, tb_conn_pace_s(p->conn, p->endpoint, floor_s, p->reserve) * 1000);
   tb_poller_schedule(p, delay_ms);
 }

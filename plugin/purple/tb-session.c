@@ -8,6 +8,7 @@
 #include "tb-conv.h"
 #include "tb-fetch.h"
 #include "tb-limits.h"
+#include "tb-plugin.h"
 #include "tb-send.h"
 
 #include <glib/gi18n-lib.h>
@@ -252,6 +253,11 @@ session_login(TbConn *conn)
                                    error->message);
     return;
   }
+  /* X counts some limits per app: both accounts of one app share them. */
+  conn->app_budget =
+      tb_plugin_app_budget(conn->cfg.auth == TB_AUTH_OAUTH2   ? conn->cfg.client_id
+                           : conn->cfg.auth == TB_AUTH_OAUTH1 ? conn->cfg.consumer_key
+                                                              : NULL);
 
   g_autofree char *path = store_path(conn->handle);
   conn->store = tb_store_load(path, &error);

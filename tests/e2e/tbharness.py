@@ -383,16 +383,18 @@ class Sim:
         return self.call('POST', '/dms', {'sender': sender, 'recipient': recipient, 'text': text})
 
     def fault(self, kind, count=1, method=None, path=None, token=None, body=None, after=None,
-              delay=None):
+              delay=None, reset_in=None):
         """The next count matching requests fail: kind is one of xsim's Fault.KINDS (drop,
         timeout, 500, 502, 503, 504, 429, 402, 401, 403, malformed, truncated, slow, answer);
         path is a regular expression searched in the request path. body replaces the answer's
         body (a dict or list as JSON, a str as raw bytes); kind 'answer' is a 200 with it.
-        after=True: X carries the request out, then the answer fails (the answer is lost)."""
+        after=True: X carries the request out, then the answer fails (the answer is lost).
+        reset_in: a 429's x-rate-limit-reset, in seconds from now."""
         match = {k: v for k, v in (('method', method), ('path', path), ('token', token))
                  if v is not None}
         spec = {'match': match, 'count': count, 'kind': kind}
-        for key, value in (('body', body), ('after', after), ('delay', delay)):
+        for key, value in (('body', body), ('after', after), ('delay', delay),
+                           ('reset_in', reset_in)):
             if value is not None:
                 spec[key] = value
         return self.call('POST', '/faults', spec)

@@ -29,6 +29,7 @@ class DBusScripts(h.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.x = self.sim()
+        h.raise_dm_limit(self.x)  # the accounts check DMs every second on purpose
         self.x.add_user('pat_home', 'Pat', token=HOME_TOKEN)
         self.x.add_user('pat_at_acme', 'Pat at Acme', token=WORK_TOKEN)
         self.x.add_user('dana', 'Dana', token='tok-dana')

@@ -53,8 +53,9 @@ class ExactlyOnceHost(h.OneAccountCase):
 
     def one_case(self, host, kind, conv, fault, delay, after, n):
         text = 'case %d: %s, %s %s' % (n, kind, fault, 'after' if after else 'before')
+        limited = fault == '429'
         self.x.fault(fault, method='POST', path=PATHS[kind], token=TOKEN, after=after,
-                     delay=delay)
+                     delay=delay, reset_in=2 if limited else None)
         since = host.mark()
         self.send(host, kind, conv, text)
         first = host.wait_for({'event': 'write-conv', 'account': HOME,
@@ -70,6 +71,15 @@ class ExactlyOnceHost(h.OneAccountCase):
         self.assertIsNotNone(m, first['plain'])
         # the user retries at once, as an impatient user would
         self.send(host, kind, conv, '!retry %s' % m.group(1))
+        if limited:
+            # X said its window is used up until its reset: the retry does not ask X again
+            # before then, says so, and keeps the text; once the window turns it goes, once
+            host.wait_for({'event': 'write-conv', 'account': HOME,
+                           'plain': contains('used up until', text)}, WAIT, since=since,
+                          what='the retry held back by X\'s limit')
+            self.assertEqual(self.posted(text), [], 'nothing sent before the reset')
+            time.sleep(2.5)
+            self.send(host, kind, conv, '!retry %s' % m.group(1))
         if after:
             host.wait_for({'event': 'write-conv', 'account': HOME, 'flags': has('send'),
                            'plain': contains(TAG, text)}, WAIT, since=since,

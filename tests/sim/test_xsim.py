@@ -694,6 +694,24 @@ class TestPosting(SimTestCase):
         p = self.ctl('GET', '/posted')[0]
         self.assertEqual((p['username'], p['token']), ('pat_work', 'tok-work'))
 
+    def test_mentions_beyond_the_newest_800(self):
+        """X serves the newest 800 mentions; asking beyond them is a success with no data, so
+        the last page points beyond only when older mentions exist."""
+        self.ctl('POST', '/config', {'mentions_cap': 3})
+        first = self.tweet('alice', '@pat_home zero')
+        path = '/2/users/%s/mentions?max_results=5&since_id=%s' % (self.pat['id'], first['id'])
+        for i in range(3):
+            self.tweet('alice', '@pat_home %d' % i)
+        st, _h, o = self.api('GET', path, 'tok-pat')
+        self.assertEqual((st, o['meta']['result_count']), (200, 3))
+        self.assertNotIn('next_token', o['meta'], 'exactly the window: nothing beyond')
+        self.tweet('alice', '@pat_home 3')
+        st, _h, o = self.api('GET', path, 'tok-pat')
+        self.assertEqual(o['meta']['result_count'], 3)
+        token = o['meta']['next_token']
+        st, _h, o = self.api('GET', path + '&pagination_token=' + token, 'tok-pat')
+        self.assertEqual((st, o), (200, {'meta': {'result_count': 0}}))
+
     def test_quotes_retweets_likes_self_serve(self):
         t = self.tweet('alice', 'retweet me')
         st, hd, o = self.post({'text': 'q', 'quote_tweet_id': t['id']})

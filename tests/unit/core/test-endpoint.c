@@ -36,6 +36,11 @@ test_costs(void)
   g_assert_cmpint(tb_endpoint_cost_kind("GET /2/dm_events"), ==, TB_COST_READ_DM_EVENT);
   g_assert_cmpint(tb_endpoint_cost_kind("GET /2/users/:id/mentions"), ==, TB_COST_READ_POST);
   g_assert_cmpint(tb_endpoint_cost_kind("POST /2/tweets"), ==, TB_COST_WRITE_POST);
+  /* the reads that find a send in doubt and the senders of new DMs are billed too */
+  g_assert_cmpint(tb_endpoint_cost_kind("GET /2/dm_conversations/with/:id/dm_events"), ==,
+                  TB_COST_READ_DM_EVENT);
+  g_assert_cmpint(tb_endpoint_cost_kind("GET /2/users/:id/tweets"), ==, TB_COST_READ_POST);
+  g_assert_cmpint(tb_endpoint_cost_kind("GET /2/users"), ==, TB_COST_READ_USER);
   g_assert_cmpint(tb_endpoint_cost_kind("POST /2/oauth2/token"), ==, TB_COST_NONE);
   g_assert_cmpint(tb_endpoint_cost_kind(NULL), ==, TB_COST_NONE);
 }

@@ -4,7 +4,8 @@ home timeline, followers and following, and follow (enterprise tier only)."""
 
 from ..responses import Response, not_found_error, problem
 from ..util import DAY, PROB
-from .common import not_found, own_id, paginate, path_user, self_serve_removed, tweet_page
+from .common import (not_found, own_id, page_token, paginate, parse_iso, path_user,
+                     self_serve_removed, tweet_page)
 from .registry import endpoint
 
 
@@ -57,11 +58,22 @@ def get_users_by_usernames(sim, req):
     return multi_users(sim, req, 'usernames', req.list('usernames'), sim.user_by_name)
 
 
-def mentions_of(sim, u, viewer):
+def mentions_of(sim, u, viewer, capped=True):
     out = [t for t in sim.tweets.values()
            if u.id in t.mentioned_ids and sim.visible(t, viewer)]
     out.sort(key=lambda t: t.id, reverse=True)
-    return out[:int(sim.config['mentions_cap'])]
+    return out[:int(sim.config['mentions_cap'])] if capped else out
+
+
+def older_than(req, items, oldest_id):
+    """Whether items hold one older than oldest_id within the request's since_id / start_time."""
+    q = req.query
+    if 'since_id' in q:
+        return any(int(q['since_id']) < t.id < oldest_id for t in items)
+    if 'start_time' in q:
+        st = parse_iso(q['start_time'])
+        return any(t.id < oldest_id and t.created_at >= st for t in items)
+    return any(t.id < oldest_id for t in items)
 
 
 @endpoint('getUsersMentions')
@@ -69,7 +81,17 @@ def get_users_mentions(sim, req):
     u, err = path_user(sim, req)
     if err:
         return err
-    return tweet_page(sim, req, mentions_of(sim, u, req.user), 'm', 10)
+    page, meta = paginate(req, mentions_of(sim, u, req.user), 'm', lambda t: t.id, 10)
+    if page is None:
+        return meta
+    # X serves the newest 800: "Requesting Posts beyond these limits returns a successful
+    # response with no data" (xapi.md §1.2), so the last page still points beyond them when
+    # older mentions exist, and that token's page is empty.
+    if page and 'next_token' not in meta and \
+            older_than(req, mentions_of(sim, u, req.user, capped=False), page[-1].id):
+        meta['next_token'] = page_token('m', 'n', page[-1].id)
+    data = [sim.render_tweet(t, req) for t in page]
+    return sim.envelope(req, data, tweets=page, meta=meta)
 
 
 def excluded(req, t):
