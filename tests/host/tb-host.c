@@ -114,6 +114,26 @@ add_str_value(JsonBuilder *b, const char *val)
   }
 }
 
+/* Adds one JSON value to b for item (an object, a string, an array...). */
+typedef void (*TbHostItemFunc)(JsonBuilder *b, gpointer item);
+
+/* Sets member key (no member when NULL: b is in an array) to an array with one value per item,
+ * in list order, added by add_item; with add_item NULL the items are strings. */
+static void
+tb_host_add_list(JsonBuilder *b, const char *key, GList *items, TbHostItemFunc add_item)
+{
+  if (key != NULL)
+    json_builder_set_member_name(b, key);
+  json_builder_begin_array(b);
+  for (GList *l = items; l; l = l->next) {
+    if (add_item != NULL)
+      add_item(b, l->data);
+    else
+      add_str_value(b, l->data);
+  }
+  json_builder_end_array(b);
+}
+
 static gchar *
 ev_to_string(JsonBuilder *b)
 {
@@ -408,22 +428,23 @@ conv_destroy(PurpleConversation *conv)
 }
 
 static void
+add_chat_buddy(JsonBuilder *b, gpointer item)
+{
+  PurpleConvChatBuddy *cb = item;
+  json_builder_begin_object(b);
+  ev_str(b, "name", purple_conv_chat_cb_get_name(cb));
+  ev_str(b, "alias", cb->alias);
+  ev_int(b, "flags", cb->flags);
+  json_builder_end_object(b);
+}
+
+static void
 conv_chat_add_users(PurpleConversation *conv, GList *cbuddies, gboolean new_arrivals)
 {
   JsonBuilder *b = ev_begin("chat-add-users");
   ev_conv(b, conv);
   ev_bool(b, "new_arrivals", new_arrivals);
-  json_builder_set_member_name(b, "users");
-  json_builder_begin_array(b);
-  for (GList *l = cbuddies; l; l = l->next) {
-    PurpleConvChatBuddy *cb = l->data;
-    json_builder_begin_object(b);
-    ev_str(b, "name", purple_conv_chat_cb_get_name(cb));
-    ev_str(b, "alias", cb->alias);
-    ev_int(b, "flags", cb->flags);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
+  tb_host_add_list(b, "users", cbuddies, add_chat_buddy);
   ev_end(b);
 }
 
@@ -432,11 +453,7 @@ conv_chat_remove_users(PurpleConversation *conv, GList *users)
 {
   JsonBuilder *b = ev_begin("chat-remove-users");
   ev_conv(b, conv);
-  json_builder_set_member_name(b, "users");
-  json_builder_begin_array(b);
-  for (GList *l = users; l; l = l->next)
-    add_str_value(b, l->data);
-  json_builder_end_array(b);
+  tb_host_add_list(b, "users", users, NULL);
   ev_end(b);
 }
 
@@ -665,6 +682,33 @@ field_type_name(PurpleRequestFieldType t)
   return (guint)t < G_N_ELEMENTS(names) ? names[t] : "unknown";
 }
 
+static void
+add_field(JsonBuilder *b, gpointer item)
+{
+  PurpleRequestField *field = item;
+  PurpleRequestFieldType t = purple_request_field_get_type(field);
+
+  json_builder_begin_object(b);
+  ev_str(b, "group", purple_request_field_group_get_title(purple_request_field_get_group(field)));
+  ev_str(b, "id", purple_request_field_get_id(field));
+  ev_str(b, "label", purple_request_field_get_label(field));
+  ev_str(b, "type", field_type_name(t));
+  ev_bool(b, "required", purple_request_field_is_required(field));
+  if (t == PURPLE_REQUEST_FIELD_STRING) {
+    ev_str(b, "value", purple_request_field_string_get_value(field));
+    ev_bool(b, "masked", purple_request_field_string_is_masked(field));
+    ev_bool(b, "multiline", purple_request_field_string_is_multiline(field));
+  } else if (t == PURPLE_REQUEST_FIELD_INTEGER) {
+    ev_int(b, "value", purple_request_field_int_get_value(field));
+  } else if (t == PURPLE_REQUEST_FIELD_BOOLEAN) {
+    ev_bool(b, "value", purple_request_field_bool_get_value(field));
+  } else if (t == PURPLE_REQUEST_FIELD_CHOICE) {
+    ev_int(b, "value", purple_request_field_choice_get_value(field));
+    tb_host_add_list(b, "labels", purple_request_field_choice_get_labels(field), NULL);
+  }
+  json_builder_end_object(b);
+}
+
 static void *
 req_fields(const char *title, const char *primary, const char *secondary,
            PurpleRequestFields *fields, const char *ok_text, GCallback ok_cb,
@@ -673,6 +717,7 @@ req_fields(const char *title, const char *primary, const char *secondary,
 {
   TbRequest *req = request_new(PURPLE_REQUEST_FIELDS, "fields", user_data);
   JsonBuilder *b;
+  GList *all = NULL;
 
   req->ok_cb = ok_cb;
   req->cancel_cb = cancel_cb;
@@ -680,38 +725,11 @@ req_fields(const char *title, const char *primary, const char *secondary,
   b = request_begin("request-fields", req, title, primary, secondary, account, who, conv);
   ev_str(b, "ok_text", ok_text);
   ev_str(b, "cancel_text", cancel_text);
-  json_builder_set_member_name(b, "fields");
-  json_builder_begin_array(b);
-  for (GList *g = purple_request_fields_get_groups(fields); g; g = g->next) {
-    for (GList *f = purple_request_field_group_get_fields(g->data); f; f = f->next) {
-      PurpleRequestField *field = f->data;
-      PurpleRequestFieldType t = purple_request_field_get_type(field);
-      json_builder_begin_object(b);
-      ev_str(b, "group", purple_request_field_group_get_title(g->data));
-      ev_str(b, "id", purple_request_field_get_id(field));
-      ev_str(b, "label", purple_request_field_get_label(field));
-      ev_str(b, "type", field_type_name(t));
-      ev_bool(b, "required", purple_request_field_is_required(field));
-      if (t == PURPLE_REQUEST_FIELD_STRING) {
-        ev_str(b, "value", purple_request_field_string_get_value(field));
-        ev_bool(b, "masked", purple_request_field_string_is_masked(field));
-        ev_bool(b, "multiline", purple_request_field_string_is_multiline(field));
-      } else if (t == PURPLE_REQUEST_FIELD_INTEGER) {
-        ev_int(b, "value", purple_request_field_int_get_value(field));
-      } else if (t == PURPLE_REQUEST_FIELD_BOOLEAN) {
-        ev_bool(b, "value", purple_request_field_bool_get_value(field));
-      } else if (t == PURPLE_REQUEST_FIELD_CHOICE) {
-        ev_int(b, "value", purple_request_field_choice_get_value(field));
-        json_builder_set_member_name(b, "labels");
-        json_builder_begin_array(b);
-        for (GList *l = purple_request_field_choice_get_labels(field); l; l = l->next)
-          add_str_value(b, l->data);
-        json_builder_end_array(b);
-      }
-      json_builder_end_object(b);
-    }
-  }
-  json_builder_end_array(b);
+  /* one array of every group's fields, each naming its group */
+  for (GList *g = purple_request_fields_get_groups(fields); g; g = g->next)
+    all = g_list_concat(all, g_list_copy(purple_request_field_group_get_fields(g->data)));
+  tb_host_add_list(b, "fields", all, add_field);
+  g_list_free(all);
   ev_end(b);
   return req;
 }
@@ -837,6 +855,19 @@ notify_email(PurpleConnection *gc, const char *subject, const char *from, const 
   return NULL;
 }
 
+static void
+add_column(JsonBuilder *b, gpointer item)
+{
+  add_str_value(b, ((PurpleNotifySearchColumn *)item)->title);
+}
+
+/* a row is a GList of its cells' strings */
+static void
+add_row(JsonBuilder *b, gpointer item)
+{
+  tb_host_add_list(b, NULL, item, NULL);
+}
+
 static void *
 notify_searchresults(PurpleConnection *gc, const char *title, const char *primary,
                      const char *secondary, PurpleNotifySearchResults *results,
@@ -847,22 +878,19 @@ notify_searchresults(PurpleConnection *gc, const char *title, const char *primar
   ev_str(b, "title", title);
   ev_str(b, "primary", primary);
   ev_str(b, "secondary", secondary);
-  json_builder_set_member_name(b, "columns");
-  json_builder_begin_array(b);
-  for (GList *l = results->columns; l; l = l->next)
-    add_str_value(b, ((PurpleNotifySearchColumn *)l->data)->title);
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "rows");
-  json_builder_begin_array(b);
-  for (GList *r = results->rows; r; r = r->next) {
-    json_builder_begin_array(b);
-    for (GList *c = r->data; c; c = c->next)
-      add_str_value(b, c->data);
-    json_builder_end_array(b);
-  }
-  json_builder_end_array(b);
+  tb_host_add_list(b, "columns", results->columns, add_column);
+  tb_host_add_list(b, "rows", results->rows, add_row);
   ev_end(b);
   return NULL;
+}
+
+static void
+add_entry(JsonBuilder *b, gpointer item)
+{
+  json_builder_begin_object(b);
+  ev_str(b, "label", purple_notify_user_info_entry_get_label(item));
+  ev_str(b, "value", purple_notify_user_info_entry_get_value(item));
+  json_builder_end_object(b);
 }
 
 static void *
@@ -873,16 +901,7 @@ notify_userinfo(PurpleConnection *gc, const char *who, PurpleNotifyUserInfo *use
   ev_account(b, gc ? purple_connection_get_account(gc) : NULL);
   ev_str(b, "who", who);
   ev_text(b, text);
-  json_builder_set_member_name(b, "entries");
-  json_builder_begin_array(b);
-  for (GList *l = purple_notify_user_info_get_entries(user_info); l; l = l->next) {
-    PurpleNotifyUserInfoEntry *e = l->data;
-    json_builder_begin_object(b);
-    ev_str(b, "label", purple_notify_user_info_entry_get_label(e));
-    ev_str(b, "value", purple_notify_user_info_entry_get_value(e));
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
+  tb_host_add_list(b, "entries", purple_notify_user_info_get_entries(user_info), add_entry);
   ev_end(b);
   g_free(text);
   return NULL;
@@ -1434,8 +1453,8 @@ obj_bool(JsonObject *o, const char *key, gboolean dflt)
   return json_node_get_boolean(n);
 }
 
-static GPtrArray *managed_accounts; /* PurpleAccount*, in file order */
-static GPtrArray *accounts_to_enable;
+static GList *managed_accounts; /* PurpleAccount*, in file order */
+static GList *accounts_to_enable;
 
 static gboolean
 load_accounts(const char *path, GError **error)
@@ -1495,9 +1514,9 @@ load_accounts(const char *path, GError **error)
       }
       g_list_free(members);
     }
-    g_ptr_array_add(managed_accounts, account);
+    managed_accounts = g_list_append(managed_accounts, account);
     if (obj_bool(a, "enabled", TRUE))
-      g_ptr_array_add(accounts_to_enable, account);
+      accounts_to_enable = g_list_append(accounts_to_enable, account);
     else
       purple_account_set_enabled(account, UI_ID, FALSE);
   }
@@ -1829,54 +1848,75 @@ cmd_disable(JsonObject *cmd, GError **error)
   return TRUE;
 }
 
+static void
+add_buddy(JsonBuilder *b, gpointer item)
+{
+  json_builder_begin_object(b);
+  buddy_to_json(b, item);
+  json_builder_end_object(b);
+}
+
 static gboolean
 cmd_list_buddies(JsonObject *cmd, GError **error)
 {
   PurpleAccount *account = NULL;
   JsonBuilder *b;
-  GSList *buddies;
+  GSList *found;
+  GList *buddies = NULL;
 
   if (json_object_has_member(cmd, "account") && (account = find_account(cmd, error)) == NULL)
     return FALSE;
-  buddies = account ? purple_find_buddies(account, NULL) : NULL;
+  found = account ? purple_find_buddies(account, NULL) : NULL;
   if (account == NULL)
     for (GList *l = purple_accounts_get_all(); l; l = l->next)
-      buddies = g_slist_concat(buddies, purple_find_buddies(l->data, NULL));
+      found = g_slist_concat(found, purple_find_buddies(l->data, NULL));
+  /* libpurple hands out a GSList; the same buddies in the same order, as a GList */
+  for (GSList *l = found; l; l = l->next)
+    buddies = g_list_prepend(buddies, l->data);
+  buddies = g_list_reverse(buddies);
+  g_slist_free(found);
   b = ev_begin("buddies");
   ev_str(b, "account", account_name(account));
-  json_builder_set_member_name(b, "list");
-  json_builder_begin_array(b);
-  for (GSList *l = buddies; l; l = l->next) {
-    json_builder_begin_object(b);
-    buddy_to_json(b, l->data);
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
+  tb_host_add_list(b, "list", buddies, add_buddy);
   ev_end(b);
-  g_slist_free(buddies);
+  g_list_free(buddies);
   return TRUE;
+}
+
+static void
+add_conv(JsonBuilder *b, gpointer item)
+{
+  PurpleConversation *conv = item;
+  json_builder_begin_object(b);
+  ev_conv(b, conv);
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT) {
+    PurpleConvChat *chat = PURPLE_CONV_CHAT(conv);
+    ev_str(b, "topic", purple_conv_chat_get_topic(chat));
+    ev_bool(b, "left", purple_conv_chat_has_left(chat));
+  }
+  json_builder_end_object(b);
 }
 
 static gboolean
 cmd_list_convs(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   JsonBuilder *b = ev_begin("convs");
-  json_builder_set_member_name(b, "list");
-  json_builder_begin_array(b);
-  for (GList *l = purple_get_conversations(); l; l = l->next) {
-    PurpleConversation *conv = l->data;
-    json_builder_begin_object(b);
-    ev_conv(b, conv);
-    if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT) {
-      PurpleConvChat *chat = PURPLE_CONV_CHAT(conv);
-      ev_str(b, "topic", purple_conv_chat_get_topic(chat));
-      ev_bool(b, "left", purple_conv_chat_has_left(chat));
-    }
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
+  tb_host_add_list(b, "list", purple_get_conversations(), add_conv);
   ev_end(b);
   return TRUE;
+}
+
+static void
+add_message(JsonBuilder *b, gpointer item)
+{
+  PurpleConvMessage *m = item;
+  json_builder_begin_object(b);
+  ev_str(b, "who", purple_conversation_message_get_sender(m));
+  ev_str(b, "alias", m->alias);
+  ev_flags(b, purple_conversation_message_get_flags(m));
+  ev_text(b, purple_conversation_message_get_message(m));
+  ev_int(b, "time", (gint64)purple_conversation_message_get_timestamp(m));
+  json_builder_end_object(b);
 }
 
 static gboolean
@@ -1901,43 +1941,32 @@ cmd_history(JsonObject *cmd, GError **error)
   }
   b = ev_begin("history");
   ev_conv(b, conv);
-  json_builder_set_member_name(b, "list");
-  json_builder_begin_array(b);
   /* libpurple keeps it newest first */
   history = g_list_reverse(g_list_copy(purple_conversation_get_message_history(conv)));
-  for (GList *l = history; l; l = l->next) {
-    PurpleConvMessage *m = l->data;
-    json_builder_begin_object(b);
-    ev_str(b, "who", purple_conversation_message_get_sender(m));
-    ev_str(b, "alias", m->alias);
-    ev_flags(b, purple_conversation_message_get_flags(m));
-    ev_text(b, purple_conversation_message_get_message(m));
-    ev_int(b, "time", (gint64)purple_conversation_message_get_timestamp(m));
-    json_builder_end_object(b);
-  }
+  tb_host_add_list(b, "list", history, add_message);
   g_list_free(history);
-  json_builder_end_array(b);
   ev_end(b);
   return TRUE;
+}
+
+static void
+add_account(JsonBuilder *b, gpointer item)
+{
+  PurpleAccount *a = item;
+  json_builder_begin_object(b);
+  ev_account(b, a);
+  ev_str(b, "alias", purple_account_get_alias(a));
+  ev_bool(b, "enabled", purple_account_get_enabled(a, UI_ID));
+  ev_bool(b, "connected", purple_account_is_connected(a));
+  ev_bool(b, "connecting", purple_account_is_connecting(a));
+  json_builder_end_object(b);
 }
 
 static gboolean
 cmd_list_accounts(JsonObject *cmd G_GNUC_UNUSED, GError **error G_GNUC_UNUSED)
 {
   JsonBuilder *b = ev_begin("accounts");
-  json_builder_set_member_name(b, "list");
-  json_builder_begin_array(b);
-  for (GList *l = purple_accounts_get_all(); l; l = l->next) {
-    PurpleAccount *a = l->data;
-    json_builder_begin_object(b);
-    ev_account(b, a);
-    ev_str(b, "alias", purple_account_get_alias(a));
-    ev_bool(b, "enabled", purple_account_get_enabled(a, UI_ID));
-    ev_bool(b, "connected", purple_account_is_connected(a));
-    ev_bool(b, "connecting", purple_account_is_connecting(a));
-    json_builder_end_object(b);
-  }
-  json_builder_end_array(b);
+  tb_host_add_list(b, "list", purple_accounts_get_all(), add_account);
   ev_end(b);
   return TRUE;
 }
@@ -2166,6 +2195,33 @@ on_unix_signal(gpointer data G_GNUC_UNUSED)
  * Start-up
  */
 static void
+add_option(JsonBuilder *b, gpointer item)
+{
+  PurpleAccountOption *opt = item;
+  PurplePrefType t = purple_account_option_get_type(opt);
+
+  json_builder_begin_object(b);
+  ev_str(b, "key", purple_account_option_get_setting(opt));
+  ev_str(b, "text", purple_account_option_get_text(opt));
+  if (t == PURPLE_PREF_BOOLEAN) {
+    ev_str(b, "type", "bool");
+    ev_bool(b, "default", purple_account_option_get_default_bool(opt));
+  } else if (t == PURPLE_PREF_INT) {
+    ev_str(b, "type", "int");
+    ev_int(b, "default", purple_account_option_get_default_int(opt));
+  } else if (t == PURPLE_PREF_STRING) {
+    ev_str(b, "type", "string");
+    ev_str(b, "default", purple_account_option_get_default_string(opt));
+  } else if (t == PURPLE_PREF_STRING_LIST) {
+    ev_str(b, "type", "list");
+    ev_str(b, "default", purple_account_option_get_default_list_value(opt));
+  } else {
+    ev_str(b, "type", "other");
+  }
+  json_builder_end_object(b);
+}
+
+static void
 emit_prpls(void)
 {
   for (GList *l = purple_plugins_get_protocols(); l; l = l->next) {
@@ -2183,34 +2239,21 @@ emit_prpls(void)
     ev_str(b, "version", purple_plugin_get_version(p));
     ev_str(b, "path", path);
     ev_bool(b, "loaded", purple_plugin_is_loaded(p));
-    json_builder_set_member_name(b, "options");
-    json_builder_begin_array(b);
-    for (GList *o = prpl->protocol_options; o; o = o->next) {
-      PurpleAccountOption *opt = o->data;
-      PurplePrefType t = purple_account_option_get_type(opt);
-      json_builder_begin_object(b);
-      ev_str(b, "key", purple_account_option_get_setting(opt));
-      ev_str(b, "text", purple_account_option_get_text(opt));
-      if (t == PURPLE_PREF_BOOLEAN) {
-        ev_str(b, "type", "bool");
-        ev_bool(b, "default", purple_account_option_get_default_bool(opt));
-      } else if (t == PURPLE_PREF_INT) {
-        ev_str(b, "type", "int");
-        ev_int(b, "default", purple_account_option_get_default_int(opt));
-      } else if (t == PURPLE_PREF_STRING) {
-        ev_str(b, "type", "string");
-        ev_str(b, "default", purple_account_option_get_default_string(opt));
-      } else if (t == PURPLE_PREF_STRING_LIST) {
-        ev_str(b, "type", "list");
-        ev_str(b, "default", purple_account_option_get_default_list_value(opt));
-      } else {
-        ev_str(b, "type", "other");
-      }
-      json_builder_end_object(b);
-    }
-    json_builder_end_array(b);
+    tb_host_add_list(b, "options", prpl->protocol_options, add_option);
     ev_end(b);
   }
+}
+
+static void
+add_username(JsonBuilder *b, gpointer item)
+{
+  add_str_value(b, purple_account_get_username(item));
+}
+
+static void
+add_plugin_id(JsonBuilder *b, gpointer item)
+{
+  add_str_value(b, purple_plugin_get_id(item));
 }
 
 static void
@@ -2221,16 +2264,8 @@ emit_ready(void)
   ev_str(b, "user_dir", purple_user_dir());
   ev_str(b, "ui", UI_ID);
   ev_int(b, "pid", getpid());
-  json_builder_set_member_name(b, "accounts");
-  json_builder_begin_array(b);
-  for (guint i = 0; i < managed_accounts->len; i++)
-    add_str_value(b, purple_account_get_username(managed_accounts->pdata[i]));
-  json_builder_end_array(b);
-  json_builder_set_member_name(b, "protocols");
-  json_builder_begin_array(b);
-  for (GList *l = purple_plugins_get_protocols(); l; l = l->next)
-    add_str_value(b, purple_plugin_get_id(l->data));
-  json_builder_end_array(b);
+  tb_host_add_list(b, "accounts", managed_accounts, add_username);
+  tb_host_add_list(b, "protocols", purple_plugins_get_protocols(), add_plugin_id);
   ev_end(b);
 }
 
@@ -2325,8 +2360,6 @@ main(int argc, char **argv)
   blist_seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   requests = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, request_free);
   connected_signals = g_hash_table_new(g_str_hash, g_str_equal);
-  managed_accounts = g_ptr_array_new();
-  accounts_to_enable = g_ptr_array_new();
   main_loop = g_main_loop_new(NULL, FALSE);
 
   /* Order matters (e2e-howto §1 pitfall 5): all of this before purple_core_init(). */
@@ -2367,8 +2400,8 @@ main(int argc, char **argv)
   g_unix_signal_add(SIGINT, on_unix_signal, NULL);
 
   /* Enable the accounts, then go available: that connects them (pitfall 9). */
-  for (guint i = 0; i < accounts_to_enable->len; i++)
-    purple_account_set_enabled(accounts_to_enable->pdata[i], UI_ID, TRUE);
+  for (GList *l = accounts_to_enable; l; l = l->next)
+    purple_account_set_enabled(l->data, UI_ID, TRUE);
   {
     PurpleSavedStatus *saved =
         purple_savedstatus_find_transient_by_type_and_message(PURPLE_STATUS_AVAILABLE, NULL);
