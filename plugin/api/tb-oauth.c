@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-oauth.h"
 #include "tb-xapi.h"
+#include "core/tb-form.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -67,12 +68,7 @@ tb_oauth_base64url(const guint8 *data, gsize len)
 void
 tb_oauth_secret_free(char *secret)
 {
-  if (secret == NULL)
-    return;
-  /* volatile: a plain memset right before free may be optimised away */
-  for (volatile char *p = secret; *p; p++)
-    *p = '\0';
-  g_free(secret);
+  tb_secret_free(secret);
 }
 
 static gboolean
@@ -136,63 +132,10 @@ random_hex(gsize n_bytes)
   return g_string_free(out, FALSE);
 }
 
-/* "a=1&b=2" into decoded (name, value) pairs, in order; a pair that does not decode (a bad
- * escape, an embedded NUL) is dropped. */
-static GPtrArray *
-parse_pairs(const char *text)
-{
-  GPtrArray *pairs = g_ptr_array_new_with_free_func(g_free);
-  g_auto(GStrv) parts = g_strsplit(text ? text : "", "&", -1);
-
-  for (char **p = parts; *p; p++) {
-    if (**p == '\0')
-      continue;
-    char *eq = strchr(*p, '=');
-    g_autofree char *raw_name = g_strndup(*p, eq ? (gsize)(eq - *p) : strlen(*p));
-    g_autofree char *raw_value = g_strdup(eq ? eq + 1 : "");
-    g_strdelimit(raw_name, "+", ' ');
-    g_strdelimit(raw_value, "+", ' ');
-    char *name = g_uri_unescape_string(raw_name, NULL);
-    char *value = g_uri_unescape_string(raw_value, NULL);
-    if (name == NULL || value == NULL || *name == '\0') {
-      g_free(name);
-      tb_oauth_secret_free(value);
-      continue;
-    }
-    g_ptr_array_add(pairs, name);
-    g_ptr_array_add(pairs, value);
-  }
-  for (char **p = parts; *p; p++) {
-    for (volatile char *c = *p; *c; c++)
-      *c = '\0';
-  }
-  return pairs;
-}
-
-static void
-free_secret_value(gpointer data)
-{
-  tb_oauth_secret_free(data);
-}
-
 GHashTable *
 tb_oauth_form_parse(const char *text)
 {
-  GHashTable *form = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_secret_value);
-  g_autoptr(GPtrArray) pairs = parse_pairs(text);
-
-  /* The array keeps no free function from here on: the table takes the strings it keeps. */
-  g_ptr_array_set_free_func(pairs, NULL);
-  for (guint i = 0; i + 1 < pairs->len; i += 2) {
-    char *name = pairs->pdata[i], *value = pairs->pdata[i + 1];
-    if (g_hash_table_contains(form, name)) {
-      g_free(name);
-      tb_oauth_secret_free(value);
-      continue;
-    }
-    g_hash_table_insert(form, name, value);
-  }
-  return form;
+  return tb_form_parse(text);
 }
 
 static TbHttpRequest *
@@ -614,7 +557,7 @@ tb_oauth1_base_string(const char *method, const char *url, const char *const *fo
   g_array_set_clear_func(params, param_clear);
   if (q != NULL) {
     g_autofree char *query = g_strndup(q + 1, strcspn(q + 1, "#"));
-    g_autoptr(GPtrArray) pairs = parse_pairs(query);
+    g_autoptr(GPtrArray) pairs = tb_form_pairs(query);
     for (guint i = 0; i + 1 < pairs->len; i += 2)
       param_add(params, pairs->pdata[i], pairs->pdata[i + 1]);
   }

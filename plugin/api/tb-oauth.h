@@ -44,9 +44,10 @@ char *tb_oauth_pct(const char *s);
 char *tb_oauth_base64url(const guint8 *data, gsize len);
 /* n bytes from the kernel's CSPRNG as base64url; NULL only if the kernel refuses. */
 char *tb_oauth_random_string(gsize n_bytes);
-/* "a=1&b=%20x": names to decoded values ('+' is a space); the first of a repeated name wins. */
+/* "a=1&b=%20x": names to decoded values ('+' is a space); the first of a repeated name wins
+ * (core/tb-form.h's tb_form_parse). */
 GHashTable *tb_oauth_form_parse(const char *text);
-/* Overwrites and frees a secret. */
+/* Overwrites and frees a secret (core/tb-form.h's tb_secret_free). */
 void tb_oauth_secret_free(char *secret);
 
 /* --- OAuth 2.0 authorization code with PKCE (xapi.md §3.1) ------------------------------- */

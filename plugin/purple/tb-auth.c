@@ -5,15 +5,9 @@
  */
 #include "tb-auth.h"
 #include "api/tb-oauth.h"
+#include "http/tb-loopback.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n-lib.h>
-#include <netinet/in.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* the connection's timer slots this module uses */
 #define TB_AUTH_SLOT_RENEW "auth-renew"
@@ -21,11 +15,6 @@
 #define TB_AUTH_RENEW_MARGIN_S 60 /* renew this long before the access token expires */
 #define TB_AUTH_RETRY_MAX_S 300   /* longest wait between renewals that could not reach X */
 #define TB_AUTH_SIGNOUT_WAIT_MS 10000
-#define TB_LOOP_MAX_CLIENTS 16
-#define TB_LOOP_MAX_REQUEST 8192
-#define TB_LOOP_CLIENT_TIMEOUT_S 10
-
-typedef struct _TbLoop TbLoop;
 
 typedef struct {
   TbConnRenewed cb;
@@ -49,7 +38,8 @@ struct _TbAuth {
   void *prompt; /* purple_request_input handle */
   char *state, *verifier, *redirect_uri, *url;
   guint code_req;
-  TbLoop *loop;
+  TbLoopback *loop;            /* the listener the browser comes back to */
+  guint loop_waiter;           /* this sign-in's state there */
   char *listen_error;          /* why the loopback listener is not there, for the prompt */
   gboolean verify_after_renew; /* login with a saved refresh token: users/me once it is renewed */
   char *notice;                /* OAuth 1.0a: shown with the next PIN prompt */
@@ -138,302 +128,17 @@ use_oauth1(TbConn *conn, const char *token, const char *secret)
 }
 
 /* --- the loopback listener ---------------------------------------------------------------
- * One per port for the whole process, so two accounts signing in at once share it and each
- * callback finds its sign-in by state. Non-blocking sockets on purple_input_add only; it exists
- * while some sign-in waits on it.
+ * http/tb-loopback.h: one per port for the whole process, so two accounts signing in at once
+ * share it and each redirect finds its sign-in by state. It exists while some sign-in waits on
+ * it.
  */
-
-struct _TbLoop {
-  int port;
-  int fd;
-  guint watch;
-  GList *flows;   /* TbAuth* */
-  GList *clients; /* TbLoopClient* */
-};
-
-typedef struct {
-  TbLoop *loop;
-  int fd;
-  guint watch;
-  guint timer;
-  GString *in;
-  char *out;
-  gsize out_len, sent;
-} TbLoopClient;
-
-static GHashTable *loops; /* port -> TbLoop* */
-
-static void
-client_free(TbLoopClient *c)
-{
-  c->loop->clients = g_list_remove(c->loop->clients, c);
-  if (c->watch)
-    purple_input_remove(c->watch);
-  if (c->timer)
-    purple_timeout_remove(c->timer);
-  close(c->fd);
-  /* the request line carried the code */
-  memset(c->in->str, 0, c->in->allocated_len);
-  g_string_free(c->in, TRUE);
-  g_free(c->out);
-  g_free(c);
-}
-
-static void
-loop_close(TbLoop *loop)
-{
-  while (loop->clients != NULL)
-    client_free(loop->clients->data);
-  if (loop->watch)
-    purple_input_remove(loop->watch);
-  close(loop->fd);
-  g_hash_table_remove(loops, GINT_TO_POINTER(loop->port));
-  g_free(loop);
-}
-
-static gboolean
-client_timeout(gpointer data)
-{
-  TbLoopClient *c = data;
-  c->timer = 0;
-  client_free(c);
-  return FALSE;
-}
-
-static void
-client_write(gpointer data, gint fd, PurpleInputCondition cond)
-{
-  TbLoopClient *c = data;
-  (void)cond;
-
-  while (c->sent < c->out_len) {
-    ssize_t n = send(fd, c->out + c->sent, c->out_len - c->sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (c->watch == 0)
-        c->watch = purple_input_add(fd, PURPLE_INPUT_WRITE, client_write, c);
-      return;
-    }
-    if (n <= 0)
-      break;
-    c->sent += (gsize)n;
-  }
-  client_free(c);
-}
-
-static void
-client_respond(TbLoopClient *c, int status, const char *reason, const char *title, const char *text)
-{
-  g_autofree char *t = g_markup_escape_text(title, -1);
-  g_autofree char *x = g_markup_escape_text(text, -1);
-  g_autofree char *page = g_strdup_printf(
-      "<!doctype html><html><head><meta charset=\"utf-8\"><title>Twinbird: %s</title></head>"
-      "<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\"><h1>%s</h1><p>%s</p>"
-      "</body></html>\n",
-      t, t, x);
-
-  if (c->watch) {
-    purple_input_remove(c->watch);
-    c->watch = 0;
-  }
-  /* no-referrer and no-store: the address held the code */
-  c->out = g_strdup_printf("HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\n"
-                           "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-                           "Referrer-Policy: no-referrer\r\nConnection: close\r\n\r\n%s",
-                           status, reason, strlen(page), page);
-  c->out_len = strlen(c->out);
-  client_write(c, c->fd, PURPLE_INPUT_WRITE);
-}
-
-static TbAuth *
-loop_flow_by_state(TbLoop *loop, const char *state)
-{
-  for (GList *l = loop->flows; state && l; l = l->next) {
-    TbAuth *a = l->data;
-    if (a->state != NULL && strcmp(a->state, state) == 0)
-      return a;
-  }
-  return NULL;
-}
 
 static void flow_redirected(TbAuth *a, char *code, const char *denied);
 
-/* The Host header names this listener (127.0.0.1 or localhost with its port): a page elsewhere
- * that rebinds its own name to 127.0.0.1 gets nothing here. */
-static gboolean
-host_is_ours(const char *head, int port)
-{
-  g_auto(GStrv) lines = g_strsplit(head, "\n", -1);
-
-  for (char **l = lines; *l; l++) {
-    if (g_ascii_strncasecmp(*l, "Host:", 5) != 0)
-      continue;
-    g_autofree char *host = g_strstrip(g_strdup(*l + 5));
-    g_autofree char *a = g_strdup_printf("127.0.0.1:%d", port);
-    g_autofree char *b = g_strdup_printf("localhost:%d", port);
-    return g_ascii_strcasecmp(host, a) == 0 || g_ascii_strcasecmp(host, b) == 0;
-  }
-  return FALSE;
-}
-
-/* One request is in: answer it, then (last, since it may close the listener and this client)
- * hand the code to its sign-in. */
 static void
-client_handle(TbLoopClient *c)
+loop_redirected(char *code, const char *denied, gpointer data)
 {
-  g_autofree char *line = g_strndup(c->in->str, strcspn(c->in->str, "\r\n"));
-  g_auto(GStrv) parts = g_strsplit(line, " ", 3);
-  TbAuth *flow = NULL;
-  char *code = NULL;
-  g_autofree char *denied = NULL;
-
-  if (g_strv_length(parts) < 2 || strcmp(parts[0], "GET") != 0) {
-    client_respond(c, 405, "Method Not Allowed", _("Not here"),
-                   _("This address only receives X's sign-in redirect."));
-    return;
-  }
-  if (!host_is_ours(c->in->str, c->loop->port)) {
-    client_respond(c, 421, "Misdirected Request", _("Not here"),
-                   _("This address only receives X's sign-in redirect."));
-    return;
-  }
-  const char *target = parts[1];
-  gsize path_len = strcspn(target, "?#");
-  if (path_len != strlen("/callback") || strncmp(target, "/callback", path_len) != 0) {
-    client_respond(c, 404, "Not Found", _("Not here"),
-                   _("This address only receives X's sign-in redirect."));
-    return;
-  }
-  g_autofree char *query = target[path_len] == '?' ? g_strndup(target + path_len + 1,
-                                                               strcspn(target + path_len + 1, "#"))
-                                                   : g_strdup("");
-  g_autoptr(GHashTable) form = tb_oauth_form_parse(query);
-  memset(query, 0, strlen(query));
-  flow = loop_flow_by_state(c->loop, g_hash_table_lookup(form, "state"));
-  if (flow == NULL) {
-    client_respond(c, 400, "Bad Request", _("Unknown sign-in"),
-                   _("This sign-in link is old or was not started here. Start the sign-in "
-                     "again from your chat program and use the newest link."));
-    return;
-  }
-  const char *err = g_hash_table_lookup(form, "error");
-  const char *got = g_hash_table_lookup(form, "code");
-  g_autofree char *who = g_strdup_printf("@%s", handle_of(flow));
-  if (err != NULL) {
-    const char *desc = g_hash_table_lookup(form, "error_description");
-    denied = g_strdup(desc ? desc : err);
-    g_autofree char *text = g_strdup_printf(
-        _("X did not authorize the app for %s (%s). Your chat program asks again."), who, denied);
-    client_respond(c, 200, "OK", _("Not authorized"), text);
-  } else if (got == NULL || *got == '\0') {
-    client_respond(c, 400, "Bad Request", _("No code"),
-                   _("X sent no code. Start the sign-in again from your chat program."));
-    return;
-  } else {
-    code = g_strdup(got);
-    g_autofree char *text = g_strdup_printf(
-        _("Twinbird received the sign-in. Go back to your chat program: it now checks with X "
-          "that this is %s, and signs in if it is. You can close this tab."),
-        who);
-    client_respond(c, 200, "OK", _("Sign-in received"), text);
-  }
-  flow_redirected(flow, code, denied);
-}
-
-static void
-client_read(gpointer data, gint fd, PurpleInputCondition cond)
-{
-  TbLoopClient *c = data;
-  char buf[2048];
-  (void)cond;
-
-  ssize_t n = recv(fd, buf, sizeof(buf), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return;
-  if (n <= 0) {
-    client_free(c);
-    return;
-  }
-  g_string_append_len(c->in, buf, n);
-  memset(buf, 0, sizeof(buf));
-  if (strstr(c->in->str, "\r\n\r\n") == NULL && strstr(c->in->str, "\n\n") == NULL) {
-    if (c->in->len > TB_LOOP_MAX_REQUEST)
-      client_respond(c, 431, "Request Header Fields Too Large", _("Not here"),
-                     _("This address only receives X's sign-in redirect."));
-    return;
-  }
-  client_handle(c);
-}
-
-static void
-set_nonblocking(int fd)
-{
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0)
-    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-static void
-loop_accept(gpointer data, gint fd, PurpleInputCondition cond)
-{
-  TbLoop *loop = data;
-  (void)cond;
-
-  for (;;) {
-    int cfd = accept(fd, NULL, NULL);
-    if (cfd < 0) {
-      if (errno == EINTR)
-        continue;
-      return; /* EAGAIN, or a client that left before we got to it */
-    }
-    if (g_list_length(loop->clients) >= TB_LOOP_MAX_CLIENTS) {
-      close(cfd);
-      continue;
-    }
-    set_nonblocking(cfd);
-    TbLoopClient *c = g_new0(TbLoopClient, 1);
-    c->loop = loop;
-    c->fd = cfd;
-    c->in = g_string_new(NULL);
-    c->watch = purple_input_add(cfd, PURPLE_INPUT_READ, client_read, c);
-    c->timer = purple_timeout_add_seconds(TB_LOOP_CLIENT_TIMEOUT_S, client_timeout, c);
-    loop->clients = g_list_prepend(loop->clients, c);
-  }
-}
-
-static TbLoop *
-loop_open(int port, GError **error)
-{
-  struct sockaddr_in sin;
-  int one = 1;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-  if (fd < 0) {
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s", g_strerror(errno));
-    return NULL;
-  }
-  set_nonblocking(fd);
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  memset(&sin, 0, sizeof(sin));
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons((uint16_t)port);
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK); /* never another interface */
-  if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 8) < 0) {
-    int e = errno;
-    close(fd);
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(e), "%s", g_strerror(e));
-    return NULL;
-  }
-  TbLoop *loop = g_new0(TbLoop, 1);
-  loop->port = port;
-  loop->fd = fd;
-  loop->watch = purple_input_add(fd, PURPLE_INPUT_READ, loop_accept, loop);
-  if (loops == NULL)
-    loops = g_hash_table_new(g_direct_hash, g_direct_equal);
-  g_hash_table_insert(loops, GINT_TO_POINTER(port), loop);
-  return loop;
+  flow_redirected(data, code, denied);
 }
 
 static void
@@ -445,10 +150,8 @@ loop_register(TbAuth *a)
   if (a->loop != NULL)
     return;
   g_clear_pointer(&a->listen_error, g_free);
-  TbLoop *loop = loops ? g_hash_table_lookup(loops, GINT_TO_POINTER(port)) : NULL;
-  if (loop == NULL)
-    loop = loop_open(port, &error);
-  if (loop == NULL) {
+  a->loop = tb_loopback_listen(port, &error);
+  if (a->loop == NULL) {
     purple_debug_warning("twinbird", "@%s: no sign-in listener on 127.0.0.1:%d: %s\n", handle_of(a),
                          port, error->message);
     a->listen_error = g_strdup_printf(_("Nothing here can receive it (port %d: %s): paste that "
@@ -456,21 +159,18 @@ loop_register(TbAuth *a)
                                       port, error->message);
     return;
   }
-  loop->flows = g_list_append(loop->flows, a);
-  a->loop = loop;
+  g_autofree char *who = g_strdup_printf("@%s", handle_of(a));
+  a->loop_waiter = tb_loopback_expect(a->loop, a->state, who, loop_redirected, a);
 }
 
 static void
 loop_unregister(TbAuth *a)
 {
-  TbLoop *loop = a->loop;
-
-  if (loop == NULL)
+  if (a->loop == NULL)
     return;
-  a->loop = NULL;
-  loop->flows = g_list_remove(loop->flows, a);
-  if (loop->flows == NULL)
-    loop_close(loop);
+  tb_loopback_forget(a->loop, a->loop_waiter);
+  a->loop_waiter = 0;
+  g_clear_pointer(&a->loop, tb_loopback_unref);
 }
 
 /* --- prompts -------------------------------------------------------------------------------- */
