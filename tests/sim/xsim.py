@@ -1027,6 +1027,7 @@ class Sim:
         self.logf = logf
         self.log_lock = threading.Lock()
         self.api_base = 'http://127.0.0.1'
+        self.media_base = None  # avatars under another host name (--media-name), as pbs.twimg.com
         self.reset()
 
     # ----- lifecycle -------------------------------------------------------
@@ -1494,7 +1495,7 @@ class Sim:
             o['verified_type'] = 'blue' if u.verified else 'none'
         if 'profile_image_url' in f:
             o['profile_image_url'] = '%s/profile_images/%d/%s_normal.png' % (
-                self.api_base, u.id, u.username.lower())
+                self.media_base or self.api_base, u.id, u.username.lower())
         if 'public_metrics' in f:
             o['public_metrics'] = {
                 'followers_count': sum(1 for (_a, b) in self.follow_set if b == u.id),
@@ -2713,7 +2714,9 @@ class Sim:
     def serve_api(self, h, req):
         entry = {'seq': None, 'time': iso(self.now()), 'method': req.method, 'path': req.path,
                  'query': dict(req.query), 'token': req.token, 'username': None,
-                 'user_id': None, 'status': None, 'fault': None, 'operation': None}
+                 'user_id': None, 'status': None, 'fault': None, 'operation': None,
+                 # who connected, under which name: shows a request came through a proxy
+                 'host': req.headers.get('Host'), 'peer_port': h.client_address[1]}
         if req.body:
             ctype = (req.headers.get('Content-Type') or '').lower()
             try:
@@ -3142,9 +3145,11 @@ def _openssl(args, cwd):
     return r
 
 
-def ensure_tls(d):
-    """A test CA and a server certificate for 127.0.0.1/localhost in d,
+def ensure_tls(d, dns_names=()):
+    """A test CA and a server certificate for 127.0.0.1/localhost (and the DNS names given) in d,
     generated once with the openssl CLI and reused while valid."""
+    if dns_names:  # a certificate of its own for each set of names
+        d = os.path.join(d, '-'.join(dns_names))
     os.makedirs(d, exist_ok=True)
     names = {'ca': 'ca.pem', 'ca_key': 'ca-key.pem', 'cert': 'server.pem', 'key': 'server-key.pem'}
     paths = {k: os.path.join(d, v) for k, v in names.items()}
@@ -3170,8 +3175,9 @@ def ensure_tls(d):
                         '[v3_srv]\nbasicConstraints=critical,CA:FALSE\n'
                         'keyUsage=critical,digitalSignature,keyEncipherment\n'
                         'extendedKeyUsage=serverAuth\n'
-                        'subjectAltName=IP:127.0.0.1,DNS:localhost\n'
-                        'subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n')
+                        'subjectAltName=IP:127.0.0.1,DNS:localhost%s\n'
+                        'subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n'
+                        % ''.join(',DNS:' + n for n in dns_names))
             ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
             _openssl(['req', '-x509', '-config', 'ca.cnf', '-extensions', 'v3_ca'] + ec +
                      ['-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '3650', '-sha256'], tmp)
@@ -3210,6 +3216,9 @@ def main(argv=None):
     ap.add_argument('--port', type=int, default=0, help='API port (0 = pick a free one)')
     ap.add_argument('--control-port', type=int, default=0, help='control port (0 = free)')
     ap.add_argument('--tls-dir', help='serve the API over HTTPS with a test CA kept here')
+    ap.add_argument('--public-name', help='host name in api_base (and the certificate) instead '
+                    'of the address, e.g. one only a proxy under test can resolve')
+    ap.add_argument('--media-name', help='host name of the avatar URLs (as pbs.twimg.com)')
     ap.add_argument('--scenario', help='JSON file: users/tokens/follows/tweets/dms at start')
     ap.add_argument('--spec', default=None, help='OpenAPI excerpt (default: the shared copy)')
     ap.add_argument('--log', help='append one line per API request to this file')
@@ -3228,7 +3237,8 @@ def main(argv=None):
 
     tls_ctx, tls_paths = None, None
     if a.tls_dir:
-        tls_paths = ensure_tls(os.path.abspath(a.tls_dir))
+        tls_paths = ensure_tls(os.path.abspath(a.tls_dir),
+                               tuple(n for n in (a.public_name, a.media_name) if n))
         tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         tls_ctx.load_cert_chain(tls_paths['cert'], tls_paths['key'])
@@ -3239,7 +3249,9 @@ def main(argv=None):
     ctl = Server((host, a.control_port), ControlHandler, sim)
     hostpart = '[%s]' % host if ':' in host else host
     scheme = 'https' if tls_ctx else 'http'
-    sim.api_base = '%s://%s:%d' % (scheme, hostpart, api.server_address[1])
+    sim.api_base = '%s://%s:%d' % (scheme, a.public_name or hostpart, api.server_address[1])
+    if a.media_name:
+        sim.media_base = '%s://%s:%d' % (scheme, a.media_name, api.server_address[1])
     if scenario:
         with sim.lock:
             sim.load_scenario(scenario)
