@@ -282,7 +282,10 @@ job_finish(TbHttpJob *job, CURLcode code)
   resp->status = (int)status;
   g_bytes_unref(resp->body);
   resp->body = g_bytes_new(job->body->data, job->body->len);
-  const char *detail = job->errbuf[0] ? job->errbuf : curl_easy_strerror(code);
+  g_autofree char *detail = g_strdup(job->errbuf[0] ? job->errbuf : curl_easy_strerror(code));
+  gsize n = strlen(detail);
+  while (n > 0 && (detail[n - 1] == '.' || detail[n - 1] == '\n'))
+    detail[--n] = '\0'; /* the message goes on after it */
   if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE) {
     resp->error =
         g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes", job->http->max_body);
