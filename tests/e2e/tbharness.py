@@ -762,8 +762,9 @@ class BitlBee:
     """A private BitlBee-libpurple (ForkDaemon on 127.0.0.1, free port) that loads the plugin
     from <PluginDir>/purple (e2e-howto §4)."""
 
-    def __init__(self, plugin_dir=None, logdir=None, port=None):
+    def __init__(self, plugin_dir=None, logdir=None, port=None, settings=''):
         self.bin = require_program('bitlbee')
+        self.settings = settings  # more [settings] lines, e.g. "Proxy = ...\n"
         self.plugin_dir = plugin_dir or PLUGIN_DIR
         self.workdir = mkdtemp('bitlbee')
         self.logdir = logdir or self.workdir
@@ -786,8 +787,9 @@ class BitlBee:
         with open(self.conf, 'w') as f:
             f.write('[settings]\nRunMode = ForkDaemon\nDaemonInterface = 127.0.0.1\n'
                     'DaemonPort = %d\nAuthMode = Open\nConfigDir = %s\nPluginDir = %s\n'
-                    'PidFile = %s\n[defaults]\n'
-                    % (self.port, var, plugins, os.path.join(self.workdir, 'bitlbee.pid')))
+                    'PidFile = %s\n%s[defaults]\n'
+                    % (self.port, var, plugins, os.path.join(self.workdir, 'bitlbee.pid'),
+                       self.settings))
         self.proc = spawn('bitlbee', [self.bin, '-c', self.conf, '-F', '-n', '-v'], self.log_path,
                           env=base_env(BITLBEE_DEBUG='1', HOME=self.workdir), cwd=self.workdir)
         register_cleanup(self.stop)  # ordered: clients, forked children, then the daemon
