@@ -2,6 +2,8 @@
 #include "tb-xapi.h"
 #include "tb-oauth.h"
 #include "core/tb-bounds.h"
+#include "core/tb-endpoint.h"
+#include "core/tb-ids.h"
 #include "core/tb-json-guard.h"
 
 #include <string.h>
@@ -46,15 +48,7 @@ tb_xapi_rate_limit_read(const TbHttpResponse *resp, TbXapiRateLimit *out)
 gboolean
 tb_xapi_id_is_valid(const char *id)
 {
-  gsize n = id ? strlen(id) : 0;
-
-  if (n == 0 || n > 19)
-    return FALSE;
-  for (gsize i = 0; i < n; i++) {
-    if (!g_ascii_isdigit(id[i]))
-      return FALSE;
-  }
-  return TRUE;
+  return tb_ids_is_x_id(id);
 }
 
 char *
@@ -374,4 +368,33 @@ tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error)
 {
   g_autoptr(JsonNode) root = tb_xapi_response_parse(resp, error);
   return root ? tb_xapi_user_parse(root, error) : NULL;
+}
+
+/* A new post's price depends on its body: a reply, or a post with or without a link. */
+static TbCostKind
+post_kind(const TbHttpRequest *req)
+{
+  if (req->body == NULL)
+    return TB_COST_WRITE_POST;
+  gsize len = 0;
+  const char *data = g_bytes_get_data(req->body, &len);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  if (!tb_xapi_json_load(parser, data, len, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
+    return TB_COST_WRITE_POST;
+  JsonObject *body = json_node_get_object(json_parser_get_root(parser));
+  return tb_endpoint_post_kind(json_object_has_member(body, "reply"),
+                               tb_xapi_json_string(body, "text"));
+}
+
+char *
+tb_xapi_request_endpoint(const TbHttpRequest *req, const char *api_base, TbCostKind *kind)
+{
+  gsize base = g_str_has_prefix(req->url, api_base) ? strlen(api_base) : 0;
+  char *name = tb_endpoint_name(req->method, req->url + base);
+
+  *kind = tb_endpoint_cost_kind(name);
+  if (*kind == TB_COST_WRITE_POST)
+    *kind = post_kind(req);
+  return name;
 }

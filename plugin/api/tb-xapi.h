@@ -9,6 +9,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "core/tb-cost.h"
 #include "http/tb-http-message.h"
 
 G_BEGIN_DECLS
@@ -97,6 +98,10 @@ TbXapiUser *tb_xapi_users_me_parse(const TbHttpResponse *resp, GError **error);
 /* Every body from the network goes through this before json-glib: refuses (with error set) what
  * nests deeper than TB_JSON_GUARD_MAX_DEPTH, is not UTF-8 or holds a NUL byte, then parses. */
 gboolean tb_xapi_json_load(JsonParser *parser, const char *data, gsize len, GError **error);
+
+/* The endpoint a request is for (core/tb-endpoint's name, e.g. "POST /2/tweets") and what X bills
+ * for its answer, a new post priced by its body (a reply, a link). Newly allocated. */
+char *tb_xapi_request_endpoint(const TbHttpRequest *req, const char *api_base, TbCostKind *kind);
 
 /* Typed member lookups that return NULL when the member is absent or of another type
  * (json-glib 1.6 has these only for scalars). */

@@ -116,3 +116,10 @@ tb_shortids_lookup(TbShortIds *ids, const char *key)
   }
   return NULL;
 }
+
+gboolean
+tb_ids_is_x_id(const char *id)
+{
+  gsize n = id ? strlen(id) : 0;
+  return n > 0 && n <= 19 && strspn(id, "0123456789") == n;
+}

@@ -28,6 +28,9 @@ typedef struct {
 
 typedef struct _TbShortIds TbShortIds;
 
+/* An X id as X writes it: 1 to 19 decimal digits (a 64-bit Snowflake). */
+gboolean tb_ids_is_x_id(const char *id);
+
 TbShortIds *tb_shortids_new(guint capacity);
 void tb_shortids_free(TbShortIds *ids);
 /* Returns the short id for the tweet, reusing the existing one if the tweet (for that account)

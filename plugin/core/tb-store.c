@@ -375,3 +375,27 @@ tb_store_save(TbStore *store, GError **error)
   store->dirty = FALSE;
   return TRUE;
 }
+
+void
+tb_store_idlist_add(TbStore *store, const char *key, const char *id, guint keep)
+{
+  const char *list = tb_store_get(store, key);
+  g_auto(GStrv) ids = list && *list ? g_strsplit(list, ",", -1) : g_new0(char *, 1);
+  guint n = g_strv_length(ids);
+  guint skip = keep > 0 && n >= keep ? n - keep + 1 : 0;
+  GString *out = g_string_new(NULL);
+
+  for (guint i = skip; i < n; i++)
+    g_string_append_printf(out, "%s,", ids[i]);
+  g_string_append(out, id);
+  tb_store_set(store, key, out->str);
+  g_string_free(out, TRUE);
+}
+
+gboolean
+tb_store_idlist_contains(TbStore *store, const char *key, const char *id)
+{
+  const char *list = tb_store_get(store, key);
+  g_auto(GStrv) ids = list ? g_strsplit(list, ",", -1) : NULL;
+  return ids != NULL && g_strv_contains((const char *const *)ids, id);
+}

@@ -55,6 +55,9 @@ const char *tb_store_get(TbStore *store, const char *key);
 gint64 tb_store_get_int(TbStore *store, const char *key, gint64 def);
 void tb_store_set(TbStore *store, const char *key, const char *value);
 void tb_store_set_int(TbStore *store, const char *key, gint64 value);
+/* A bounded list of ids under key, oldest dropped first once it holds `keep`. */
+void tb_store_idlist_add(TbStore *store, const char *key, const char *id, guint keep);
+gboolean tb_store_idlist_contains(TbStore *store, const char *key, const char *id);
 /* Keys starting with prefix, in no order; the list is the caller's, the strings are not. */
 GList *tb_store_keys(TbStore *store, const char *prefix);
 

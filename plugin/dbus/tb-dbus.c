@@ -9,10 +9,8 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
-#include "purple/tb-conn.h"
-#include "purple/tb-conv.h"
-#include "purple/tb-plugin.h"
-#include "purple/tb-send.h"
+#include "api/tb-xapi.h"
+#include "core/tb-route.h"
 #include "twinbird.h"
 
 /* A method call waiting for X: answered from send_done, exactly once. */
@@ -21,6 +19,7 @@ typedef struct {
 } TbDbusCall;
 
 static GList *calls_in_flight;
+static TbDbusOps ops;       /* the purple adapter's, from tb_dbus_register */
 static int bindings_handle; /* our own handle: unregister disconnects exactly the bindings */
 static gboolean registered;
 
@@ -67,10 +66,19 @@ error_name_for(const GError *error)
       [TB_XAPI_ERROR_OTHER] = "Other",
   };
 
-  if (g_error_matches(error, TB_SEND_ERROR, TB_SEND_ERROR_CLOSED))
-    return g_strdup(TWINBIRD_DBUS_ERROR_CLOSED);
-  if (g_error_matches(error, TB_SEND_ERROR, TB_SEND_ERROR_REMOVED))
-    return g_strdup(TWINBIRD_DBUS_ERROR_REMOVED);
+  static const char *const route_names[] = {
+      [TB_ROUTE_ERROR_NO_SUCH_ACCOUNT] = TWINBIRD_DBUS_ERROR_NO_SUCH_ACCOUNT,
+      [TB_ROUTE_ERROR_NOT_SIGNED_IN] = TWINBIRD_DBUS_ERROR_NOT_SIGNED_IN,
+      [TB_ROUTE_ERROR_UNKNOWN_ID] = TWINBIRD_DBUS_ERROR_UNKNOWN_ID,
+      [TB_ROUTE_ERROR_WRONG_ACCOUNT] = TWINBIRD_DBUS_ERROR_WRONG_ACCOUNT,
+      [TB_ROUTE_ERROR_REFUSED] = TWINBIRD_DBUS_ERROR_REFUSED,
+      [TB_ROUTE_ERROR_CLOSED] = TWINBIRD_DBUS_ERROR_CLOSED,
+      [TB_ROUTE_ERROR_REMOVED] = TWINBIRD_DBUS_ERROR_REMOVED,
+  };
+
+  if (error->domain == TB_ROUTE_ERROR && error->code >= 0 &&
+      (gsize)error->code < G_N_ELEMENTS(route_names))
+    return g_strdup(route_names[error->code]);
   if (error->domain == TB_XAPI_ERROR && error->code >= 0 &&
       (gsize)error->code < G_N_ELEMENTS(x_kinds) && x_kinds[error->code] != NULL)
     return g_strconcat(TWINBIRD_DBUS_ERROR_X_PREFIX, x_kinds[error->code], NULL);
@@ -78,7 +86,7 @@ error_name_for(const GError *error)
 }
 
 static void
-send_done(TbConn *conn, const char *outbox_id, const char *new_id, const GError *error,
+send_done(const char *handle, const char *outbox_id, const char *new_id, const GError *error,
           gpointer data)
 {
   TbDbusCall *call = data;
@@ -93,9 +101,9 @@ send_done(TbConn *conn, const char *outbox_id, const char *new_id, const GError 
       g_autofree char *name = error_name_for(error);
       /* X's refusals leave the text in the outbox ("retry"); ours say what happened. */
       g_autofree char *text =
-          error->domain == TB_SEND_ERROR
+          error->domain == TB_ROUTE_ERROR
               ? g_strdup(error->message)
-              : g_strdup_printf(_("Not sent from @%s (%s is kept in its outbox): %s"), conn->handle,
+              : g_strdup_printf(_("Not sent from @%s (%s is kept in its outbox): %s"), handle,
                                 outbox_id, error->message);
       reply = error_reply(call->message, name, text);
     }
@@ -105,9 +113,9 @@ send_done(TbConn *conn, const char *outbox_id, const char *new_id, const GError 
   g_free(call);
 }
 
-/* The signed-in Twinbird connection behind a libpurple D-Bus account id. */
-static TbConn *
-conn_for(dbus_int32_t account_id, DBusError *error)
+/* The Twinbird account behind a libpurple D-Bus account id. */
+static PurpleAccount *
+account_for(dbus_int32_t account_id, DBusError *error)
 {
   PurpleAccount *account = purple_dbus_id_to_pointer(account_id, PURPLE_DBUS_TYPE(PurpleAccount));
 
@@ -119,61 +127,7 @@ conn_for(dbus_int32_t account_id, DBusError *error)
                    (int)account_id, TWINBIRD_PLUGIN_ID);
     return NULL;
   }
-  PurpleConnection *gc = purple_account_get_connection(account);
-  TbConn *conn = gc ? tb_conn_from_gc(gc) : NULL;
-  if (conn == NULL || purple_connection_get_state(gc) != PURPLE_CONNECTED) {
-    dbus_set_error(error, TWINBIRD_DBUS_ERROR_NOT_SIGNED_IN, _("@%s is not signed in"),
-                   purple_account_get_username(account));
-    return NULL;
-  }
-  return conn;
-}
-
-/* The conversation a reply's echo belongs in: the thread the post was shown in, if any. */
-static const char *
-reply_conv(TbConn *conn, const char *tweet_id, const char *conversation_id)
-{
-  GHashTableIter iter;
-  gpointer value;
-
-  g_hash_table_iter_init(&iter, conn->threads);
-  while (g_hash_table_iter_next(&iter, NULL, &value)) {
-    TbThread *t = value;
-    if (g_strcmp0(t->key, conversation_id) == 0 || g_strcmp0(t->reply_to, tweet_id) == 0)
-      return t->name;
-  }
-  return conn->handle;
-}
-
-/* A short id (shown in front of a post) or a full X id, as the reply/rt commands accept them. A
- * short id shown to the other account is refused: a reply goes out from the mentioned account. */
-static char *
-resolve_post(TbConn *conn, const char *key, const char **conv, DBusError *error)
-{
-  const TbShortEntry *e = tb_shortids_lookup(tb_plugin_shortids(), key);
-  /* Short ids are two hex digits, often all decimal ("07"): length tells them from X ids. */
-  gboolean full_id = tb_xapi_id_is_valid(key) && strlen(key) > 3;
-
-  if (e != NULL && !full_id && g_ascii_strcasecmp(e->account, conn->handle) != 0) {
-    dbus_set_error(error, TWINBIRD_DBUS_ERROR_WRONG_ACCOUNT,
-                   _("%s was shown to @%s, not to @%s: reply from @%s's account, or give the full "
-                     "post id"),
-                   key, e->account, conn->handle, e->account);
-    return NULL;
-  }
-  if (e != NULL) {
-    *conv = reply_conv(conn, e->tweet_id, e->conversation_id);
-    return g_strdup(e->tweet_id);
-  }
-  if (full_id) {
-    *conv = reply_conv(conn, key, NULL);
-    return g_strdup(key);
-  }
-  dbus_set_error(error, TWINBIRD_DBUS_ERROR_UNKNOWN_ID,
-                 _("%s is not a post id Twinbird knows (use the short id shown in front of a "
-                   "post in this session, like 3f, or the full id)"),
-                 key);
-  return NULL;
+  return account;
 }
 
 /* Checks, queues, and leaves the call unanswered: libpurple sends no reply for a NULL without an
@@ -191,37 +145,22 @@ start_send(DBusMessage *message, DBusError *error, TbOutboxKind kind)
                                   &arg, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
   if (!ok)
     return NULL;
-  TbConn *conn = conn_for(account_id, error);
-  if (conn == NULL)
+  PurpleAccount *account = account_for(account_id, error);
+  if (account == NULL)
     return NULL;
-
-  g_autofree char *target = NULL;
-  const char *conv = conn->handle; /* posts echo in the account's own conversation */
-  if (kind == TB_OUTBOX_REPLY) {
-    target = resolve_post(conn, arg, &conv, error);
-    if (target == NULL)
-      return NULL;
-  } else if (kind == TB_OUTBOX_DM) {
-    target = g_strdup(arg[0] == '@' ? arg + 1 : arg);
-    if (*target == '\0' || g_ascii_strcasecmp(target, conn->handle) == 0) {
-      dbus_set_error(error, TWINBIRD_DBUS_ERROR_REFUSED,
-                     _("Not sent from @%s: a DM needs another X user's handle"), conn->handle);
-      return NULL;
-    }
-    conv = target;
-  }
 
   TbDbusCall *call = g_new0(TbDbusCall, 1);
   g_autoptr(GError) refused = NULL;
   call->message = dbus_message_ref(message);
   calls_in_flight = g_list_prepend(calls_in_flight, call);
-  if (!tb_send_new_with_callback(conn, kind, target, conv, text, send_done, call, &refused)) {
+  if (ops.send == NULL || !ops.send(account, kind, arg, text, send_done, call, &refused)) {
     calls_in_flight = g_list_remove(calls_in_flight, call);
     dbus_message_unref(call->message);
     g_free(call);
-    g_autofree char *why = valid_utf8(refused->message);
-    dbus_set_error(error, TWINBIRD_DBUS_ERROR_REFUSED, _("Not sent from @%s: %s"), conn->handle,
-                   why);
+    g_autofree char *name =
+        refused ? error_name_for(refused) : g_strdup(TWINBIRD_DBUS_ERROR_REFUSED);
+    g_autofree char *why = valid_utf8(refused ? refused->message : "");
+    dbus_set_error(error, name, "%s", why);
     return NULL;
   }
   return NULL; /* answered by send_done (perhaps already: a request that failed at once) */
@@ -275,11 +214,12 @@ static PurpleDBusBinding bindings[] = {
 };
 
 void
-tb_dbus_register(PurplePlugin *plugin)
+tb_dbus_register(PurplePlugin *plugin, const TbDbusOps *adapter)
 {
   const char *why = purple_dbus_get_init_error();
   (void)plugin;
 
+  ops = *adapter;
   if (why != NULL || purple_dbus_get_connection() == NULL) {
     purple_debug_info("twinbird", "no D-Bus methods (%s)\n", why ? why : "no bus");
     return;

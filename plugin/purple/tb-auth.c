@@ -16,6 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* the connection's timer slots this module uses */
+#define TB_AUTH_SLOT_RENEW "auth-renew"
+#define TB_AUTH_SLOT_SIGNOUT "auth-signout"
 #define TB_AUTH_RENEW_MARGIN_S 60 /* renew this long before the access token expires */
 #define TB_AUTH_RETRY_MAX_S 300   /* longest wait between renewals that could not reach X */
 #define TB_AUTH_SIGNOUT_WAIT_MS 10000
@@ -26,7 +29,7 @@
 typedef struct _TbLoop TbLoop;
 
 typedef struct {
-  TbAuthRenewed cb;
+  TbConnRenewed cb;
   gpointer data;
   GDestroyNotify destroy;
 } TbWaiter;
@@ -37,9 +40,9 @@ struct _TbAuth {
   char *saved;      /* the account password at login, until tb_auth_start() takes it */
   gboolean trusted; /* the tokens in use may be saved: from the password, or users/me agreed */
   gboolean signed_in;
+  TbAuthHaveToken have_token; /* the session's: check the new token with X */
   /* OAuth 2.0 */
   char *refresh_token;
-  guint renew_timer;
   guint renew_req;
   guint renew_failures;
   GPtrArray *waiters; /* TbWaiter*: requests that got a 401 and wait for a new token */
@@ -57,7 +60,6 @@ struct _TbAuth {
   /* Sign out */
   gboolean signing_out;
   guint revokes_pending;
-  guint signout_timer;
   char *signout_problem;
 };
 
@@ -646,9 +648,8 @@ arm_renewal(TbAuth *a, gint64 expires_in)
   gint64 delay = expires_in >= 2 * TB_AUTH_RENEW_MARGIN_S ? expires_in - TB_AUTH_RENEW_MARGIN_S
                                                           : MAX(expires_in / 2, 1);
 
-  tb_conn_timeout_remove(a->conn, a->renew_timer);
-  a->renew_timer =
-      tb_conn_timeout_add(a->conn, (guint)MIN(delay, G_MAXUINT / 1000) * 1000, renew_cb, a);
+  tb_conn_timeout_set(a->conn, TB_AUTH_SLOT_RENEW, (guint)MIN(delay, G_MAXUINT / 1000) * 1000,
+                      renew_cb, a);
 }
 
 static void
@@ -700,7 +701,7 @@ code_done(const TbHttpResponse *resp, gpointer data)
   a->trusted = FALSE; /* saved only once /2/users/me says it is this account */
   install_tokens(a, &t);
   tb_oauth2_token_clear(&t);
-  tb_conn_login_verify(a->conn);
+  a->have_token(a->conn);
 }
 
 static void
@@ -742,7 +743,6 @@ static gboolean
 renew_cb(gpointer data)
 {
   TbAuth *a = data;
-  a->renew_timer = 0;
   renew(a);
   return FALSE;
 }
@@ -767,8 +767,7 @@ renew_failed(TbAuth *a, const GError *error)
       /* keep going on the current access token; try again, less and less often */
       a->renew_failures++;
       guint wait = MIN(15u << MIN(a->renew_failures - 1, 5u), TB_AUTH_RETRY_MAX_S);
-      tb_conn_timeout_remove(conn, a->renew_timer);
-      a->renew_timer = tb_conn_timeout_add(conn, wait * 1000, renew_cb, a);
+      tb_conn_timeout_set(conn, TB_AUTH_SLOT_RENEW, wait * 1000, renew_cb, a);
       return;
     }
     msg = g_strdup_printf(_("Could not reach X to renew the sign-in of @%s: %s"), handle_of(a),
@@ -821,7 +820,7 @@ renew_done(const TbHttpResponse *resp, gpointer data)
     save_secret(a);
   if (a->verify_after_renew) {
     a->verify_after_renew = FALSE;
-    tb_conn_login_verify(a->conn);
+    a->have_token(a->conn);
   }
   run_waiters(a, NULL);
 }
@@ -834,8 +833,7 @@ renew(TbAuth *a)
 
   if (a->renew_req != 0 || a->refresh_token == NULL)
     return;
-  tb_conn_timeout_remove(conn, a->renew_timer);
-  a->renew_timer = 0;
+  tb_conn_timeout_clear(conn, TB_AUTH_SLOT_RENEW);
   purple_debug_misc("twinbird", "@%s: POST /2/oauth2/token (refresh)\n", handle_of(a));
   TbHttpRequest *req =
       tb_oauth2_refresh_request(conn->cfg.api_base, conn->cfg.client_id, a->refresh_token);
@@ -848,7 +846,7 @@ renew(TbAuth *a)
 }
 
 gboolean
-tb_auth_renew_then(TbConn *conn, TbAuthRenewed cb, gpointer data, GDestroyNotify destroy)
+tb_auth_renew_then(TbConn *conn, TbConnRenewed cb, gpointer data, GDestroyNotify destroy)
 {
   TbAuth *a = conn->oauth;
 
@@ -930,7 +928,7 @@ oauth1_access_done(const TbHttpResponse *resp, gpointer data)
   a->trusted = FALSE; /* saved only once /2/users/me says it is this account */
   use_oauth1(a->conn, t.token, t.secret);
   tb_oauth1_token_clear(&t);
-  tb_conn_login_verify(a->conn);
+  a->have_token(a->conn);
 }
 
 static void
@@ -1037,8 +1035,7 @@ tb_auth_identity_refused(TbConn *conn, const char *x_username)
                        handle_of(a), x_username);
   /* Neither kept nor saved. Not revoked either: X may revoke per user and app, which would end
    * the other account's own sign-in in this very program. */
-  tb_conn_timeout_remove(conn, a->renew_timer);
-  a->renew_timer = 0;
+  tb_conn_timeout_clear(conn, TB_AUTH_SLOT_RENEW);
   a->verify_after_renew = FALSE;
   tb_oauth_secret_free(g_steal_pointer(&a->refresh_token));
   tb_xapi_auth_clear(&conn->auth);
@@ -1061,7 +1058,7 @@ option_is_empty(const char *value)
 }
 
 gboolean
-tb_auth_setup(TbConn *conn, GError **error)
+tb_auth_setup(TbConn *conn, TbAuthHaveToken have_token, GError **error)
 {
   const TbConfig *cfg = &conn->cfg;
 
@@ -1082,6 +1079,7 @@ tb_auth_setup(TbConn *conn, GError **error)
   TbAuth *a = g_new0(TbAuth, 1);
   a->conn = conn;
   a->kind = cfg->auth;
+  a->have_token = have_token;
   a->waiters = g_ptr_array_new();
   a->saved = g_strdup(purple_account_get_password(conn->account));
   conn->oauth = a;
@@ -1116,7 +1114,7 @@ tb_auth_start(TbConn *conn)
     tb_oauth_secret_free(token);
     tb_oauth_secret_free(secret);
     a->trusted = TRUE;
-    tb_conn_login_verify(conn);
+    a->have_token(conn);
     return;
   }
   oauth1_begin(a, NULL);
@@ -1173,8 +1171,7 @@ sign_out_done(TbConn *conn, const char *problem)
 static void
 signout_finish(TbAuth *a)
 {
-  tb_conn_timeout_remove(a->conn, a->signout_timer);
-  a->signout_timer = 0;
+  tb_conn_timeout_clear(a->conn, TB_AUTH_SLOT_SIGNOUT);
   a->revokes_pending = 0;
   sign_out_done(a->conn, a->signout_problem);
 }
@@ -1184,7 +1181,6 @@ signout_timeout(gpointer data)
 {
   TbAuth *a = data;
 
-  a->signout_timer = 0;
   if (a->signout_problem == NULL)
     a->signout_problem = g_strdup(_("X did not answer"));
   signout_finish(a);
@@ -1208,8 +1204,7 @@ action_sign_out(PurplePluginAction *action)
     return;
   a->signing_out = TRUE;
   purple_debug_info("twinbird", "@%s: signing out\n", handle_of(a));
-  tb_conn_timeout_remove(conn, a->renew_timer);
-  a->renew_timer = 0;
+  tb_conn_timeout_clear(conn, TB_AUTH_SLOT_RENEW);
   if (a->renew_req != 0) {
     /* a rotation under way would hand back a token nobody keeps: drop it, revoke what we have */
     tb_http_cancel(conn->http, a->renew_req);
@@ -1227,7 +1222,7 @@ action_sign_out(PurplePluginAction *action)
     signout_finish(a);
     return;
   }
-  a->signout_timer = tb_conn_timeout_add(conn, TB_AUTH_SIGNOUT_WAIT_MS, signout_timeout, a);
+  tb_conn_timeout_set(conn, TB_AUTH_SLOT_SIGNOUT, TB_AUTH_SIGNOUT_WAIT_MS, signout_timeout, a);
 }
 
 GList *

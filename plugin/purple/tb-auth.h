@@ -21,11 +21,14 @@ G_BEGIN_DECLS
 
 typedef struct _TbAuth TbAuth;
 
+/* A sign-in or a renewal produced a token (in conn->auth) that GET /2/users/me must now check. */
+typedef void (*TbAuthHaveToken)(TbConn *conn);
+
 /* auth=oauth2 or oauth1: checks the options the flow needs and takes the saved secret. FALSE with
  * a TB_CONFIG_ERROR naming the option. Sets conn->oauth. */
-gboolean tb_auth_setup(TbConn *conn, GError **error);
+gboolean tb_auth_setup(TbConn *conn, TbAuthHaveToken have_token, GError **error);
 /* Once conn->http exists: renews or uses the saved secret, or asks the user to sign in; either way
- * it ends in tb_conn_login_verify(). */
+ * it ends in have_token(). */
 void tb_auth_start(TbConn *conn);
 /* Closes the prompt and the listener; no callback runs afterwards. */
 void tb_auth_free(TbAuth *auth);
@@ -37,8 +40,7 @@ void tb_auth_identity_refused(TbConn *conn, const char *x_username);
 /* After a 401: renews the OAuth 2.0 access token, then calls cb (error NULL on success). FALSE,
  * and cb is never called, when there is nothing to renew (bearer, OAuth 1.0a, mid sign-in).
  * destroy frees data if the connection closes first. */
-typedef void (*TbAuthRenewed)(TbConn *conn, const GError *error, gpointer data);
-gboolean tb_auth_renew_then(TbConn *conn, TbAuthRenewed cb, gpointer data, GDestroyNotify destroy);
+gboolean tb_auth_renew_then(TbConn *conn, TbConnRenewed cb, gpointer data, GDestroyNotify destroy);
 
 /* The prpl's account actions: "Sign out". */
 GList *tb_auth_actions(PurplePlugin *plugin, gpointer context);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-blist.h"
 #include "core/tb-bounds.h"
-#include "tb-conv.h"
+#include "core/tb-render.h"
 
 #include <glib/gi18n-lib.h>
 

@@ -2,6 +2,7 @@
 #include "tb-cmds.h"
 #include "core/tb-cmdline.h"
 #include "core/tb-ids.h"
+#include "core/tb-route.h"
 #include "tb-conv.h"
 #include "tb-limits.h"
 #include "tb-plugin.h"
@@ -29,30 +30,31 @@ typedef struct {
 
 static const TbCmd *cmd_find(const char *name);
 
-/* A post the command acts on: a short id shown in front of a post, or a full X id. A short id
- * seen by the other account is refused: commands act on the conversation's account. */
+/* A post the command acts on: a short id shown in front of a post, or a full X id
+ * (core/tb-route.h tells which). Commands act from the conversation's account. */
 static char *
 resolve_post(TbCmdCtx *ctx, const char *key, char **error)
 {
-  /* Short ids are hex and at most three characters (often all digits, like "07"), full ids
-   * are longer: the length alone tells which was meant. */
-  gboolean is_short = strlen(key) <= 3;
-  const TbShortEntry *e = is_short ? tb_shortids_lookup(tb_plugin_shortids(), key) : NULL;
+  const TbShortEntry *e =
+      tb_route_is_short_key(key) ? tb_shortids_lookup(tb_plugin_shortids(), key) : NULL;
 
-  if (e != NULL && g_ascii_strcasecmp(e->account, ctx->conn->handle) != 0) {
+  switch (tb_route_post_key(key, e, ctx->conn->handle)) {
+  case TB_POST_KEY_FULL_ID:
+    return g_strdup(key);
+  case TB_POST_KEY_SHORT_ID:
+    return g_strdup(e->tweet_id);
+  case TB_POST_KEY_OTHER_ACCOUNT:
     *error = g_strdup_printf(_("%s was shown to @%s, not to @%s: type the command in @%s's "
                                "conversation, or give the full post id"),
                              key, e->account, ctx->conn->handle, e->account);
     return NULL;
+  case TB_POST_KEY_UNKNOWN:
+  default:
+    *error = g_strdup_printf(_("%s is not a post id (use the short id shown in front of a post, "
+                               "like 3f, or the full id)"),
+                             key);
+    return NULL;
   }
-  if (e != NULL)
-    return g_strdup(e->tweet_id);
-  if (!is_short && tb_xapi_id_is_valid(key))
-    return g_strdup(key);
-  *error = g_strdup_printf(_("%s is not a post id (use the short id shown in front of a post, "
-                             "like 3f, or the full id)"),
-                           key);
-  return NULL;
 }
 
 static char *

@@ -1,5 +1,8 @@
-/* One signed-in X account: its settings, its HTTP driver and the registry of every timer and
- * request it owns, so tb_conn_free() (the prpl's close) leaves nothing behind.
+/* The connection runtime of one X account: its settings, its HTTP driver, the registry of every
+ * timer and request it owns (so closing it leaves nothing behind), the 401 retry, the cache of
+ * users seen, and the state file's coalesced save. It names no module above it: what they need
+ * from it comes in through TbConnHooks, and each module keeps its own state in its own member,
+ * private to it. purple/tb-session.c opens, signs in and closes connections.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -10,6 +13,7 @@
 
 #include "api/tb-xapi.h"
 #include "core/tb-config.h"
+#include "core/tb-cost.h"
 #include "core/tb-store.h"
 #include "http/tb-http.h"
 
@@ -21,48 +25,60 @@ typedef struct _TbConn TbConn;
 typedef void (*TbConnDone)(TbConn *conn, JsonNode *root, const TbHttpResponse *resp,
                            const GError *error, gpointer user_data);
 
+/* A token renewal ended: conn->auth holds the new token unless error is set. */
+typedef void (*TbConnRenewed)(TbConn *conn, const GError *error, gpointer data);
+
+/* What the modules above plug into the runtime (set by tb-session.c; NULL: not wanted). */
+typedef struct {
+  /* OAuth 2.0: renew the access token after a 401, then call done (FALSE: it cannot; destroy
+   * frees data if the connection closes first). Set, a Bearer request is sent again once. */
+  gboolean (*renew)(TbConn *conn, TbConnRenewed done, gpointer data, GDestroyNotify destroy);
+  /* Every answer, before its callback: rate-limit headers and billing (tb-limits.c). */
+  void (*answered)(TbConn *conn, const char *endpoint, TbCostKind kind, const TbHttpResponse *resp,
+                   JsonNode *root);
+} TbConnHooks;
+
 struct _TbConn {
   PurpleConnection *gc;
   PurpleAccount *account;
   TbConfig cfg;
   TbXapiAuth auth;
   TbHttp *http;
-  GHashTable *timers; /* purple timeout id -> TbConnTimer */
-  char *handle;       /* the account's X username, without '@' */
-  TbXapiUser *me;     /* who X says the token belongs to, once signed in */
-  guint login_attempts;
+  char *handle;   /* the account's X username, without '@' */
+  TbXapiUser *me; /* who X says the token belongs to, once signed in */
   char *tag;      /* "[work @pat_at_acme]": printed on every outgoing message */
   TbStore *store; /* cursors and outbox, persisted per account */
-  guint store_timer;
+  TbConnHooks hooks;
+
+  /* the runtime's own (tb-conn.c) */
+  GHashTable *timers;          /* purple timeout id -> TbConnTimer */
+  GHashTable *slots;           /* slot name -> TbConnTimer (same objects) */
+  GHashTable *calls;           /* TbConnCall under way: freed at close, their callbacks won't run */
   GHashTable *users_by_id;     /* id -> TbXapiUser, everyone seen */
   GHashTable *users_by_handle; /* lower-case handle -> TbXapiUser (same objects) */
-  GHashTable *threads;         /* conversation key -> TbThread */
-  GHashTable *chats;           /* chat id -> TbThread (same objects) */
-  int next_chat_id;
-  GHashTable *calls;   /* TbConnCall under way: freed at close, as their callbacks won't run */
-  GHashTable *sending; /* outbox ids under way: a second retry must not post twice */
-  guint recheck_timer; /* sends in doubt are looked for on X again (tb-send.c) */
-  GHashTable *looking; /* outbox id -> its look on X under way (tb-send.c; not owned) */
-  struct _TbPoller *mentions, *dms;
-  GHashTable *rate_limits;   /* endpoint key -> TbXapiRateLimit, from the latest answer */
-  struct _TbCostMeter *cost; /* estimated spend today (pay-per-use prices) */
-  struct _TbAuth *oauth;     /* auth=oauth2|oauth1: sign-in, renewal, sign-out (tb-auth.h) */
+
+  /* each module's own state, private to it: NULL until that module starts */
+  struct _TbSession *session;  /* tb-session.c: sign-in attempts */
+  struct _TbAuth *oauth;       /* tb-auth.c: OAuth sign-in, renewal, sign-out */
+  struct _TbConvState *conv;   /* tb-conv.c: threads and chats */
+  struct _TbSendState *send;   /* tb-send.c: sends under way, looks on X, who waits */
+  struct _TbFetchState *fetch; /* tb-fetch.c: the pollers */
+  struct _TbLimits *limits;    /* tb-limits.c: rate limits seen, the cost meter */
 };
 
-/* Schedules a store save soon (coalesced) ; tb_conn_free() saves anything pending. */
-void tb_conn_store_changed(TbConn *conn);
-/* Remembers a user seen in a response (includes.users, lookups); returns the kept copy. */
-TbXapiUser *tb_conn_remember_user(TbConn *conn, const TbXapiUser *user);
-TbXapiUser *tb_conn_user_by_handle(TbConn *conn, const char *handle);
-TbXapiUser *tb_conn_user_by_id(TbConn *conn, const char *id);
-
 TbConn *tb_conn_new(PurpleConnection *gc);
+/* Saves what is pending, removes every timer, drops every request (their destroy runs, their
+ * callback never does) and the HTTP driver. Modules free their state after this. */
+void tb_conn_shutdown(TbConn *conn);
+/* The rest, and conn itself; modules' members must be NULL by now. */
 void tb_conn_free(TbConn *conn);
 TbConn *tb_conn_from_gc(PurpleConnection *gc);
 
-/* Timers owned by the connection: removed automatically when fn returns FALSE or at close. */
-guint tb_conn_timeout_add(TbConn *conn, guint ms, GSourceFunc fn, gpointer data);
-void tb_conn_timeout_remove(TbConn *conn, guint id);
+/* Named timer slots: setting a slot replaces the timer it held. The slot is empty again once fn
+ * returns FALSE, when cleared, and at shutdown. Whole seconds use purple_timeout_add_seconds. */
+void tb_conn_timeout_set(TbConn *conn, const char *slot, guint ms, GSourceFunc fn, gpointer data);
+void tb_conn_timeout_clear(TbConn *conn, const char *slot);
+gboolean tb_conn_timeout_is_set(TbConn *conn, const char *slot);
 
 /* Sends an X API request (takes ownership); done runs from the event loop. Returns the request
  * id, or 0 when refused (then done has already run with the error). */
@@ -72,10 +88,13 @@ guint tb_conn_send(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer u
 guint tb_conn_send_full(TbConn *conn, TbHttpRequest *req, TbConnDone done, gpointer user_data,
                         GDestroyNotify destroy);
 
-void tb_conn_login(TbConn *conn);
-/* Checks with GET /2/users/me that conn->auth is this account's, then goes online (tb-auth.c
- * calls it once a sign-in or a renewal produced a token). */
-void tb_conn_login_verify(TbConn *conn);
+/* Schedules a store save soon (coalesced); tb_conn_shutdown() saves anything pending. */
+void tb_conn_store_changed(TbConn *conn);
+
+/* Remembers a user seen in a response (includes.users, lookups); returns the kept copy. */
+TbXapiUser *tb_conn_remember_user(TbConn *conn, const TbXapiUser *user);
+TbXapiUser *tb_conn_user_by_handle(TbConn *conn, const char *handle);
+TbXapiUser *tb_conn_user_by_id(TbConn *conn, const char *id);
 
 G_END_DECLS
 

@@ -24,18 +24,30 @@ thread_free(gpointer data)
   g_free(t);
 }
 
+struct _TbConvState {
+  GHashTable *threads; /* conversation key -> TbThread */
+  GHashTable *chats;   /* chat id -> TbThread (same objects) */
+  int next_chat_id;
+};
+
 void
 tb_conv_init(TbConn *conn)
 {
-  conn->threads = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, thread_free);
-  conn->chats = g_hash_table_new(g_direct_hash, g_direct_equal);
+  TbConvState *c = g_new0(TbConvState, 1);
+  c->threads = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, thread_free);
+  c->chats = g_hash_table_new(g_direct_hash, g_direct_equal);
+  conn->conv = c;
 }
 
 void
 tb_conv_cleanup(TbConn *conn)
 {
-  g_clear_pointer(&conn->chats, g_hash_table_destroy);
-  g_clear_pointer(&conn->threads, g_hash_table_destroy);
+  TbConvState *c = g_steal_pointer(&conn->conv);
+  if (c == NULL)
+    return;
+  g_hash_table_destroy(c->chats);
+  g_hash_table_destroy(c->threads);
+  g_free(c);
 }
 
 char *
@@ -68,7 +80,7 @@ tb_conv_find(TbConn *conn, const char *name)
 TbThread *
 tb_conv_thread_by_chat(TbConn *conn, int chat_id)
 {
-  return g_hash_table_lookup(conn->chats, GINT_TO_POINTER(chat_id));
+  return g_hash_table_lookup(conn->conv->chats, GINT_TO_POINTER(chat_id));
 }
 
 TbThread *
@@ -77,7 +89,7 @@ tb_conv_thread_by_name(TbConn *conn, const char *name)
   GHashTableIter iter;
   gpointer value;
 
-  g_hash_table_iter_init(&iter, conn->threads);
+  g_hash_table_iter_init(&iter, conn->conv->threads);
   while (g_hash_table_iter_next(&iter, NULL, &value)) {
     TbThread *t = value;
     if (purple_utf8_strcasecmp(t->name, name) == 0)
@@ -92,7 +104,7 @@ tb_conv_chat_left(TbConn *conn, int chat_id)
   TbThread *t = tb_conv_thread_by_chat(conn, chat_id);
   if (t == NULL)
     return;
-  g_hash_table_remove(conn->chats, GINT_TO_POINTER(chat_id));
+  g_hash_table_remove(conn->conv->chats, GINT_TO_POINTER(chat_id));
   t->chat_id = 0; /* a later mention in the thread opens it again */
 }
 
@@ -185,7 +197,7 @@ root_done(TbConn *conn, JsonNode *root_json, const TbHttpResponse *resp, const G
 {
   g_autofree char *key = data;
   g_autoptr(TbXapiTweetPage) page = error ? NULL : tb_xapi_tweet_page_parse(root_json);
-  TbThread *t = g_hash_table_lookup(conn->threads, key);
+  TbThread *t = g_hash_table_lookup(conn->conv->threads, key);
   (void)resp;
 
   if (page == NULL || page->tweets->len == 0 || t == NULL)
@@ -245,14 +257,14 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
     break;
   }
 
-  TbThread *t = g_hash_table_lookup(conn->threads, key);
+  TbThread *t = g_hash_table_lookup(conn->conv->threads, key);
   if (t == NULL) {
     t = g_new0(TbThread, 1);
     t->key = g_steal_pointer(&key);
     t->name = g_steal_pointer(&name);
     t->title = g_steal_pointer(&title);
     t->last_by_author = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_hash_table_insert(conn->threads, t->key, t);
+    g_hash_table_insert(conn->conv->threads, t->key, t);
   }
   return t;
 }
@@ -265,8 +277,8 @@ open_chat(TbConn *conn, TbThread *t)
     if (conv)
       return conv;
   }
-  t->chat_id = ++conn->next_chat_id;
-  g_hash_table_insert(conn->chats, GINT_TO_POINTER(t->chat_id), t);
+  t->chat_id = ++conn->conv->next_chat_id;
+  g_hash_table_insert(conn->conv->chats, GINT_TO_POINTER(t->chat_id), t);
   PurpleConversation *conv = serv_got_joined_chat(conn->gc, t->chat_id, t->name);
   /* BitlBee names the channel from the name at creation; Pidgin shows the title. */
   purple_conversation_set_title(conv, t->title);
@@ -551,4 +563,19 @@ send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text)
     return;
   }
   tb_conv_notice(conn, conv, text);
+}
+
+const char *
+tb_conv_reply_conv(TbConn *conn, const char *tweet_id, const char *conversation_id)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, conn->conv->threads);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    TbThread *t = value;
+    if (g_strcmp0(t->key, conversation_id) == 0 || g_strcmp0(t->reply_to, tweet_id) == 0)
+      return t->name;
+  }
+  return conn->handle;
 }

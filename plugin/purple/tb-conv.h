@@ -22,6 +22,8 @@ typedef struct {
   GHashTable *last_by_author; /* lower-case handle -> newest post id (for "nick: text") */
 } TbThread;
 
+typedef struct _TbConvState TbConvState;
+
 void tb_conv_init(TbConn *conn);
 void tb_conv_cleanup(TbConn *conn);
 
@@ -45,6 +47,9 @@ void tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const cha
 void tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text);
 
 TbThread *tb_conv_thread_by_chat(TbConn *conn, int chat_id);
+/* The conversation a reply's echo belongs in: the thread the post was shown in, else the
+ * account's own. */
+const char *tb_conv_reply_conv(TbConn *conn, const char *tweet_id, const char *conversation_id);
 TbThread *tb_conv_thread_by_name(TbConn *conn, const char *name);
 void tb_conv_chat_left(TbConn *conn, int chat_id);
 PurpleConversation *tb_conv_find(TbConn *conn, const char *name);

@@ -21,7 +21,6 @@
 #define TB_DMS_PROBE 3
 #define TB_DMS_PAGE 50
 #define TB_DMS_MAX_PAGES 50
-#define TB_SENT_DMS_KEPT TB_BOUND_SENT_DMS_KEPT
 
 typedef struct {
   TbPoller *poller;
@@ -34,6 +33,10 @@ typedef struct {
   GHashTable *shown;  /* ids handled in this run: an id sent twice (one page or two) counts once */
   gint64 started;     /* when the run asked X (Unix seconds) */
 } TbFetchRun;
+
+struct _TbFetchState {
+  TbPoller *mentions, *dms;
+};
 
 static TbFetchRun *
 run_new(TbPoller *poller, const char *since)
@@ -249,42 +252,7 @@ dms_request(TbFetchRun *run, const char *token)
 static gboolean
 sent_by_us(TbConn *conn, const char *id)
 {
-  const char *list = tb_store_get(conn->store, TB_STORE_SENT_DMS);
-  g_auto(GStrv) ids = list ? g_strsplit(list, ",", -1) : NULL;
-  return ids && g_strv_contains((const char *const *)ids, id);
-}
-
-void
-tb_fetch_note_sent_dm(TbConn *conn, const char *event_id)
-{
-  const char *list = tb_store_get(conn->store, TB_STORE_SENT_DMS);
-  g_auto(GStrv) ids = list ? g_strsplit(list, ",", -1) : g_new0(char *, 1);
-  guint n = g_strv_length(ids);
-  guint skip = n >= TB_SENT_DMS_KEPT ? n - TB_SENT_DMS_KEPT + 1 : 0;
-  GString *out = g_string_new(NULL);
-
-  for (guint i = skip; i < n; i++)
-    g_string_append_printf(out, "%s,", ids[i]);
-  g_string_append(out, event_id);
-  tb_store_set(conn->store, TB_STORE_SENT_DMS, out->str);
-  g_string_free(out, TRUE);
-  tb_conn_store_changed(conn);
-}
-
-/* A DM of ours is under way: X may list it before its send is answered. */
-static gboolean
-dm_send_in_flight(TbConn *conn)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  g_hash_table_iter_init(&iter, conn->sending);
-  while (g_hash_table_iter_next(&iter, &key, NULL)) {
-    TbOutboxItem *item = tb_store_outbox_find(conn->store, key);
-    if (item != NULL && item->kind == TB_OUTBOX_DM)
-      return TRUE;
-  }
-  return FALSE;
+  return tb_store_idlist_contains(conn->store, TB_STORE_SENT_DMS, id);
 }
 
 /* The other person of a one-to-one conversation "smaller-larger". */
@@ -323,7 +291,7 @@ dms_finish(TbFetchRun *run, gboolean gap)
       /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
        * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
       if (g_strcmp0(e->sender_id, conn->me->id) == 0 && !sent_by_us(conn, e->id) &&
-          dm_send_in_flight(conn)) {
+          tb_send_dm_under_way(conn)) {
         wait = TRUE;
         break;
       }
@@ -534,16 +502,24 @@ mutuals_start(TbConn *conn)
 void
 tb_fetch_start(TbConn *conn)
 {
+  TbFetchState *f = g_new0(TbFetchState, 1);
+
+  conn->fetch = f;
   mutuals_start(conn);
-  conn->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
-  conn->dms = tb_poller_new(conn, "DMs", (guint)conn->cfg.dm_interval, dms_run);
-  tb_poller_schedule(conn->mentions, 0);
-  tb_poller_schedule(conn->dms, 0);
+  f->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
+  f->dms = tb_poller_new(conn, "DMs", (guint)conn->cfg.dm_interval, dms_run);
+  tb_poller_schedule(f->mentions, 0);
+  tb_poller_schedule(f->dms, 0);
 }
 
 void
 tb_fetch_stop(TbConn *conn)
 {
-  g_clear_pointer(&conn->mentions, tb_poller_free);
-  g_clear_pointer(&conn->dms, tb_poller_free);
+  TbFetchState *f = g_steal_pointer(&conn->fetch);
+
+  if (f == NULL)
+    return;
+  tb_poller_free(f->mentions);
+  tb_poller_free(f->dms);
+  g_free(f);
 }

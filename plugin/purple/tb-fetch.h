@@ -13,15 +13,14 @@ G_BEGIN_DECLS
 #define TB_CURSOR_MENTIONS "mention_since_id"
 #define TB_CURSOR_DMS "dm_last_id"
 #define TB_MENTIONS_START "mention_start_time" /* set when a first fetch found no mention */
-#define TB_STORE_SENT_DMS "dm_sent_ids"
+
+typedef struct _TbFetchState TbFetchState;
 
 void tb_fetch_start(TbConn *conn);
 /* The saved cursors are lost (a damaged state file): what happened after unix_s is new, what
  * came before counts as seen, so nothing old is shown again as if it had just arrived. */
 void tb_fetch_resume_from(TbConn *conn, gint64 unix_s);
 void tb_fetch_stop(TbConn *conn);
-/* Remembers a DM event this plugin sent, so the next fetch does not show it again. */
-void tb_fetch_note_sent_dm(TbConn *conn, const char *event_id);
 
 G_END_DECLS
 

@@ -11,10 +11,11 @@
 
 G_BEGIN_DECLS
 
+typedef struct _TbLimits TbLimits;
+
 void tb_limits_init(TbConn *conn);
 void tb_limits_cleanup(TbConn *conn);
-/* "GET /2/users/:id/mentions" for a request; what it is billed as. */
-char *tb_limits_endpoint(const TbHttpRequest *req, const char *api_base, TbCostKind *kind);
+/* Every answer (the connection's `answered` hook): its rate-limit headers, and what X bills. */
 void tb_limits_record(TbConn *conn, const char *endpoint, TbCostKind kind,
                       const TbHttpResponse *resp, JsonNode *root);
 char *tb_limits_report(TbConn *conn);

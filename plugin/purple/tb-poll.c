@@ -58,6 +58,7 @@ tb_poller_new(TbConn *conn, const char *name, guint interval_s, TbPollRun run)
   p->name = name;
   p->interval_s = MAX(interval_s, 1u);
   p->run = run;
+  p->slot = g_strconcat("poll-", name, NULL);
   return p;
 }
 
@@ -66,7 +67,8 @@ tb_poller_free(TbPoller *p)
 {
   if (p == NULL)
     return;
-  tb_conn_timeout_remove(p->conn, p->timer);
+  tb_conn_timeout_clear(p->conn, p->slot);
+  g_free(p->slot);
   g_free(p);
 }
 
@@ -75,7 +77,6 @@ poll_fire(gpointer data)
 {
   TbPoller *p = data;
 
-  p->timer = 0;
   p->busy = TRUE;
   p->run(p);
   return FALSE;
@@ -84,8 +85,7 @@ poll_fire(gpointer data)
 void
 tb_poller_schedule(TbPoller *p, guint delay_ms)
 {
-  tb_conn_timeout_remove(p->conn, p->timer);
-  p->timer = tb_conn_timeout_add(p->conn, delay_ms, poll_fire, p);
+  tb_conn_timeout_set(p->conn, p->slot, delay_ms, poll_fire, p);
 }
 
 void

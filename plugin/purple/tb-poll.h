@@ -19,7 +19,7 @@ struct _TbPoller {
   const char *name; /* "mentions", "dms": for logs */
   guint interval_s;
   TbPollRun run; /* starts one fetch; ends with tb_poller_done() */
-  guint timer;
+  char *slot;    /* its timer slot on the connection: "poll-mentions" */
   gboolean busy;
   guint failures;
   gint64 last_notice; /* when the user was last told about a lasting failure */

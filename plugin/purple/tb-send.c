@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-send.h"
+#include "core/tb-bounds.h"
 #include "core/tb-delay.h"
 #include "core/tb-render.h"
 #include "core/tb-text.h"
 #include "tb-conv.h"
-#include "tb-fetch.h"
 #include "tb-reconcile.h"
 
 #include <glib/gi18n-lib.h>
@@ -15,6 +15,7 @@
 #define TB_AFTER_PREFIX "after:"
 /* X could not be asked whether a send in doubt went out: ask again after this long. */
 #define TB_RECHECK_DELAY_MS (60 * 1000)
+#define TB_SEND_SLOT_RECHECK "send-recheck"
 
 static void send_item(TbConn *conn, TbOutboxItem *item);
 
@@ -26,7 +27,11 @@ typedef struct {
   char *first_id; /* a long post: the first part's X id, reported once the last part is sent */
 } TbSendWaiter;
 
-static GHashTable *waiters_by_conn; /* TbConn* -> GHashTable (outbox id -> TbSendWaiter) */
+struct _TbSendState {
+  GHashTable *sending; /* outbox ids under way: a second retry must not post twice */
+  GHashTable *looking; /* outbox id -> its look on X under way (not owned) */
+  GHashTable *waiters; /* outbox id -> TbSendWaiter */
+};
 
 /* The quark's name is a string: its hyphens are not subtractions. */
 /* clang-format off */
@@ -41,26 +46,33 @@ waiter_free(gpointer data)
   g_free(w);
 }
 
-static GHashTable *
-waiters_of(TbConn *conn, gboolean create)
+void
+tb_send_init(TbConn *conn)
 {
-  GHashTable *table = waiters_by_conn ? g_hash_table_lookup(waiters_by_conn, conn) : NULL;
-  if (table != NULL || !create)
-    return table;
-  if (waiters_by_conn == NULL)
-    waiters_by_conn = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
-                                            (GDestroyNotify)g_hash_table_destroy);
-  table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, waiter_free);
-  g_hash_table_insert(waiters_by_conn, conn, table);
-  return table;
+  TbSendState *s = g_new0(TbSendState, 1);
+  s->sending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->looking = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  s->waiters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, waiter_free);
+  conn->send = s;
+}
+
+void
+tb_send_cleanup(TbConn *conn)
+{
+  TbSendState *s = g_steal_pointer(&conn->send);
+  if (s == NULL)
+    return;
+  g_hash_table_destroy(s->sending);
+  g_hash_table_destroy(s->looking);
+  g_hash_table_destroy(s->waiters);
+  g_free(s);
 }
 
 static TbSendWaiter *
 waiter_take(TbConn *conn, const char *outbox_id)
 {
-  GHashTable *table = waiters_of(conn, FALSE);
   gpointer key = NULL, w = NULL;
-  if (table == NULL || !g_hash_table_steal_extended(table, outbox_id, &key, &w))
+  if (!g_hash_table_steal_extended(conn->send->waiters, outbox_id, &key, &w))
     return NULL;
   g_free(key);
   return w;
@@ -96,19 +108,20 @@ waiter_pass(TbConn *conn, const char *done_id, const char *next_id, const char *
     return;
   if (w->first_id == NULL)
     w->first_id = g_strdup(new_id);
-  g_hash_table_insert(waiters_of(conn, TRUE), g_strdup(next_id), w);
+  g_hash_table_insert(conn->send->waiters, g_strdup(next_id), w);
 }
 
 void
 tb_send_close(TbConn *conn)
 {
-  GHashTable *table = waiters_of(conn, FALSE);
   g_autoptr(GError) closed =
       g_error_new(TB_SEND_ERROR, TB_SEND_ERROR_CLOSED,
                   _("the account @%s was closed before X confirmed it"), conn->handle);
-  if (table == NULL)
+  if (conn->send == NULL)
     return;
-  g_hash_table_steal(waiters_by_conn, conn);
+  /* Stolen first: a callback that sends again must not find these waiters. */
+  g_autoptr(GHashTable) table = g_steal_pointer(&conn->send->waiters);
+  conn->send->waiters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, waiter_free);
   GHashTableIter iter;
   gpointer key, value;
   g_hash_table_iter_init(&iter, table);
@@ -116,9 +129,6 @@ tb_send_close(TbConn *conn)
     TbSendWaiter *w = value;
     w->done(conn, key, NULL, closed, w->data);
   }
-  g_hash_table_destroy(table);
-  if (g_hash_table_size(waiters_by_conn) == 0)
-    g_clear_pointer(&waiters_by_conn, g_hash_table_destroy);
 }
 
 /* The next part of a long post, now that the part before it has an id on X to reply to. */
@@ -190,7 +200,7 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
 {
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
 
-  g_hash_table_remove(conn->sending, outbox_id);
+  g_hash_table_remove(conn->send->sending, outbox_id);
   waiter_settle(conn, outbox_id, NULL, error);
   if (item == NULL)
     return;
@@ -221,11 +231,11 @@ send_confirmed(TbConn *conn, TbOutboxItem *item, const char *new_id)
   g_autofree char *outbox_id = g_strdup(item->id);
 
   if (item->kind == TB_OUTBOX_DM)
-    tb_fetch_note_sent_dm(conn, new_id);
+    tb_send_note_own_dm(conn, new_id);
   else
     tb_store_set(conn->store, TB_STORE_LAST_POST, new_id); /* what "undo" deletes */
   tb_conv_echo_sent(conn, item, new_id);
-  g_hash_table_remove(conn->sending, outbox_id);
+  g_hash_table_remove(conn->send->sending, outbox_id);
   tb_store_outbox_remove(conn->store, outbox_id);
   tb_conn_store_changed(conn);
   continue_thread(conn, outbox_id, new_id);
@@ -244,7 +254,7 @@ create_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
 
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
   if (item == NULL) {
-    g_hash_table_remove(conn->sending, outbox_id);
+    g_hash_table_remove(conn->send->sending, outbox_id);
     waiter_settle_removed(conn, outbox_id);
     return;
   }
@@ -290,7 +300,7 @@ looked(TbConn *conn, const char *outbox_id, const char *x_id, const GError *erro
   TbLookFor *l = data;
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
 
-  g_hash_table_remove(conn->looking, outbox_id);
+  g_hash_table_remove(conn->send->looking, outbox_id);
 
   if (item == NULL) { /* confirmed meanwhile (a DM poll saw it), or removed */
     look_for_free(l);
@@ -301,7 +311,7 @@ looked(TbConn *conn, const char *outbox_id, const char *x_id, const GError *erro
   } else if (error != NULL) {
     /* Nothing known yet: it stays in doubt, never offered for a second send. */
     gboolean limited = g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_RATE_LIMITED);
-    g_hash_table_remove(conn->sending, outbox_id);
+    g_hash_table_remove(conn->send->sending, outbox_id);
     g_autofree char *why =
         limited ? g_strdup_printf(_("X allows no more checks for now (%s); Twinbird asks again "
                                     "in %d minutes"),
@@ -309,12 +319,12 @@ looked(TbConn *conn, const char *outbox_id, const char *x_id, const GError *erro
                 : g_strdup_printf(_("could not check with X (%s); Twinbird asks again in a minute"),
                                   error->message);
     tb_conv_show_send_unknown(conn, item, why);
-    if (conn->recheck_timer == 0)
-      conn->recheck_timer = tb_conn_timeout_add(
-          conn, limited ? TB_DELAY_MAX_S * 1000 : TB_RECHECK_DELAY_MS, recheck_cb, conn);
+    if (!tb_conn_timeout_is_set(conn, TB_SEND_SLOT_RECHECK))
+      tb_conn_timeout_set(conn, TB_SEND_SLOT_RECHECK,
+                          limited ? TB_DELAY_MAX_S * 1000 : TB_RECHECK_DELAY_MS, recheck_cb, conn);
   } else if (l->then_send) {
     tb_store_outbox_set_attempted(conn->store, item, 0);
-    g_hash_table_remove(conn->sending, outbox_id);
+    g_hash_table_remove(conn->send->sending, outbox_id);
     send_item(conn, item);
   } else if (l->refused) {
     send_failed(conn, outbox_id, l->first);
@@ -337,8 +347,8 @@ look_on_x(TbConn *conn, TbOutboxItem *item, gboolean then_send, const GError *fi
   l->then_send = then_send;
   l->first = first ? g_error_copy(first) : NULL;
   l->refused = refused;
-  g_hash_table_add(conn->sending, g_strdup(item->id)); /* no second send while looking */
-  g_hash_table_insert(conn->looking, g_strdup(item->id), l);
+  g_hash_table_add(conn->send->sending, g_strdup(item->id)); /* no second send while looking */
+  g_hash_table_insert(conn->send->looking, g_strdup(item->id), l);
   tb_reconcile_start(conn, item, since, looked, l, (GDestroyNotify)look_for_free);
 }
 
@@ -357,10 +367,9 @@ recheck_cb(gpointer data)
   TbConn *conn = data;
   GList *items = tb_store_outbox_list(conn->store);
 
-  conn->recheck_timer = 0;
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
-    if (item->attempted != 0 && !g_hash_table_contains(conn->sending, item->id))
+    if (item->attempted != 0 && !g_hash_table_contains(conn->send->sending, item->id))
       look_on_x(conn, item, FALSE, NULL, FALSE);
   }
   g_list_free(items);
@@ -395,7 +404,7 @@ lookup_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   g_autoptr(TbXapiUser) user = error ? NULL : tb_xapi_user_parse(root, &local);
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
   if (item == NULL) {
-    g_hash_table_remove(conn->sending, outbox_id);
+    g_hash_table_remove(conn->send->sending, outbox_id);
     waiter_settle_removed(conn, outbox_id);
     return;
   }
@@ -414,7 +423,7 @@ send_item(TbConn *conn, TbOutboxItem *item)
 {
   if (g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX))
     return; /* waits for the part before it */
-  g_hash_table_add(conn->sending, g_strdup(item->id));
+  g_hash_table_add(conn->send->sending, g_strdup(item->id));
   switch (item->kind) {
   case TB_OUTBOX_DM: {
     TbXapiUser *peer = tb_conn_user_by_handle(conn, item->target);
@@ -452,7 +461,7 @@ queue_item(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv
     TbSendWaiter *w = g_new0(TbSendWaiter, 1);
     w->done = done;
     w->data = data;
-    g_hash_table_insert(waiters_of(conn, TRUE), g_strdup(item->id), w);
+    g_hash_table_insert(conn->send->waiters, g_strdup(item->id), w);
   }
   return item;
 }
@@ -531,12 +540,12 @@ gboolean
 tb_send_retry(TbConn *conn, const char *outbox_id)
 {
   TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
-  TbLookFor *look = g_hash_table_lookup(conn->looking, outbox_id);
+  TbLookFor *look = g_hash_table_lookup(conn->send->looking, outbox_id);
   if (look != NULL) {
     look->then_send = TRUE; /* sent once the look shows X does not have it */
     return TRUE;
   }
-  if (item == NULL || g_hash_table_contains(conn->sending, outbox_id))
+  if (item == NULL || g_hash_table_contains(conn->send->sending, outbox_id))
     return FALSE;
   if (item->attempted != 0) {
     /* It may be on X already: look first, and send only if it is not. */
@@ -557,7 +566,7 @@ tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text, const c
   for (GList *l = items; l && !match; l = l->next) {
     TbOutboxItem *item = l->data;
     if (item->kind == TB_OUTBOX_DM && (item->last_error != NULL || item->attempted != 0) &&
-        !g_hash_table_contains(conn->sending, item->id) &&
+        !g_hash_table_contains(conn->send->sending, item->id) &&
         g_ascii_strcasecmp(item->target, peer) == 0 && g_strcmp0(item->text, text) == 0)
       match = item;
   }
@@ -565,7 +574,7 @@ tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text, const c
   if (match == NULL)
     return FALSE;
   g_autofree char *id = g_strdup(match->id);
-  tb_fetch_note_sent_dm(conn, event_id);
+  tb_send_note_own_dm(conn, event_id);
   tb_conv_echo_sent(conn, match, event_id);
   tb_store_outbox_remove(conn->store, id);
   tb_conn_store_changed(conn);
@@ -590,4 +599,26 @@ tb_send_report_pending(TbConn *conn)
                                              : _("not confirmed by X before Twinbird stopped"));
   }
   g_list_free(items);
+}
+
+void
+tb_send_note_own_dm(TbConn *conn, const char *event_id)
+{
+  tb_store_idlist_add(conn->store, TB_STORE_SENT_DMS, event_id, TB_BOUND_SENT_DMS_KEPT);
+  tb_conn_store_changed(conn);
+}
+
+gboolean
+tb_send_dm_under_way(TbConn *conn)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init(&iter, conn->send->sending);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    TbOutboxItem *item = tb_store_outbox_find(conn->store, key);
+    if (item != NULL && item->kind == TB_OUTBOX_DM)
+      return TRUE;
+  }
+  return FALSE;
 }

@@ -11,6 +11,13 @@
 G_BEGIN_DECLS
 
 #define TB_STORE_LAST_POST "last_post_id"
+#define TB_STORE_SENT_DMS "dm_sent_ids" /* DM event ids sent from here: polls skip them */
+
+typedef struct _TbSendState TbSendState;
+
+/* The connection's send state (conn->send): from its start to its end (after tb_send_close). */
+void tb_send_init(TbConn *conn);
+void tb_send_cleanup(TbConn *conn);
 
 /* Queues and sends. conv is where it was typed (errors and the echo go there). Returns FALSE
  * with error set when refused before anything is queued (e.g. too long). */
@@ -37,6 +44,10 @@ gboolean tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *
                                    gpointer data, GError **error);
 /* At close (tb_conn_free): every outcome still awaited is told TB_SEND_ERROR_CLOSED. */
 void tb_send_close(TbConn *conn);
+/* A DM event this plugin sent, kept (bounded) so the next fetch does not show it again. */
+void tb_send_note_own_dm(TbConn *conn, const char *event_id);
+/* A DM of ours is under way: X may list it before its send is answered. */
+gboolean tb_send_dm_under_way(TbConn *conn);
 /* Sends an outbox item again; FALSE if no such item or it is already under way. */
 gboolean tb_send_retry(TbConn *conn, const char *outbox_id);
 /* A DM of this account seen on X that matches an unsent outbox DM (same peer, same text): the

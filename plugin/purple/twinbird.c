@@ -7,10 +7,7 @@
 #include <purple.h>
 
 #include <glib/gi18n-lib.h>
-#include <errno.h>
-#include <string.h>
 
-#include "core/tb-bounds.h"
 #include "dbus/tb-dbus.h"
 #include "tb-auth.h"
 #include "tb-blist.h"
@@ -18,20 +15,12 @@
 #include "tb-cmds.h"
 #include "tb-conn.h"
 #include "tb-conv.h"
+#include "tb-input.h"
 #include "tb-plugin.h"
-#include "tb-send.h"
+#include "tb-remote.h"
+#include "tb-session.h"
 #include "tb-signals.h"
 #include "twinbird.h"
-
-#define TB_SHORTIDS_CAPACITY TB_BOUND_SHORT_IDS
-
-static TbShortIds *shortids;
-
-TbShortIds *
-tb_plugin_shortids(void)
-{
-  return shortids;
-}
 
 static const char *
 tb_list_icon(PurpleAccount *account, PurpleBuddy *buddy)
@@ -63,85 +52,13 @@ tb_login(PurpleAccount *account)
 
   /* Pidgin may send HTML; we turn it into plain text for X ourselves. */
   gc->flags |= PURPLE_CONNECTION_NO_BGCOLOR | PURPLE_CONNECTION_NO_FONTSIZE;
-  tb_conn_login(tb_conn_new(gc));
+  tb_session_open(gc);
 }
 
 static void
 tb_close(PurpleConnection *gc)
 {
-  tb_conn_free(tb_conn_from_gc(gc));
-}
-
-/* What the user typed, as plain text for X: Pidgin sends HTML and BitlBee escapes &, < and >. */
-static char *
-typed_text(const char *message)
-{
-  g_autofree char *plain = purple_markup_strip_html(message);
-  return g_strstrip(g_steal_pointer(&plain));
-}
-
-static void
-report_refusal(TbConn *conn, PurpleConversation *conv, const GError *error)
-{
-  g_autofree char *msg = g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
-  tb_conv_notice(conn, conv, msg);
-}
-
-/* IM to the account's own buddy posts; to anyone else it is a DM; "@author" IMs (mention_mode
- * author) reply to that author's newest mention. Returns 0: the echo is ours, written only once
- * X confirms, and carries the tag. */
-static int
-tb_send_im(PurpleConnection *gc, const char *who, const char *message, PurpleMessageFlags flags)
-{
-  TbConn *conn = tb_conn_from_gc(gc);
-  g_autofree char *text = typed_text(message);
-  g_autoptr(GError) error = NULL;
-  PurpleConversation *conv =
-      purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, who, conn->account);
-  (void)flags;
-
-  if (conv == NULL)
-    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, who);
-  const char *peer = who[0] == '@' ? who + 1 : who;
-  gboolean own = g_ascii_strcasecmp(peer, conn->handle) == 0;
-  if (tb_cmds_try_inband(conn, conv, text, own || who[0] == '@'))
-    return 0;
-
-  TbThread *thread = who[0] == '@' ? tb_conv_thread_by_name(conn, who) : NULL;
-  gboolean ok;
-  if (thread != NULL && thread->reply_to != NULL)
-    ok = tb_send_new(conn, TB_OUTBOX_REPLY, thread->reply_to, who, text, &error);
-  else if (own)
-    ok = tb_send_new(conn, TB_OUTBOX_POST, NULL, who, text, &error);
-  else
-    ok = tb_send_new(conn, TB_OUTBOX_DM, peer, who, text, &error);
-  if (!ok)
-    report_refusal(conn, conv, error);
-  return 0;
-}
-
-/* Text typed in a mentions chat replies, from this account, to the newest post in it. */
-static int
-tb_chat_send(PurpleConnection *gc, int id, const char *message, PurpleMessageFlags flags)
-{
-  TbConn *conn = tb_conn_from_gc(gc);
-  TbThread *thread = tb_conv_thread_by_chat(conn, id);
-  PurpleConversation *conv = purple_find_chat(gc, id);
-  g_autofree char *text = typed_text(message);
-  g_autoptr(GError) error = NULL;
-  (void)flags;
-
-  if (thread == NULL || conv == NULL)
-    return -EINVAL;
-  if (tb_cmds_try_inband(conn, conv, text, TRUE))
-    return 0;
-  if (thread->reply_to == NULL) {
-    tb_conv_notice(conn, conv, _("Nothing to reply to in this conversation yet."));
-    return 0;
-  }
-  if (!tb_send_new(conn, TB_OUTBOX_REPLY, thread->reply_to, thread->name, text, &error))
-    report_refusal(conn, conv, error);
-  return 0;
+  tb_session_close(gc);
 }
 
 static void
@@ -211,8 +128,8 @@ static PurplePluginProtocolInfo prpl_info = {
     .status_types = tb_status_types,
     .login = tb_login,
     .close = tb_close,
-    .send_im = tb_send_im,
-    .chat_send = tb_chat_send,
+    .send_im = tb_input_im,
+    .chat_send = tb_input_chat,
     .chat_leave = tb_chat_leave,
     .get_info = tb_get_info,
     .normalize = tb_normalize,
@@ -221,10 +138,11 @@ static PurplePluginProtocolInfo prpl_info = {
 static gboolean
 tb_plugin_load(PurplePlugin *plugin)
 {
-  shortids = tb_shortids_new(TB_SHORTIDS_CAPACITY);
+  tb_plugin_state_init();
   tb_signals_register(plugin);
   tb_cmds_register();
-  tb_dbus_register(plugin); /* only when libpurple's bus is up: no bus is no error */
+  /* only when libpurple's bus is up: no bus is no error */
+  tb_dbus_register(plugin, &(TbDbusOps){.send = tb_remote_send});
   return TRUE;
 }
 
@@ -234,7 +152,7 @@ tb_plugin_unload(PurplePlugin *plugin)
   tb_dbus_unregister(plugin);
   tb_cmds_unregister();
   tb_signals_unregister(plugin);
-  g_clear_pointer(&shortids, tb_shortids_free);
+  tb_plugin_state_cleanup();
   return TRUE;
 }
 

@@ -245,6 +245,36 @@ test_unreadable_is_error(void)
   remove_tree(path);
 }
 
+static void
+test_idlist_is_bounded(void)
+{
+  g_autofree char *path = temp_path();
+  g_autoptr(GError) error = NULL;
+  TbStore *store = tb_store_load(path, &error);
+  char id[8];
+
+  g_assert_no_error(error);
+  g_assert_false(tb_store_idlist_contains(store, "dm_sent_ids", "1"));
+  for (int i = 1; i <= 5; i++) {
+    g_snprintf(id, sizeof id, "%d", i);
+    tb_store_idlist_add(store, "dm_sent_ids", id, 3);
+  }
+  /* the newest three are kept, oldest first; the dropped ones are gone */
+  g_assert_cmpstr(tb_store_get(store, "dm_sent_ids"), ==, "3,4,5");
+  g_assert_false(tb_store_idlist_contains(store, "dm_sent_ids", "2"));
+  g_assert_true(tb_store_idlist_contains(store, "dm_sent_ids", "3"));
+  g_assert_true(tb_store_idlist_contains(store, "dm_sent_ids", "5"));
+  /* whole ids only: "4" is not found inside "34" */
+  tb_store_set(store, "dm_sent_ids", "34");
+  g_assert_false(tb_store_idlist_contains(store, "dm_sent_ids", "4"));
+  /* an empty list takes its first id without a stray comma */
+  tb_store_set(store, "other", "");
+  tb_store_idlist_add(store, "other", "9", 3);
+  g_assert_cmpstr(tb_store_get(store, "other"), ==, "9");
+  tb_store_free(store);
+  remove_tree(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -255,5 +285,6 @@ main(int argc, char **argv)
   g_test_add_func("/store/unreadable-is-error", test_unreadable_is_error);
   g_test_add_func("/store/damaged-is-set-aside", test_damaged_is_set_aside);
   g_test_add_func("/store/old-format-is-read", test_old_format_is_read);
+  g_test_add_func("/store/idlist-is-bounded", test_idlist_is_bounded);
   return g_test_run();
 }

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "tb-input.h"
+#include "core/tb-route.h"
+#include "tb-cmds.h"
+#include "tb-conv.h"
+#include "tb-send.h"
+
+#include <glib/gi18n-lib.h>
+#include <errno.h>
+
+/* What the user typed, as plain text for X: Pidgin sends HTML and BitlBee escapes &, < and >. */
+static char *
+typed_text(const char *message)
+{
+  g_autofree char *plain = purple_markup_strip_html(message);
+  return g_strstrip(g_steal_pointer(&plain));
+}
+
+/* Runs a command, or sends what route says; conv_name is where the echo goes. Returns 0: the
+ * echo is ours, written only once X confirms, and carries the tag. */
+static int
+route_typed(TbConn *conn, PurpleConversation *conv, const char *conv_name, const char *text,
+            TbRoute route)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (tb_cmds_try_inband(conn, conv, text, route.bare_words))
+    return 0;
+  if (route.action == TB_ROUTE_NOTHING) {
+    tb_conv_notice(conn, conv, _("Nothing to reply to in this conversation yet."));
+    return 0;
+  }
+  if (!tb_send_new(conn, route.kind, route.target, conv_name, text, &error)) {
+    g_autofree char *msg =
+        g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
+    tb_conv_notice(conn, conv, msg);
+  }
+  return 0;
+}
+
+int
+tb_input_im(PurpleConnection *gc, const char *who, const char *message, PurpleMessageFlags flags)
+{
+  TbConn *conn = tb_conn_from_gc(gc);
+  g_autofree char *text = typed_text(message);
+  PurpleConversation *conv =
+      purple_find_conversation_with_account(PURPLE_CONV_TYPE_IM, who, conn->account);
+  (void)flags;
+
+  if (conv == NULL)
+    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, who);
+  /* "@author" IMs (mention_mode author) are threads: their newest mention is what text answers */
+  TbThread *thread = who[0] == '@' ? tb_conv_thread_by_name(conn, who) : NULL;
+  return route_typed(conn, conv, who, text,
+                     tb_route_im(who, conn->handle, thread ? thread->reply_to : NULL));
+}
+
+int
+tb_input_chat(PurpleConnection *gc, int id, const char *message, PurpleMessageFlags flags)
+{
+  TbConn *conn = tb_conn_from_gc(gc);
+  TbThread *thread = tb_conv_thread_by_chat(conn, id);
+  PurpleConversation *conv = purple_find_chat(gc, id);
+  g_autofree char *text = typed_text(message);
+  (void)flags;
+
+  if (thread == NULL || conv == NULL)
+    return -EINVAL;
+  return route_typed(conn, conv, thread->name, text, tb_route_chat(thread->reply_to));
+}
