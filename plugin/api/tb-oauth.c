@@ -19,6 +19,9 @@ tb_oauth_error_quark(void)
 gboolean
 tb_oauth_error_is_transient(const GError *error)
 {
+  /* A proxy failure is never X's verdict on a token: a saved sign-in is not dropped for it. */
+  if (error != NULL && error->domain == TB_HTTP_PROXY_ERROR)
+    return TRUE;
   return error != NULL && error->domain == TB_OAUTH_ERROR &&
          (error->code == TB_OAUTH_ERROR_NETWORK || error->code == TB_OAUTH_ERROR_SERVER);
 }
@@ -424,6 +427,8 @@ transport_failed(const TbHttpResponse *resp, GError **error)
 {
   if (resp->outcome == TB_HTTP_OK)
     return FALSE;
+  if (tb_http_response_proxy_error(resp, error))
+    return TRUE;
   g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, "could not reach X: %s",
               resp->error ? resp->error : "unknown network error");
   return TRUE;

@@ -30,6 +30,7 @@ typedef enum {
   TB_OAUTH_ERROR_INPUT,     /* pasted text that is neither the address nor a code */
 } TbOAuthError;
 
+/* TRUE for no answer, a 5xx, and any TB_HTTP_PROXY_ERROR (the answers' parsers pass those on). */
 gboolean tb_oauth_error_is_transient(const GError *error);
 
 /* Scopes asked for (issue 4): reading and writing posts and DMs, and a refresh token. */

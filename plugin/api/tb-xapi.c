@@ -16,6 +16,8 @@ G_DEFINE_QUARK(tb-xapi-error-quark, tb_xapi_error)
 gboolean
 tb_xapi_error_is_transient(const GError *error)
 {
+  if (error != NULL && error->domain == TB_HTTP_PROXY_ERROR)
+    return TRUE; /* not X's verdict; the connection reports it (tb-proxy.c) */
   return error != NULL && error->domain == TB_XAPI_ERROR &&
          (error->code == TB_XAPI_ERROR_NETWORK || error->code == TB_XAPI_ERROR_SERVER ||
           error->code == TB_XAPI_ERROR_RATE_LIMITED || error->code == TB_XAPI_ERROR_MALFORMED);
@@ -209,6 +211,8 @@ tb_xapi_send_fate(const TbHttpResponse *resp)
   case TB_HTTP_FAIL_CONNECT:
   case TB_HTTP_FAIL_TLS:
   case TB_HTTP_FAIL_POLICY:
+  case TB_HTTP_FAIL_PROXY_AUTH:
+  case TB_HTTP_FAIL_PROXY:
     return TB_XAPI_SEND_REFUSED; /* no request reached X */
   case TB_HTTP_OK:
     return resp->status >= 400 && resp->status < 500 ? TB_XAPI_SEND_REFUSED : TB_XAPI_SEND_UNKNOWN;
@@ -223,6 +227,8 @@ tb_xapi_send_fate(const TbHttpResponse *resp)
 JsonNode *
 tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
 {
+  if (tb_http_response_proxy_error(resp, error))
+    return NULL;
   if (resp->outcome == TB_HTTP_FAIL_TLS || resp->outcome == TB_HTTP_FAIL_POLICY) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_TLS, "no secure connection to X: %s",
                 resp->error ? resp->error : "certificate not trusted");

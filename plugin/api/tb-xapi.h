@@ -32,6 +32,8 @@ typedef enum {
   TB_XAPI_ERROR_TLS, /* certificate not trusted, or refused by policy: retrying will not help */
 } TbXapiError;
 
+/* TRUE for no answer, a 5xx, a 429, garbage, and any TB_HTTP_PROXY_ERROR: tb_xapi_response_parse
+ * passes the proxy's failures on in that domain, never as X's. */
 gboolean tb_xapi_error_is_transient(const GError *error);
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "tb-config.h"
 
 #include <glib/gi18n-lib.h>
+#include "tb-proxy-url.h"
 #include "tb-tag.h"
 
 #include <stddef.h>
@@ -121,6 +122,23 @@ check_ca_file(const TbOptionSpec *spec, const char *value, GError **error)
   return FALSE;
 }
 
+/* Checked at sign-in so a typo is an error naming the option, not a silent direct connection.
+ * Never quotes the value: it may hold the proxy password. */
+static gboolean
+check_proxy(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  g_autoptr(TbProxyUrl) proxy = *value ? tb_proxy_url_parse(value, NULL, &why) : NULL;
+
+  if (*value == '\0' || proxy != NULL)
+    return TRUE;
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+              "Account option %s: the proxy address %s (empty: the client's proxy setting; "
+              "none; or http://, socks4:// or socks5://user:password@host:port)",
+              spec->key, why->message);
+  return FALSE;
+}
+
 static gboolean
 check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
 {
@@ -149,6 +167,10 @@ static const TbOptionSpec option_specs[] = {
     {"oauth_port", TB_OPT_INT, N_("Sign-in callback port on 127.0.0.1 (OAuth 2.0)"), "8765", NULL,
      1024, 65535, NULL, offsetof(TbConfig, oauth_port)},
     STR_OPT("ca_file", N_("Extra CA certificate file (test servers)"), "", check_ca_file, ca_file),
+    STR_OPT("proxy",
+            N_("Proxy for this account (empty: the client's setting; none; or "
+               "http://, socks4://, socks5://user:password@host:port)"),
+            "", check_proxy, proxy),
     INT_OPT("dm_interval", N_("Seconds between DM checks"), 120, 1, 86400, dm_interval),
     INT_OPT("mention_interval", N_("Seconds between mention checks"), 60, 1, 86400,
             mention_interval),
@@ -233,6 +255,8 @@ tb_config_load(TbConfig *cfg, const TbConfigSource *src, gpointer user, GError *
     cfg->api_base[--len] = '\0';
   if (cfg->ca_file && *cfg->ca_file == '\0')
     g_clear_pointer(&cfg->ca_file, g_free);
+  if (cfg->proxy && *cfg->proxy == '\0')
+    g_clear_pointer(&cfg->proxy, g_free);
   return TRUE;
 
 fail:

@@ -36,6 +36,7 @@ typedef struct {
   char *consumer_key;
   char *consumer_secret;
   char *ca_file;   /* NULL when unset */
+  char *proxy;     /* NULL when unset (the client's proxy setting); "none" or a proxy URL */
   int dm_interval; /* seconds */
   int mention_interval;
   TbMentionMode mention_mode;

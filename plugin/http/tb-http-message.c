@@ -1,6 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-http-message.h"
 
+/* The quark's name is a string: its hyphens are not subtractions. */
+/* clang-format off */
+G_DEFINE_QUARK(tb-http-proxy-error-quark, tb_http_proxy_error)
+/* clang-format on */
+
+gboolean
+tb_http_response_proxy_error(const TbHttpResponse *resp, GError **error)
+{
+  if (resp == NULL ||
+      (resp->outcome != TB_HTTP_FAIL_PROXY_AUTH && resp->outcome != TB_HTTP_FAIL_PROXY))
+    return FALSE;
+  g_set_error_literal(error, TB_HTTP_PROXY_ERROR,
+                      resp->outcome == TB_HTTP_FAIL_PROXY_AUTH ? TB_HTTP_PROXY_ERROR_AUTH
+                                                               : TB_HTTP_PROXY_ERROR_UNREACHABLE,
+                      resp->error ? resp->error : "the proxy failed");
+  return TRUE;
+}
+
 TbHttpRequest *
 tb_http_request_new(const char *method, const char *url)
 {

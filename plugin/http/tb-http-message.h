@@ -23,8 +23,10 @@ typedef enum {
   TB_HTTP_FAIL_TIMEOUT,
   TB_HTTP_FAIL_TLS,
   TB_HTTP_FAIL_TOO_LARGE,
-  TB_HTTP_FAIL_PROTOCOL, /* connection dropped or garbled mid-response */
-  TB_HTTP_FAIL_POLICY,   /* refused before sending (e.g. plain http to a remote host) */
+  TB_HTTP_FAIL_PROTOCOL,   /* connection dropped or garbled mid-response */
+  TB_HTTP_FAIL_POLICY,     /* refused before sending (e.g. plain http to a remote host) */
+  TB_HTTP_FAIL_PROXY_AUTH, /* the proxy refused its user name or password: nothing reached X */
+  TB_HTTP_FAIL_PROXY,      /* the proxy cannot be reached or refused to connect: nor did this */
 } TbHttpOutcome;
 
 typedef struct {
@@ -34,6 +36,17 @@ typedef struct {
   GBytes *body;        /* never NULL */
   GHashTable *headers; /* lower-case name -> value */
 } TbHttpResponse;
+
+/* A request that failed at the proxy, before X: the proxy's fault, never X's verdict. */
+#define TB_HTTP_PROXY_ERROR (tb_http_proxy_error_quark())
+GQuark tb_http_proxy_error_quark(void);
+typedef enum {
+  TB_HTTP_PROXY_ERROR_AUTH,        /* lasting: the proxy user or password must be fixed */
+  TB_HTTP_PROXY_ERROR_UNREACHABLE, /* the proxy is down, refuses or is not a proxy */
+} TbHttpProxyError;
+
+/* TRUE, with error set in TB_HTTP_PROXY_ERROR from resp->error, for a proxy failure. */
+gboolean tb_http_response_proxy_error(const TbHttpResponse *resp, GError **error);
 
 TbHttpRequest *tb_http_request_new(const char *method, const char *url);
 void tb_http_request_add_header(TbHttpRequest *req, const char *name, const char *value);

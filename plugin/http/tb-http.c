@@ -29,6 +29,8 @@ typedef struct {
   TbHttpDone done;
   gpointer user_data;
   GDestroyNotify destroy; /* frees user_data when the job ends without calling done */
+  gboolean via_proxy;
+  gboolean tunnel; /* an https request through an HTTP proxy: CONNECT first */
   char errbuf[CURL_ERROR_SIZE];
 } TbHttpJob;
 
@@ -45,7 +47,10 @@ struct _TbHttp {
   guint next_id;
   int dispatching; /* >0 while user callbacks run */
   gboolean doomed; /* tb_http_free() was called during a callback */
-  char *ca_file, *proxy, *proxy_userpwd, *user_agent;
+  char *ca_file, *user_agent;
+  TbProxyUrl *proxy; /* NULL: none */
+  char *proxy_curl;  /* the proxy's URL for curl, without the credentials */
+  char *proxy_shown; /* host:port, for messages */
   gsize max_body;
   long connect_timeout_s, stall_timeout_s, total_timeout_s;
 };
@@ -192,6 +197,85 @@ outcome_for(CURLcode code, gboolean too_large)
   return TB_HTTP_FAIL_PROTOCOL;
 }
 
+/* Whose fault a failure through the proxy is: the proxy's own (its credentials, or it cannot be
+ * reached), or X's as seen from the proxy (then the outcome stays as curl's code says). */
+typedef struct {
+  long connect_code; /* the proxy's answer to CONNECT; 0 when none came */
+  long socks_error;  /* CURLINFO_PROXY_ERROR */
+  long new_connects;
+  gboolean tunnel;
+} TbHttpProxyFacts;
+
+static TbHttpOutcome
+proxy_outcome(CURLcode code, const TbHttpProxyFacts *f, TbHttpOutcome plain)
+{
+  /* SOCKS replies: refused credentials, or X unreachable from the proxy; else the proxy's. */
+  static const struct {
+    long socks_error;
+    TbHttpOutcome outcome;
+  } socks[] = {
+      {CURLPX_USER_REJECTED, TB_HTTP_FAIL_PROXY_AUTH},
+      {CURLPX_NO_AUTH, TB_HTTP_FAIL_PROXY_AUTH},
+      {CURLPX_IDENTD, TB_HTTP_FAIL_PROXY_AUTH},
+      {CURLPX_IDENTD_DIFFER, TB_HTTP_FAIL_PROXY_AUTH},
+      {CURLPX_LONG_USER, TB_HTTP_FAIL_PROXY_AUTH},
+      {CURLPX_LONG_PASSWD, TB_HTTP_FAIL_PROXY_AUTH},
+      {CURLPX_REPLY_CONNECTION_REFUSED, TB_HTTP_FAIL_CONNECT},
+      {CURLPX_REPLY_HOST_UNREACHABLE, TB_HTTP_FAIL_CONNECT},
+      {CURLPX_REPLY_NETWORK_UNREACHABLE, TB_HTTP_FAIL_CONNECT},
+      {CURLPX_REPLY_TTL_EXPIRED, TB_HTTP_FAIL_CONNECT},
+      {CURLPX_REPLY_GENERAL_SERVER_FAILURE, TB_HTTP_FAIL_CONNECT},
+      {CURLPX_RESOLVE_HOST, TB_HTTP_FAIL_CONNECT},
+  };
+  /* CONNECT answers, first match: tinyproxy says 401 to a wrong password, 500 when it cannot
+   * reach X; a 4xx is the proxy's rules refusing. */
+  static const struct {
+    long lo, hi;
+    TbHttpOutcome outcome;
+  } connect[] = {
+      {401, 401, TB_HTTP_FAIL_PROXY_AUTH},
+      {407, 407, TB_HTTP_FAIL_PROXY_AUTH},
+      {500, 599, TB_HTTP_FAIL_CONNECT},
+      {300, 499, TB_HTTP_FAIL_PROXY},
+  };
+
+  if (code == CURLE_PROXY) {
+    for (gsize i = 0; i < G_N_ELEMENTS(socks); i++) {
+      if (socks[i].socks_error == f->socks_error)
+        return socks[i].outcome;
+    }
+    return TB_HTTP_FAIL_PROXY;
+  }
+  for (gsize i = 0; f->connect_code >= 300 && i < G_N_ELEMENTS(connect); i++) {
+    if (f->connect_code >= connect[i].lo && f->connect_code <= connect[i].hi)
+      return connect[i].outcome;
+  }
+  /* The only host curl connects to is the proxy; a tunnel never answered is the proxy's. */
+  if (code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_COULDNT_CONNECT ||
+      (f->tunnel && f->new_connects > 0 && f->connect_code == 0))
+    return TB_HTTP_FAIL_PROXY;
+  return plain;
+}
+
+/* Names the proxy by host:port only: never its user name or password. */
+static char *
+proxy_message(const TbHttpJob *job, CURLcode code, TbHttpOutcome outcome, const char *detail)
+{
+  const char *shown = job->http->proxy_shown;
+
+  if (outcome == TB_HTTP_FAIL_PROXY_AUTH)
+    return g_strdup_printf(job->http->proxy->username
+                               ? "the proxy %s refused the proxy user name or password (%s)"
+                               : "the proxy %s asks for a user name and password (%s)",
+                           shown, detail);
+  if (outcome != TB_HTTP_FAIL_PROXY)
+    return g_strdup_printf("through the proxy %s: %s", shown, detail);
+  if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_PROXY ||
+      code == CURLE_OPERATION_TIMEDOUT)
+    return g_strdup_printf("the proxy %s cannot be reached (%s)", shown, detail);
+  return g_strdup_printf("the proxy %s refused the connection (%s)", shown, detail);
+}
+
 static void
 job_finish(TbHttpJob *job, CURLcode code)
 {
@@ -203,11 +287,23 @@ job_finish(TbHttpJob *job, CURLcode code)
   resp->status = (int)status;
   g_bytes_unref(resp->body);
   resp->body = g_bytes_new(job->body->data, job->body->len);
-  if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE)
+  g_autofree char *detail = g_strdup(job->errbuf[0] ? job->errbuf : curl_easy_strerror(code));
+  gsize n = strlen(detail);
+  while (n > 0 && (detail[n - 1] == '.' || detail[n - 1] == '\n'))
+    detail[--n] = '\0'; /* the message goes on after it */
+  if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE) {
     resp->error =
         g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes", job->http->max_body);
-  else if (resp->outcome != TB_HTTP_OK)
-    resp->error = g_strdup(job->errbuf[0] ? job->errbuf : curl_easy_strerror(code));
+  } else if (resp->outcome != TB_HTTP_OK && job->via_proxy) {
+    TbHttpProxyFacts f = {.tunnel = job->tunnel};
+    curl_easy_getinfo(job->easy, CURLINFO_HTTP_CONNECTCODE, &f.connect_code);
+    curl_easy_getinfo(job->easy, CURLINFO_PROXY_ERROR, &f.socks_error);
+    curl_easy_getinfo(job->easy, CURLINFO_NUM_CONNECTS, &f.new_connects);
+    resp->outcome = proxy_outcome(code, &f, resp->outcome);
+    resp->error = proxy_message(job, code, resp->outcome, detail);
+  } else if (resp->outcome != TB_HTTP_OK) {
+    resp->error = g_strdup(detail);
+  }
 }
 
 /* Collects finished transfers first, then calls back: a callback may cancel other requests or
@@ -272,8 +368,11 @@ tb_http_new(const TbHttpConfig *cfg)
   http->jobs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)job_free);
   http->socks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
   http->ca_file = g_strdup(cfg->ca_file);
-  http->proxy = g_strdup(cfg->proxy);
-  http->proxy_userpwd = g_strdup(cfg->proxy_userpwd);
+  if (cfg->proxy != NULL && cfg->proxy->kind != TB_PROXY_NONE) {
+    http->proxy = tb_proxy_url_copy(cfg->proxy);
+    http->proxy_curl = tb_proxy_url_for_curl(http->proxy);
+    http->proxy_shown = tb_proxy_url_display(http->proxy);
+  }
   http->user_agent = g_strdup(cfg->user_agent ? cfg->user_agent : "Twinbird");
   http->max_body = cfg->max_body ? cfg->max_body : TB_HTTP_DEFAULT_MAX_BODY;
   http->connect_timeout_s = cfg->connect_timeout_s ? cfg->connect_timeout_s : 15;
@@ -302,6 +401,26 @@ url_allowed(const char *url, GError **error)
   return FALSE;
 }
 
+/* Always explicit, so curl never reads the environment's proxy variables by itself: the proxy,
+ * or "" for none. The credentials go apart from the URL (no %-escaping, never in a message). */
+static void
+setup_proxy(TbHttp *http, TbHttpJob *job)
+{
+  CURL *e = job->easy;
+  g_autoptr(GUri) uri = g_uri_parse(job->req->url, G_URI_FLAGS_NONE, NULL);
+  const char *host = uri ? g_uri_get_host(uri) : NULL;
+
+  job->via_proxy = http->proxy != NULL && !tb_proxy_url_bypass(http->proxy->no_proxy, host);
+  job->tunnel = job->via_proxy && http->proxy->kind == TB_PROXY_HTTP &&
+                g_strcmp0(g_uri_get_scheme(uri), "https") == 0;
+  curl_easy_setopt(e, CURLOPT_NOPROXY, "");
+  curl_easy_setopt(e, CURLOPT_PROXY, job->via_proxy ? http->proxy_curl : "");
+  if (job->via_proxy && http->proxy->username != NULL) {
+    curl_easy_setopt(e, CURLOPT_PROXYUSERNAME, http->proxy->username);
+    curl_easy_setopt(e, CURLOPT_PROXYPASSWORD, http->proxy->password ? http->proxy->password : "");
+  }
+}
+
 static void
 setup_easy(TbHttp *http, TbHttpJob *job)
 {
@@ -328,10 +447,7 @@ setup_easy(TbHttp *http, TbHttpJob *job)
   curl_easy_setopt(e, CURLOPT_HEADERDATA, job);
   if (http->ca_file)
     curl_easy_setopt(e, CURLOPT_CAINFO, http->ca_file);
-  if (http->proxy)
-    curl_easy_setopt(e, CURLOPT_PROXY, http->proxy);
-  if (http->proxy_userpwd)
-    curl_easy_setopt(e, CURLOPT_PROXYUSERPWD, http->proxy_userpwd);
+  setup_proxy(http, job);
 
   for (guint i = 0; i < req->headers->len; i++)
     job->req_headers = curl_slist_append(job->req_headers, req->headers->pdata[i]);
@@ -433,8 +549,9 @@ tb_http_free(TbHttp *http)
   if (http->timer)
     purple_timeout_remove(http->timer);
   g_free(http->ca_file);
-  g_free(http->proxy);
-  g_free(http->proxy_userpwd);
+  tb_proxy_url_free(http->proxy);
+  g_free(http->proxy_curl);
+  g_free(http->proxy_shown);
   g_free(http->user_agent);
   g_free(http);
   if (--global_users == 0)

@@ -8,15 +8,16 @@
 #define TB_HTTP_H
 
 #include "tb-http-message.h"
+#include "core/tb-proxy-url.h"
 
 G_BEGIN_DECLS
 
 typedef struct _TbHttp TbHttp;
 
 typedef struct {
-  const char *ca_file;       /* extra CA (test servers); the system store stays trusted */
-  const char *proxy;         /* curl proxy URL; NULL = curl's environment rules, "" = none */
-  const char *proxy_userpwd; /* "user:password" or NULL */
+  const char *ca_file;     /* extra CA (test servers); the system store stays trusted */
+  const TbProxyUrl *proxy; /* copied; NULL or TB_PROXY_NONE: straight to X. The environment's
+                              proxy variables are never read here (tb-proxy.c decides) */
   const char *user_agent;
   gsize max_body;         /* bytes; 0 = 8 MiB */
   long connect_timeout_s; /* 0 = 15 s */

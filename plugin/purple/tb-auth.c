@@ -6,6 +6,7 @@
 #include "tb-auth.h"
 #include "api/tb-oauth.h"
 #include "http/tb-loopback.h"
+#include "tb-proxy.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -378,6 +379,8 @@ code_done(const TbHttpResponse *resp, gpointer data)
   a->code_req = 0;
   if (!tb_oauth2_token_parse(resp, &t, &error)) {
     purple_debug_info("twinbird", "@%s: code exchange failed: %s\n", handle_of(a), error->message);
+    if (tb_proxy_error_report(a->conn->gc, handle_of(a), error))
+      return;
     if (g_error_matches(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_CLIENT)) {
       g_autofree char *what = g_strdup_printf(
           _("X refused the app (check client_id, and that the app is a Native App whose "
@@ -453,7 +456,11 @@ renew_failed(TbAuth *a, const GError *error)
   purple_debug_warning("twinbird", "@%s: renewing the access token failed: %s\n", handle_of(a),
                        error->message);
   a->verify_after_renew = FALSE; /* whatever comes next, it is not that users/me */
+  /* said first: what the waiters make of the failure comes after it and is not shown */
+  gboolean proxy_failed = tb_proxy_error_report(conn->gc, handle_of(a), error);
   run_waiters(a, error);
+  if (proxy_failed)
+    return;
   if (tb_oauth_error_is_transient(error) ||
       g_error_matches(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_MALFORMED)) {
     if (a->signed_in) {
@@ -602,6 +609,8 @@ oauth1_access_done(const TbHttpResponse *resp, gpointer data)
   a->oauth1_req = 0;
   if (!tb_oauth1_token_parse(resp, FALSE, &t, &error)) {
     purple_debug_info("twinbird", "@%s: PIN exchange failed: %s\n", handle_of(a), error->message);
+    if (tb_proxy_error_report(a->conn->gc, handle_of(a), error))
+      return;
     if (g_error_matches(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_CLIENT)) {
       fail_flow(a, PURPLE_CONNECTION_ERROR_INVALID_SETTINGS,
                 _("X refused the app (check consumer_key and consumer_secret)"), error);
@@ -654,6 +663,8 @@ oauth1_request_done(const TbHttpResponse *resp, gpointer data)
   a->oauth1_req = 0;
   if (!tb_oauth1_token_parse(resp, TRUE, &t, &error)) {
     purple_debug_info("twinbird", "@%s: request token refused: %s\n", handle_of(a), error->message);
+    if (tb_proxy_error_report(conn->gc, handle_of(a), error))
+      return;
     if (g_error_matches(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_CLIENT))
       fail_flow(a, PURPLE_CONNECTION_ERROR_INVALID_SETTINGS,
                 _("X refused the app (check consumer_key and consumer_secret)"), error);

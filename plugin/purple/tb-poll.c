@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-poll.h"
 #include "core/tb-delay.h"
+#include "tb-proxy.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -124,6 +125,8 @@ tb_poller_finished(TbPoller *p, const TbXapiRateLimit *limit, const GError *erro
   if (error == NULL) {
     p->failures = 0;
     p->last_notice = 0; /* mended: a new lasting failure is worth saying again */
+  } else if (tb_proxy_error_report(p->conn->gc, p->conn->handle, error)) {
+    return; /* the connection closes, and its timers with it */
   } else if ((failure = poll_lasting_error(p, error)) != TB_POLL_TRANSIENT) {
     if (failure == TB_POLL_FATAL)
       return; /* the connection closes, and its timers with it */

@@ -9,6 +9,7 @@
 #include "tb-fetch.h"
 #include "tb-limits.h"
 #include "tb-plugin.h"
+#include "tb-proxy.h"
 #include "tb-send.h"
 
 #include <glib/gi18n-lib.h>
@@ -34,39 +35,6 @@ account_int(const char *key, int def, gpointer user)
 }
 
 static const TbConfigSource account_source = {account_string, account_int};
-
-static char *
-proxy_url(PurpleProxyInfo *info, char **userpwd)
-{
-  static const struct {
-    PurpleProxyType type;
-    const char *scheme;
-  } schemes[] = {
-      {PURPLE_PROXY_HTTP, "http"},
-      {PURPLE_PROXY_SOCKS4, "socks4a"},
-      {PURPLE_PROXY_SOCKS5, "socks5h"},
-      {PURPLE_PROXY_TOR, "socks5h"},
-  };
-  PurpleProxyType type = info ? purple_proxy_info_get_type(info) : PURPLE_PROXY_NONE;
-
-  *userpwd = NULL;
-  if (type == PURPLE_PROXY_USE_ENVVAR)
-    return NULL; /* curl reads http_proxy/https_proxy/no_proxy itself */
-  for (gsize i = 0; i < G_N_ELEMENTS(schemes); i++) {
-    if (schemes[i].type != type || purple_proxy_info_get_host(info) == NULL)
-      continue;
-    if (purple_proxy_info_get_username(info) != NULL) {
-      g_autofree char *u = g_uri_escape_string(purple_proxy_info_get_username(info), NULL, FALSE);
-      g_autofree char *p = g_uri_escape_string(
-          purple_proxy_info_get_password(info) ? purple_proxy_info_get_password(info) : "", NULL,
-          FALSE);
-      *userpwd = g_strdup_printf("%s:%s", u, p);
-    }
-    return g_strdup_printf("%s://%s:%d", schemes[i].scheme, purple_proxy_info_get_host(info),
-                           purple_proxy_info_get_port(info));
-  }
-  return g_strdup(""); /* no proxy, and not the environment's either: the user said none */
-}
 
 static char *
 store_path(const char *handle)
@@ -158,6 +126,8 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
     error = parse_error;
   }
   if (error != NULL) {
+    if (tb_proxy_error_report(conn->gc, conn->handle, error))
+      return; /* the proxy's fault, not X's: said as such, and not retried every second */
     if (tb_xapi_error_is_transient(error)) {
       login_backoff(conn, error, resp);
       return;
@@ -272,12 +242,16 @@ session_login(TbConn *conn)
   }
   store_report_damage(conn);
 
-  g_autofree char *userpwd = NULL;
-  g_autofree char *proxy = proxy_url(purple_proxy_get_setup(conn->account), &userpwd);
+  g_autoptr(GError) proxy_error = NULL;
+  g_autoptr(TbProxyUrl) proxy = tb_proxy_setup(conn->account, conn->cfg.proxy, &proxy_error);
+  if (proxy == NULL) {
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_INVALID_SETTINGS,
+                                   proxy_error->message);
+    return;
+  }
   TbHttpConfig http_cfg = {
       .ca_file = conn->cfg.ca_file,
       .proxy = proxy,
-      .proxy_userpwd = userpwd,
       .user_agent = "Twinbird/" TB_VERSION,
   };
   conn->http = tb_http_new(&http_cfg);

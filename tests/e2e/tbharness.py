@@ -297,9 +297,11 @@ class SimError(RuntimeError):
 class Sim:
     """tests/sim/xsim.py on loopback, with its control port wrapped as methods."""
 
-    def __init__(self, scenario=None, tls=False, logdir=None, port=0, control_port=0):
+    def __init__(self, scenario=None, tls=False, logdir=None, port=0, control_port=0,
+                 extra_args=()):
         self.scenario = scenario
         self.tls = tls
+        self.extra_args = list(extra_args)  # e.g. --public-name (tests/e2e/proxies.py)
         self.port = port
         self.control_port = control_port
         self.workdir = mkdtemp('sim')
@@ -317,6 +319,7 @@ class Sim:
                 '--log', os.path.join(self.logdir, 'sim-requests.log')]
         if self.tls:
             args += ['--tls-dir', os.path.join(self.workdir, 'tls')]
+        args += self.extra_args
         if self.scenario is not None:
             path = self.scenario
             if not isinstance(path, str):
@@ -467,8 +470,9 @@ class Host:
     """tests/host/tb-host with a reader thread collecting its JSON events."""
 
     def __init__(self, accounts=(), user_dir=None, plugin_dir=None, logdir=None, debug_log=True,
-                 env=None, args=(), name='host'):
+                 env=None, args=(), name='host', proxy=None):
         self.accounts = list(accounts)
+        self.proxy = proxy  # libpurple's global proxy: {"type", "host", "port", ...}
         self.user_dir = user_dir or os.path.join(mkdtemp('host'), 'purple')
         self.plugin_dir = plugin_dir or PLUGIN_DIR
         self.logdir = logdir or os.path.dirname(self.user_dir)
@@ -491,7 +495,10 @@ class Host:
         acc_path = os.path.join(os.path.dirname(self.user_dir),
                                 '%s-accounts.json' % self.name)
         with open(acc_path, 'w') as f:
-            json.dump({'accounts': self.accounts}, f, indent=1)
+            top = {'accounts': self.accounts}
+            if self.proxy is not None:
+                top['proxy'] = self.proxy
+            json.dump(top, f, indent=1)
         args = [HOST_BIN, '--user-dir', self.user_dir, '--plugin-dir', self.plugin_dir,
                 '--accounts', acc_path] + self.args
         if HOST_WRAPPER:
@@ -757,8 +764,9 @@ class BitlBee:
     """A private BitlBee-libpurple (ForkDaemon on 127.0.0.1, free port) that loads the plugin
     from <PluginDir>/purple (e2e-howto §4)."""
 
-    def __init__(self, plugin_dir=None, logdir=None, port=None):
+    def __init__(self, plugin_dir=None, logdir=None, port=None, settings=''):
         self.bin = require_program('bitlbee')
+        self.settings = settings  # more [settings] lines, e.g. "Proxy = ...\n"
         self.plugin_dir = plugin_dir or PLUGIN_DIR
         self.workdir = mkdtemp('bitlbee')
         self.logdir = logdir or self.workdir
@@ -781,8 +789,9 @@ class BitlBee:
         with open(self.conf, 'w') as f:
             f.write('[settings]\nRunMode = ForkDaemon\nDaemonInterface = 127.0.0.1\n'
                     'DaemonPort = %d\nAuthMode = Open\nConfigDir = %s\nPluginDir = %s\n'
-                    'PidFile = %s\n[defaults]\n'
-                    % (self.port, var, plugins, os.path.join(self.workdir, 'bitlbee.pid')))
+                    'PidFile = %s\n%s[defaults]\n'
+                    % (self.port, var, plugins, os.path.join(self.workdir, 'bitlbee.pid'),
+                       self.settings))
         self.proc = spawn('bitlbee', [self.bin, '-c', self.conf, '-F', '-n', '-v'], self.log_path,
                           env=base_env(BITLBEE_DEBUG='1', HOME=self.workdir), cwd=self.workdir)
         register_cleanup(self.stop)  # ordered: clients, forked children, then the daemon

@@ -239,6 +239,77 @@ apply_setting(PurpleAccount *account, const char *key, JsonNode *value, GError *
   }
 }
 
+/* libpurple's proxy kinds by the names its prefs use (/purple/proxy/type). */
+static const struct {
+  const char *name;
+  PurpleProxyType type;
+} proxy_types[] = {
+    {"none", PURPLE_PROXY_NONE},         {"http", PURPLE_PROXY_HTTP},
+    {"socks4", PURPLE_PROXY_SOCKS4},     {"socks5", PURPLE_PROXY_SOCKS5},
+    {"tor", PURPLE_PROXY_TOR},           {"envvar", PURPLE_PROXY_USE_ENVVAR},
+    {"global", PURPLE_PROXY_USE_GLOBAL},
+};
+
+static gboolean
+proxy_type_of(const char *name, PurpleProxyType *type, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(proxy_types); i++) {
+    if (g_strcmp0(name, proxy_types[i].name) == 0) {
+      *type = proxy_types[i].type;
+      return TRUE;
+    }
+  }
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "unknown proxy type '%s'",
+              name ? name : "");
+  return FALSE;
+}
+
+static int
+member_int(JsonObject *o, const char *key, int dflt)
+{
+  JsonNode *n = json_object_get_member(o, key);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
+    return dflt;
+  return (int)json_node_get_int(n);
+}
+
+/* {"type", "host", "port", "username", "password"}: an account's own proxy, as Pidgin's account
+ * dialog sets it. */
+static gboolean
+apply_account_proxy(PurpleAccount *account, JsonObject *p, GError **error)
+{
+  PurpleProxyType type;
+  if (!proxy_type_of(tb_host_get_member_str(p, "type", NULL), &type, error))
+    return FALSE;
+  PurpleProxyInfo *info = purple_proxy_info_new();
+  purple_proxy_info_set_type(info, type);
+  purple_proxy_info_set_host(info, tb_host_get_member_str(p, "host", NULL));
+  purple_proxy_info_set_port(info, member_int(p, "port", 0));
+  purple_proxy_info_set_username(info, tb_host_get_member_str(p, "username", NULL));
+  purple_proxy_info_set_password(info, tb_host_get_member_str(p, "password", NULL));
+  purple_account_set_proxy_info(account, info); /* takes it */
+  return TRUE;
+}
+
+/* The same at top level: the global proxy, through the prefs that Pidgin's and Finch's network
+ * preferences write (libpurple's proxy code follows them). */
+static gboolean
+apply_global_proxy(JsonObject *p, GError **error)
+{
+  PurpleProxyType type;
+  if (!proxy_type_of(tb_host_get_member_str(p, "type", NULL), &type, error))
+    return FALSE;
+  purple_prefs_set_string("/purple/proxy/type", tb_host_get_member_str(p, "type", NULL));
+  purple_prefs_set_string("/purple/proxy/host", tb_host_get_member_str(p, "host", ""));
+  purple_prefs_set_int("/purple/proxy/port", member_int(p, "port", 0));
+  purple_prefs_set_string("/purple/proxy/username", tb_host_get_member_str(p, "username", ""));
+  purple_prefs_set_string("/purple/proxy/password", tb_host_get_member_str(p, "password", ""));
+  if (json_object_has_member(p, "socks4_remotedns"))
+    purple_prefs_set_bool("/purple/proxy/socks4_remotedns",
+                          tb_host_get_member_bool(p, "socks4_remotedns", FALSE));
+  return TRUE;
+}
+
 static GList *managed_accounts; /* PurpleAccount*, in file order */
 static GList *accounts_to_enable;
 
@@ -264,6 +335,11 @@ tb_host_load_accounts(const char *path, GError **error)
     return FALSE;
   }
   list = json_object_get_array_member(top, "accounts");
+  if (json_object_has_member(top, "proxy") &&
+      !apply_global_proxy(json_object_get_object_member(top, "proxy"), error)) {
+    g_object_unref(parser);
+    return FALSE;
+  }
   for (guint i = 0; i < json_array_get_length(list); i++) {
     JsonObject *a = json_array_get_object_element(list, i);
     const char *protocol, *username, *password, *alias;
@@ -299,6 +375,11 @@ tb_host_load_accounts(const char *path, GError **error)
         }
       }
       g_list_free(members);
+    }
+    if (json_object_has_member(a, "proxy") &&
+        !apply_account_proxy(account, json_object_get_object_member(a, "proxy"), error)) {
+      g_object_unref(parser);
+      return FALSE;
     }
     managed_accounts = g_list_append(managed_accounts, account);
     if (tb_host_get_member_bool(a, "enabled", TRUE))

@@ -74,7 +74,9 @@ class ApiMixin:
     def serve_api(self, h, req):
         entry = {'seq': None, 'time': iso(self.now()), 'method': req.method, 'path': req.path,
                  'query': dict(req.query), 'token': req.token, 'username': None,
-                 'user_id': None, 'status': None, 'fault': None, 'operation': None}
+                 'user_id': None, 'status': None, 'fault': None, 'operation': None,
+                 # who connected, under which name: shows a request came through a proxy
+                 'host': req.headers.get('Host'), 'peer_port': h.client_address[1]}
         if req.body:
             ctype = (req.headers.get('Content-Type') or '').lower()
             try:

@@ -171,7 +171,7 @@ class RenderMixin:
             o['verified_type'] = 'blue' if u.verified else 'none'
         if 'profile_image_url' in f:
             o['profile_image_url'] = '%s/profile_images/%d/%s_normal.png' % (
-                self.api_base, u.id, u.username.lower())
+                self.media_base or self.api_base, u.id, u.username.lower())
         if 'public_metrics' in f:
             o['public_metrics'] = {
                 'followers_count': sum(1 for (_a, b) in self.follow_set if b == u.id),

@@ -119,9 +119,11 @@ def _openssl(args, cwd):
     return r
 
 
-def ensure_tls(d):
-    """A test CA and a server certificate for 127.0.0.1/localhost in d,
+def ensure_tls(d, dns_names=()):
+    """A test CA and a server certificate for 127.0.0.1/localhost (and the DNS names given) in d,
     generated once with the openssl CLI and reused while valid."""
+    if dns_names:  # a certificate of its own for each set of names
+        d = os.path.join(d, '-'.join(dns_names))
     os.makedirs(d, exist_ok=True)
     names = {'ca': 'ca.pem', 'ca_key': 'ca-key.pem', 'cert': 'server.pem', 'key': 'server-key.pem'}
     paths = {k: os.path.join(d, v) for k, v in names.items()}
@@ -147,8 +149,9 @@ def ensure_tls(d):
                         '[v3_srv]\nbasicConstraints=critical,CA:FALSE\n'
                         'keyUsage=critical,digitalSignature,keyEncipherment\n'
                         'extendedKeyUsage=serverAuth\n'
-                        'subjectAltName=IP:127.0.0.1,DNS:localhost\n'
-                        'subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n')
+                        'subjectAltName=IP:127.0.0.1,DNS:localhost%s\n'
+                        'subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid,issuer\n'
+                        % ''.join(',DNS:' + n for n in dns_names))
             ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
             _openssl(['req', '-x509', '-config', 'ca.cnf', '-extensions', 'v3_ca'] + ec +
                      ['-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '3650', '-sha256'], tmp)
@@ -187,6 +190,9 @@ def main(argv=None):
     ap.add_argument('--port', type=int, default=0, help='API port (0 = pick a free one)')
     ap.add_argument('--control-port', type=int, default=0, help='control port (0 = free)')
     ap.add_argument('--tls-dir', help='serve the API over HTTPS with a test CA kept here')
+    ap.add_argument('--public-name', help='host name in api_base (and the certificate) instead '
+                    'of the address, e.g. one only a proxy under test can resolve')
+    ap.add_argument('--media-name', help='host name of the avatar URLs (as pbs.twimg.com)')
     ap.add_argument('--scenario', help='JSON file: users/tokens/follows/tweets/dms at start')
     ap.add_argument('--spec', default=None, help='OpenAPI excerpt (default: the shared copy)')
     ap.add_argument('--log', help='append one line per API request to this file')
@@ -205,7 +211,8 @@ def main(argv=None):
 
     tls_ctx, tls_paths = None, None
     if a.tls_dir:
-        tls_paths = ensure_tls(os.path.abspath(a.tls_dir))
+        tls_paths = ensure_tls(os.path.abspath(a.tls_dir),
+                               tuple(n for n in (a.public_name, a.media_name) if n))
         tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls_ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         tls_ctx.load_cert_chain(tls_paths['cert'], tls_paths['key'])
@@ -216,7 +223,9 @@ def main(argv=None):
     ctl = Server((host, a.control_port), ControlHandler, sim)
     hostpart = '[%s]' % host if ':' in host else host
     scheme = 'https' if tls_ctx else 'http'
-    sim.api_base = '%s://%s:%d' % (scheme, hostpart, api.server_address[1])
+    sim.api_base = '%s://%s:%d' % (scheme, a.public_name or hostpart, api.server_address[1])
+    if a.media_name:
+        sim.media_base = '%s://%s:%d' % (scheme, a.media_name, api.server_address[1])
     if scenario:
         with sim.lock:
             sim.load_scenario(scenario)

@@ -46,6 +46,7 @@ class Sim(ApiMixin, ControlMixin, OAuthMixin, RenderMixin, LimitsMixin, ModelMix
         self.logf = logf
         self.log_lock = threading.Lock()
         self.api_base = 'http://127.0.0.1'
+        self.media_base = None  # avatars under another host name (--media-name), as pbs.twimg.com
         self.reset()
 
     # ----- lifecycle -------------------------------------------------------

@@ -19,10 +19,20 @@ never outlives the test that started it). The path selects a behaviour:
                       within 5 s: proves requests run concurrently
   /log                the request lines seen so far (absolute-form ones too: proxy requests)
   http://...          (absolute form, i.e. we are used as a proxy) 200 {"proxied": target}
+
+Used as a proxy for https:// (CONNECT host:port; the host selects the answer; tunnels never
+open): auth.test wants Proxy-Authorization "u:pw" (407 without one, 401 for a wrong one, as
+tinyproxy does), unreachable.test 502, forbidden.test 403, close.test hangs up without an answer.
+A connection whose first byte is 5 is SOCKS5 instead: user/password "u"/"pw" (a client offering
+no user/password method is refused with 0xFF), then a CONNECT to refused.test is answered
+"connection refused", anything else "host unreachable".
 """
+import base64
 import gzip
 import json
 import os
+import socket
+import struct
 import sys
 import threading
 import time
@@ -46,6 +56,22 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch()
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
+
+    def do_CONNECT(self):
+        with LOCK:
+            LOG.append('CONNECT %s' % self.path)
+        host = self.path.rsplit(':', 1)[0]
+        self.close_connection = True
+        if host == 'close.test':
+            return
+        if host == 'auth.test':
+            got = self.headers.get('Proxy-Authorization') or ''
+            if not got:
+                return self.reply(407, b'', headers={'Proxy-Authenticate': 'Basic realm="t"'})
+            if got != 'Basic ' + base64.b64encode(b'u:pw').decode():
+                return self.reply(401, b'')
+            return self.reply(502, b'')
+        self.reply({'unreachable.test': 502, 'forbidden.test': 403}.get(host, 502), b'')
 
     def reply(self, status, body, ctype='application/json', headers=None):
         if isinstance(body, (dict, list)):
@@ -162,8 +188,49 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, [line for line in LOG if not line.endswith(' /log')])
 
 
+def socks5(conn):
+    """Just enough SOCKS5 (RFC 1928, 1929) to refuse in each way a test needs."""
+    def take(n):
+        data = b''
+        while len(data) < n:
+            chunk = conn.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError('closed')
+            data += chunk
+        return data
+    _ver, n = take(2)
+    if 2 not in take(n):
+        conn.sendall(b'\x05\xff')
+        return
+    conn.sendall(b'\x05\x02')
+    _v = take(1)
+    user = take(take(1)[0])
+    password = take(take(1)[0])
+    if (user, password) != (b'u', b'pw'):
+        conn.sendall(b'\x01\x01')
+        return
+    conn.sendall(b'\x01\x00')
+    _ver, _cmd, _rsv, atyp = take(4)
+    name = take(take(1)[0]) if atyp == 3 else take(4 if atyp == 1 else 16)
+    take(2)
+    reply = 5 if name == b'refused.test' else 4
+    conn.sendall(struct.pack('!BBBB4sH', 5, reply, 0, 1, b'\0\0\0\0', 0))
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def finish_request(self, request, client_address):
+        try:
+            first = request.recv(1, socket.MSG_PEEK)
+        except OSError:
+            return
+        if first != b'\x05':
+            return super().finish_request(request, client_address)
+        try:
+            socks5(request)
+        except (ConnectionError, OSError):
+            pass
 
     def handle_error(self, request, client_address):
         pass  # a client that hangs up mid-answer is what several tests do on purpose

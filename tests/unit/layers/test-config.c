@@ -325,6 +325,38 @@ test_ca_file(void)
   g_unlink(path);
 }
 
+/* The account's own proxy: empty keeps the client's setting; a bad one is refused at sign-in with
+ * a message naming the option and never the password. */
+static void
+test_proxy(void)
+{
+  static const char *const ok[] = {"none", "NONE", "http://proxy:3128",
+                                   "socks5://u:p%40ss@127.0.0.1:1080", "socks4://s:1080"};
+  TbConfig cfg;
+
+  assert_accepted("proxy", "", &cfg);
+  g_assert_null(cfg.proxy); /* unset: libpurple's (Pidgin's, Finch's, BitlBee's) setting */
+  tb_config_clear(&cfg);
+  assert_accepted("proxy", "  ", &cfg);
+  g_assert_null(cfg.proxy);
+  tb_config_clear(&cfg);
+  for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+    assert_accepted("proxy", ok[i], &cfg);
+    g_assert_cmpstr(cfg.proxy, ==, ok[i]);
+    tb_config_clear(&cfg);
+  }
+
+  static const char *const bad[] = {"ftp://pat:hunter2@proxy:21", "https://pat:hunter2@p:443",
+                                    "http://pat:hunter2@:3128", "pat:hunter2@proxy:3128"};
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    assert_refused("proxy", bad[i], bad[i]);
+    g_assert_false(load_one("proxy", bad[i], &cfg, &error));
+    g_assert_true(g_str_has_prefix(error->message, "Account option proxy: "));
+    g_assert_null(strstr(error->message, "hunter2"));
+  }
+}
+
 static void
 test_intervals(void)
 {
@@ -444,6 +476,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/api_base", test_api_base);
   g_test_add_func("/config/auth", test_auth);
   g_test_add_func("/config/ca_file", test_ca_file);
+  g_test_add_func("/config/proxy", test_proxy);
   g_test_add_func("/config/intervals", test_intervals);
   g_test_add_func("/config/late-failure-clears", test_late_failure_clears);
   g_test_add_func("/config/loopback", test_loopback);

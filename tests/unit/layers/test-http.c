@@ -126,8 +126,6 @@ http_new(const TbHttpConfig *extra)
   TbHttpConfig cfg = {0};
   if (extra)
     cfg = *extra;
-  if (cfg.proxy == NULL)
-    cfg.proxy = ""; /* never a proxy from the environment, unless a test asks */
   return tb_http_new(&cfg);
 }
 
@@ -702,7 +700,8 @@ test_policy(Fixture *f, gconstpointer data)
 {
   (void)f;
   (void)data;
-  g_autofree char *proxy = g_strdup_printf("http://127.0.0.1:%d", fixture_port);
+  g_autoptr(TbProxyUrl) proxy =
+      tb_proxy_url_new(TB_PROXY_HTTP, "127.0.0.1", fixture_port, NULL, NULL);
   TbHttpConfig cfg = {.proxy = proxy};
   TbHttp *http = http_new(&cfg);
   g_autofree char *octal = g_strdup_printf("http://0127.0.0.1:%d/tb-policy-octal", fixture_port);
@@ -836,6 +835,127 @@ test_two_drivers(Fixture *f, gconstpointer data)
   result_clear(&w);
 }
 
+/* --- proxies: whose fault a failure is, and what the message names -----------------------------
+ */
+
+typedef struct {
+  TbProxyKind kind;
+  const char *user, *password;
+  const char *url;
+  TbHttpOutcome outcome;
+  const char *says;
+} ProxyCase;
+
+static void
+check_proxy_case(const ProxyCase *c, int port)
+{
+  g_autoptr(TbProxyUrl) proxy = tb_proxy_url_new(c->kind, "127.0.0.1", port, c->user, c->password);
+  TbHttpConfig cfg = {.proxy = proxy, .connect_timeout_s = 5};
+  TbHttp *http = http_new(&cfg);
+  Result r = {0};
+  g_autofree char *shown = g_strdup_printf("127.0.0.1:%d", port);
+
+  send_req(http, tb_http_request_new("GET", c->url), &r);
+  run_until(&r.done, c->url);
+  g_test_message("%s via %s: %s", c->url, tb_proxy_url_kind_name(c->kind), r.error);
+  g_assert_cmpint(r.outcome, ==, c->outcome);
+  g_assert_nonnull(strstr(r.error, shown));
+  g_assert_nonnull(strstr(r.error, c->says));
+  g_assert_null(strstr(r.error, "hunter2"));
+
+  /* Only a failure at the proxy itself is handed up as the proxy's. */
+  TbHttpResponse resp = {.outcome = r.outcome, .error = r.error};
+  g_autoptr(GError) error = NULL;
+  gboolean proxy_failed = tb_http_response_proxy_error(&resp, &error);
+  g_assert_cmpint(proxy_failed, ==, c->outcome != TB_HTTP_FAIL_CONNECT);
+  if (proxy_failed) {
+    int want = c->outcome == TB_HTTP_FAIL_PROXY_AUTH ? TB_HTTP_PROXY_ERROR_AUTH
+                                                     : TB_HTTP_PROXY_ERROR_UNREACHABLE;
+    g_assert_error(error, TB_HTTP_PROXY_ERROR, want);
+    g_assert_cmpstr(error->message, ==, r.error);
+  }
+  tb_http_free(http);
+  result_clear(&r);
+}
+
+/* The fixture plays an HTTP proxy (CONNECT) and a SOCKS5 one, and refuses in every way. */
+static void
+test_proxy_failures(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  static const ProxyCase cases[] = {
+      {TB_PROXY_HTTP, NULL, NULL, "https://auth.test/2/users/me", TB_HTTP_FAIL_PROXY_AUTH,
+       "asks for a user name and password"},
+      {TB_PROXY_HTTP, "u", "hunter2", "https://auth.test/2/users/me", TB_HTTP_FAIL_PROXY_AUTH,
+       "refused the proxy user name or password"},
+      {TB_PROXY_HTTP, NULL, NULL, "https://unreachable.test/", TB_HTTP_FAIL_CONNECT,
+       "through the proxy"},
+      {TB_PROXY_HTTP, NULL, NULL, "https://forbidden.test/", TB_HTTP_FAIL_PROXY,
+       "refused the connection"},
+      {TB_PROXY_HTTP, NULL, NULL, "https://close.test/", TB_HTTP_FAIL_PROXY,
+       "refused the connection"},
+      {TB_PROXY_SOCKS5, NULL, NULL, "https://x.test/", TB_HTTP_FAIL_PROXY_AUTH,
+       "asks for a user name and password"},
+      {TB_PROXY_SOCKS5, "u", "hunter2", "https://x.test/", TB_HTTP_FAIL_PROXY_AUTH,
+       "refused the proxy user name or password"},
+      {TB_PROXY_SOCKS5, "u", "pw", "https://refused.test/", TB_HTTP_FAIL_CONNECT,
+       "through the proxy"},
+      {TB_PROXY_SOCKS5, "u", "pw", "https://unreachable.test/", TB_HTTP_FAIL_CONNECT,
+       "through the proxy"},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    check_proxy_case(&cases[i], fixture_port);
+  static const ProxyCase down[] = {
+      {TB_PROXY_HTTP, NULL, NULL, "https://api.x.test/", TB_HTTP_FAIL_PROXY, "cannot be reached"},
+      {TB_PROXY_SOCKS5, "u", "hunter2", "https://api.x.test/", TB_HTTP_FAIL_PROXY,
+       "cannot be reached"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(down); i++)
+    check_proxy_case(&down[i], closed_port());
+}
+
+/* no_proxy's hosts go straight to X; and with no proxy set, the environment's is never used. */
+static void
+test_proxy_bypass_and_env(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  int dead = closed_port();
+  g_autoptr(TbProxyUrl) proxy = tb_proxy_url_new(TB_PROXY_HTTP, "127.0.0.1", dead, NULL, NULL);
+  Result via = {0}, bypass = {0}, plain = {0};
+
+  TbHttpConfig cfg = {.proxy = proxy};
+  TbHttp *http = http_new(&cfg);
+  send_get(http, "/json", &via);
+  run_until(&via.done, "a request through a dead proxy");
+  g_assert_cmpint(via.outcome, ==, TB_HTTP_FAIL_PROXY);
+  tb_http_free(http);
+
+  proxy->no_proxy = g_strdup("localhost, 127.0.0.1");
+  http = http_new(&cfg);
+  send_get(http, "/json", &bypass);
+  run_until(&bypass.done, "a request to a no_proxy host");
+  g_assert_cmpint(bypass.outcome, ==, TB_HTTP_OK);
+  g_assert_cmpint(bypass.status, ==, 200);
+  tb_http_free(http);
+
+  g_autofree char *env = g_strdup_printf("http://127.0.0.1:%d", dead);
+  g_setenv("http_proxy", env, TRUE);
+  g_setenv("all_proxy", env, TRUE);
+  http = http_new(NULL);
+  send_get(http, "/json", &plain);
+  run_until(&plain.done, "a request with http_proxy set");
+  g_unsetenv("http_proxy");
+  g_unsetenv("all_proxy");
+  g_assert_cmpint(plain.outcome, ==, TB_HTTP_OK);
+  tb_http_free(http);
+  result_clear(&via);
+  result_clear(&bypass);
+  result_clear(&plain);
+}
+
 static void
 skip_no_python(void)
 {
@@ -886,6 +1006,8 @@ main(int argc, char **argv)
   ADD("/http/tls-to-plain-server", test_tls_to_plain);
   ADD("/http/status-500", test_status_500);
   ADD("/http/policy", test_policy);
+  ADD("/http/proxy-failures", test_proxy_failures);
+  ADD("/http/proxy-bypass-and-env", test_proxy_bypass_and_env);
   ADD("/http/no-leaks-many", test_no_leaks_many);
   ADD("/http/two-drivers", test_two_drivers);
 

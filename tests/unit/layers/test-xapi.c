@@ -122,8 +122,9 @@ test_request_bearer(void)
 
   g_autoptr(TbHttpRequest) me = tb_xapi_users_me_request(&auth, "https://api.x.com");
   g_assert_cmpstr(me->method, ==, "GET");
-  g_assert_cmpstr(me->url, ==,
-                  "https://api.x.com/2/users/me?user.fields=profile_image_url%2Cprotected");
+  g_assert_cmpstr(
+      me->url, ==,
+      "https://api.x.com/2/users/me?user.fields=profile_image_url%2Cprotected%2Cpublic_metrics");
   g_assert_true(request_has_header(me, "Authorization: Bearer tok-123"));
 }
 
@@ -344,6 +345,8 @@ test_send_fate(void)
       {TB_HTTP_FAIL_CONNECT, 0, TB_XAPI_SEND_REFUSED},
       {TB_HTTP_FAIL_TLS, 0, TB_XAPI_SEND_REFUSED},
       {TB_HTTP_FAIL_POLICY, 0, TB_XAPI_SEND_REFUSED},
+      {TB_HTTP_FAIL_PROXY_AUTH, 0, TB_XAPI_SEND_REFUSED}, /* stopped at the proxy */
+      {TB_HTTP_FAIL_PROXY, 0, TB_XAPI_SEND_REFUSED},
       {TB_HTTP_FAIL_TIMEOUT, 0, TB_XAPI_SEND_UNKNOWN},
       {TB_HTTP_FAIL_PROTOCOL, 0, TB_XAPI_SEND_UNKNOWN}, /* dropped after sending */
       {TB_HTTP_FAIL_TOO_LARGE, 0, TB_XAPI_SEND_UNKNOWN},
@@ -390,6 +393,29 @@ test_response_parse(void)
       g_test_fail_printf("%s: transient should be %d", c->name, c->transient);
     if (c->in_message && strstr(error->message, c->in_message) == NULL)
       g_test_fail_printf("%s: message \"%s\" lacks \"%s\"", c->name, error->message, c->in_message);
+  }
+}
+
+/* The proxy's failures are passed on as the proxy's, never as X's errors. */
+static void
+test_response_proxy(void)
+{
+  static const struct {
+    TbHttpOutcome outcome;
+    int code;
+  } cases[] = {
+      {TB_HTTP_FAIL_PROXY_AUTH, TB_HTTP_PROXY_ERROR_AUTH},
+      {TB_HTTP_FAIL_PROXY, TB_HTTP_PROXY_ERROR_UNREACHABLE},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(TbHttpResponse) resp = response_new(0, "");
+    g_autoptr(GError) error = NULL;
+    resp->outcome = cases[i].outcome;
+    resp->error = g_strdup("the proxy 127.0.0.1:3128 says no");
+    g_assert_null(tb_xapi_response_parse(resp, &error));
+    g_assert_error(error, TB_HTTP_PROXY_ERROR, cases[i].code);
+    g_assert_cmpstr(error->message, ==, "the proxy 127.0.0.1:3128 says no");
+    g_assert_true(tb_xapi_error_is_transient(error)); /* never X's verdict */
   }
 }
 
@@ -619,6 +645,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/xapi/send-fate", test_send_fate);
+  g_test_add_func("/xapi/response/proxy", test_response_proxy);
   g_test_add_func("/xapi/page/bounds", test_page_bounds);
   g_test_add_func("/xapi/response/deep", test_response_deep);
   g_test_add_func("/xapi/quark-name", test_quark_name);

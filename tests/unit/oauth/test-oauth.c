@@ -490,6 +490,13 @@ test_token_parse(void)
   g_assert_false(tb_oauth2_token_parse(net, &t, &error));
   g_assert_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK);
   g_assert_true(tb_oauth_error_is_transient(error));
+  g_clear_error(&error);
+
+  /* a proxy's refusal is not X's: passed on as such, and never a reason to drop a token */
+  net->outcome = TB_HTTP_FAIL_PROXY_AUTH;
+  g_assert_false(tb_oauth2_token_parse(net, &t, &error));
+  g_assert_error(error, TB_HTTP_PROXY_ERROR, TB_HTTP_PROXY_ERROR_AUTH);
+  g_assert_true(tb_oauth_error_is_transient(error));
 }
 
 static void
