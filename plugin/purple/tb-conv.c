@@ -220,6 +220,27 @@ fetch_root_title(TbConn *conn, const char *key)
                     g_strdup(key), g_free);
 }
 
+/* Bounded: past TB_BOUND_THREADS_KEPT, the threads whose chat is not open are forgotten (their
+ * names stay in the state file, so one that comes back keeps its chat's name). */
+static void
+threads_trim(TbConn *conn)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (g_hash_table_size(conn->conv->threads) < TB_BOUND_THREADS_KEPT)
+    return;
+  g_hash_table_iter_init(&iter, conn->conv->threads);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    TbThread *t = value;
+    if (t->chat_id != 0 && purple_find_chat(conn->gc, t->chat_id) != NULL)
+      continue;
+    if (t->chat_id != 0)
+      g_hash_table_remove(conn->conv->chats, GINT_TO_POINTER(t->chat_id));
+    g_hash_table_iter_remove(&iter);
+  }
+}
+
 static TbThread *
 thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, const char *author,
            TbMentionMode mode)
@@ -260,6 +281,7 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
 
   TbThread *t = g_hash_table_lookup(conn->conv->threads, key);
   if (t == NULL) {
+    threads_trim(conn);
     t = g_new0(TbThread, 1);
     t->key = g_steal_pointer(&key);
     t->name = g_steal_pointer(&name);
@@ -406,6 +428,8 @@ tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPa
     g_free(t->reply_to);
     t->reply_to = g_strdup(tweet->id);
   }
+  if (g_hash_table_size(t->last_by_author) >= TB_BOUND_THREAD_AUTHORS)
+    g_hash_table_remove_all(t->last_by_author); /* bounded: "nick: text" then answers the thread */
   g_hash_table_replace(t->last_by_author, g_steal_pointer(&author_key), g_strdup(tweet->id));
   tb_blist_add_person(conn, tb_conn_user_by_id(conn, tweet->author_id));
 

@@ -23,6 +23,7 @@ class FinchConversation(h.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.x = self.sim()
+        h.raise_dm_limit(self.x)  # DMs checked every second on purpose
         self.x.add_user('pat_home', 'Pat', token=TOKEN)
         self.x.add_user('dana', 'Dana Example', token='tok-dana')
         self.finch = h.Finch([h.account('pat_home', TOKEN, self.x.api_base, role='personal',
