@@ -220,6 +220,36 @@ fetch_root_title(TbConn *conn, const char *key)
                     g_strdup(key), g_free);
 }
 
+static gboolean
+thread_name_taken(TbConn *conn, const char *name)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init(&iter, conn->conv->threads);
+  while (g_hash_table_iter_next(&iter, NULL, &value)) {
+    if (g_strcmp0(((TbThread *)value)->name, name) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* "personal-alice-6832": the role, the root's author and the thread's last four digits, more of
+ * them when another thread already has that name (a chat's name must be unique: BitlBee makes
+ * it a channel). */
+static char *
+thread_name(TbConn *conn, const char *role, const char *author, const char *key)
+{
+  gsize n = strlen(key);
+
+  for (gsize digits = 4;; digits += 4) {
+    char *name = g_strdup_printf("%s-%s-%s", role, author, key + (n > digits ? n - digits : 0));
+    if (digits >= n || !thread_name_taken(conn, name))
+      return name;
+    g_free(name);
+  }
+}
+
 /* Bounded: past TB_BOUND_THREADS_KEPT, the threads whose chat is not open are forgotten (their
  * names stay in the state file, so one that comes back keeps its chat's name). */
 static void
@@ -268,9 +298,8 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
       /* The root's author and first words when X sent the root along, else this post's. */
       const TbXapiTweet *root = page ? g_hash_table_lookup(page->included_tweets, key) : NULL;
       const char *root_author = root ? author_handle(conn, root, page) : author;
-      gsize n = strlen(key);
       g_autofree char *safe_author = irc_safe(root_author);
-      name = g_strdup_printf("%s-%s-%s", role, safe_author, key + (n > 4 ? n - 4 : 0));
+      name = thread_name(conn, role, safe_author, key);
       title = thread_title(conn, root_author, root ? root : tweet);
       thread_remember(conn, key, name, title);
       if (root == NULL && g_strcmp0(key, tweet->id) != 0)

@@ -32,6 +32,7 @@ class PidginWindows(c.PatInPidgin, h.E2ETestCase):
     def setUp(self):
         super().setUp()
         self.x = self.sim()
+        h.raise_dm_limit(self.x)  # DMs checked every second on purpose
         self.start_pidgin()
         self.work = self.pb.wait_account('pat_at_acme')
         self.home = self.pb.wait_account('pat_home')
