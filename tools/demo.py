@@ -248,6 +248,9 @@ class Demo:
     def tagged_thread_reply(self):
         since = self.irc.mark()
         self.irc.send('PRIVMSG %s :Thanks, it was a team effort!' % self.work_channel)
+        # a reply typed in a mention thread asks first (confirm_public=replies): yes sends it
+        self.irc.expect(r'PRIVMSG &bitlbee :.*New request: .*Post publicly', 20, since=since)
+        self.irc.send('PRIVMSG &bitlbee :yes')
         reply = self.wait_posted(lambda p: p.get('kind') == 'reply' and
                                  'team effort' in (p.get('text') or ''))
         out.info('X received: a reply to post %s from @%s, sent with @%s\'s token: %s'

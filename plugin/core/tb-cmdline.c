@@ -71,3 +71,75 @@ tb_cmdline_nick_reply(const char *text, const char **text_out)
     *text_out = colon + 2;
   return g_ascii_strdown(text + at, colon - text - at);
 }
+
+/* Length of the cursor-key code at p ("ESC[1;5A", "^[[A", "[A", "^[OB", "OB"), 0 if none. */
+static gsize
+key_code_len(const char *p)
+{
+  const char *q = p;
+
+  if (*q == '\x1b')
+    q++;
+  else if (q[0] == '^' && q[1] == '[')
+    q += 2;
+  if (*q == 'O' && strchr("ABCDFHPQRS", q[1]) != NULL && q[1] != '\0')
+    return (gsize)(q + 2 - p);
+  if (*q != '[')
+    return 0;
+  q++;
+  q += strspn(q, "0123456789;");
+  if (*q == '~' || (g_ascii_isalpha(*q)))
+    return (gsize)(q + 1 - p);
+  return 0;
+}
+
+static gboolean
+has_control(const char *text)
+{
+  for (const char *p = text; *p; p++) {
+    if ((guchar)*p < 0x20 && *p != '\t' && *p != '\n')
+      return TRUE;
+    if (*p == '\x7f')
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+only_key_codes(const char *text)
+{
+  gboolean any = FALSE;
+  const char *p = text;
+
+  while (*p) {
+    if (strchr(BLANKS "\n", *p) != NULL) {
+      p++;
+      continue;
+    }
+    gsize n = key_code_len(p);
+    if (n == 0)
+      return FALSE;
+    any = TRUE;
+    p += n;
+  }
+  return any;
+}
+
+TbLineShape
+tb_cmdline_shape(const char *text, const char *const *words)
+{
+  if (has_control(text) || only_key_codes(text))
+    return TB_LINE_ESCAPES;
+  g_autofree char *word = g_strstrip(g_strdup(text));
+  char *w = word + strspn(word, "/!.");
+  gsize n = strlen(w);
+  while (n > 0 && g_ascii_ispunct(w[n - 1]))
+    w[--n] = '\0';
+  if (n == 0 || strpbrk(w, BLANKS "\n") != NULL)
+    return TB_LINE_TEXT;
+  for (gsize i = 0; words && words[i]; i++) {
+    if (g_ascii_strcasecmp(words[i], w) == 0)
+      return TB_LINE_LONE_COMMAND;
+  }
+  return TB_LINE_TEXT;
+}

@@ -34,6 +34,18 @@ gboolean tb_cmdline_split(TbCmdArgs shape, const char *line, char **word, char *
  * and without "@", with *text_out pointing at the text after ": ". NULL if text is not that. */
 char *tb_cmdline_nick_reply(const char *text, const char **text_out);
 
+/* What a line meant for the public looks like: ordinary text, terminal escape garbage (an ESC or
+ * another control character, or nothing but cursor-key codes such as "^[[A", "[A" or "OB": seen
+ * posted when a terminal's arrow keys reached the input line), or one lone command word (from
+ * words, NULL-terminated; "/", "!" or "." before it and punctuation after it allowed). */
+typedef enum {
+  TB_LINE_TEXT,
+  TB_LINE_ESCAPES,
+  TB_LINE_LONE_COMMAND,
+} TbLineShape;
+
+TbLineShape tb_cmdline_shape(const char *text, const char *const *words);
+
 G_END_DECLS
 
 #endif

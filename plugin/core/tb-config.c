@@ -20,6 +20,7 @@ static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
 static const char *const mention_choices[] = {"thread", "single", "author", NULL};
 static const char *const long_post_choices[] = {"refuse", "thread", NULL};
 static const char *const commands_choices[] = {"on", "strict", NULL};
+static const char *const confirm_choices[] = {"off", "replies", "all", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -184,6 +185,10 @@ static const TbOptionSpec option_specs[] = {
      NULL, 0, 1000, NULL, offsetof(TbConfig, mutuals_cap)},
     {"commands", TB_OPT_CHOICE, N_("Commands typed in conversations (on, strict: only !command)"),
      "on", commands_choices, 0, 0, NULL, offsetof(TbConfig, commands)},
+    /* replies: a stray line in a mention thread is the usual accident (seen: arrow-key codes) */
+    {"confirm_public", TB_OPT_CHOICE,
+     N_("Ask before public sends (off, replies: thread replies and reposts, all)"), "replies",
+     confirm_choices, 0, 0, NULL, offsetof(TbConfig, confirm_public)},
 };
 
 const TbOptionSpec *

@@ -28,6 +28,10 @@ typedef enum { TB_LONG_POSTS_REFUSE, TB_LONG_POSTS_THREAD } TbLongPosts;
  * line that looks like a command without the "!" is neither run nor sent. */
 typedef enum { TB_COMMANDS_ON, TB_COMMANDS_STRICT } TbCommandsMode;
 
+/* Which public sends ask first (core/tb-route.h tb_route_ask_first): none, replies typed in a
+ * mention thread and reposts, or every post, reply and repost. */
+typedef enum { TB_CONFIRM_OFF, TB_CONFIRM_REPLIES, TB_CONFIRM_ALL } TbConfirmPublic;
+
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
   char *api_base; /* scheme://host[:port], no trailing slash */
@@ -43,6 +47,7 @@ typedef struct {
   char *tag_format; /* e.g. "[{role} @{handle}]" */
   TbLongPosts long_posts;
   TbCommandsMode commands;
+  TbConfirmPublic confirm_public;
   int mutuals_cap; /* people followed both ways shown as buddies; 0 = none */
   int oauth_port;  /* OAuth 2.0 sign-in: http://127.0.0.1:PORT/callback */
 } TbConfig;

@@ -56,3 +56,22 @@ tb_route_post_key(const char *key, const TbShortEntry *entry, const char *handle
     return TB_POST_KEY_OTHER_ACCOUNT;
   return TB_POST_KEY_SHORT_ID;
 }
+
+TbAsk
+tb_route_ask_first(TbConfirmPublic mode, TbOutboxKind kind, TbPublicFrom from, TbLineShape shape)
+{
+  /* which sources each mode asks about, by TbPublicFrom */
+  static const gboolean asks[][4] = {
+      [TB_CONFIRM_OFF] = {FALSE, FALSE, FALSE, FALSE},
+      [TB_CONFIRM_REPLIES] = {[TB_FROM_THREAD] = TRUE, [TB_FROM_REPOST] = TRUE},
+      [TB_CONFIRM_ALL] = {TRUE, TRUE, TRUE, TRUE},
+  };
+
+  if (kind == TB_OUTBOX_DM)
+    return TB_ASK_NO;
+  if (shape == TB_LINE_ESCAPES)
+    return TB_ASK_ESCAPES;
+  if (shape == TB_LINE_LONE_COMMAND)
+    return TB_ASK_LONE_WORD;
+  return asks[mode][from] ? TB_ASK_PUBLIC : TB_ASK_NO;
+}

@@ -8,6 +8,8 @@
 
 #include <glib.h>
 
+#include "core/tb-cmdline.h"
+#include "core/tb-config.h"
 #include "core/tb-ids.h"
 #include "core/tb-store.h"
 
@@ -47,6 +49,26 @@ typedef enum {
 
 gboolean tb_route_is_short_key(const char *key);
 TbPostKey tb_route_post_key(const char *key, const TbShortEntry *entry, const char *handle);
+
+/* Where a public send comes from, for confirm_public. */
+typedef enum {
+  TB_FROM_THREAD,  /* text typed in a mention thread ("nick: text" too): an implicit reply */
+  TB_FROM_TYPED,   /* text typed to the own buddy: an implicit post */
+  TB_FROM_COMMAND, /* post or reply typed as a command */
+  TB_FROM_REPOST,  /* rt */
+} TbPublicFrom;
+
+typedef enum {
+  TB_ASK_NO,
+  TB_ASK_PUBLIC,  /* confirm_public asks for this kind of send */
+  TB_ASK_ESCAPES, /* looks like terminal garbage: asked whatever confirm_public says */
+  TB_ASK_LONE_WORD,
+} TbAsk;
+
+/* Whether a send asks the user first. DMs never ask (they are not public); garbage and a lone
+ * command word always do, even with confirm_public off. */
+TbAsk tb_route_ask_first(TbConfirmPublic mode, TbOutboxKind kind, TbPublicFrom from,
+                         TbLineShape shape);
 
 /* Why a message did not go where it was sent, for callers that are not a conversation (D-Bus):
  * refused before it was queued, or its outcome never came. X's own refusals keep TB_XAPI_ERROR. */

@@ -3,6 +3,7 @@
 #include "core/tb-cmdline.h"
 #include "core/tb-ids.h"
 #include "core/tb-route.h"
+#include "tb-confirm.h"
 #include "tb-conv.h"
 #include "tb-limits.h"
 #include "tb-plugin.h"
@@ -29,6 +30,7 @@ typedef struct {
 } TbCmd;
 
 static const TbCmd *cmd_find(const char *name);
+static const char *const *cmd_words(void);
 
 /* A post the command acts on: a short id shown in front of a post, or a full X id
  * (core/tb-route.h tells which). Commands act from the conversation's account. */
@@ -57,12 +59,48 @@ resolve_post(TbCmdCtx *ctx, const char *key, char **error)
   }
 }
 
+/* Why a send asks first, by TbAsk; %s: the account's handle. */
+static const char *const ask_reasons[] = {
+    [TB_ASK_PUBLIC] = N_("This goes out publicly from @%s."),
+    [TB_ASK_ESCAPES] = N_("This looks like terminal key codes, not text, and would go out "
+                          "publicly from @%s."),
+    [TB_ASK_LONE_WORD] = N_("This is a lone command word, and would go out publicly from @%s."),
+};
+
+static void
+held_answered(TbConn *conn, gboolean ok, gpointer data)
+{
+  tb_send_release(conn, data, ok ? NULL : _("you answered no (Cancel)"));
+}
+
+void
+tb_cmds_send(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv_name,
+             const char *text, TbPublicFrom from)
+{
+  TbAsk ask =
+      tb_route_ask_first(conn->cfg.confirm_public, kind, from, tb_cmdline_shape(text, cmd_words()));
+  if (ask == TB_ASK_NO) {
+    g_free(tb_send_typed(conn, kind, target, conv_name, text, NULL));
+    return;
+  }
+  /* Held in the outbox while the question is open: a crash or a Cancel loses nothing. */
+  char *id =
+      tb_send_typed(conn, kind, target, conv_name, text, _("waiting for your answer (OK/Cancel)"));
+  if (id == NULL)
+    return; /* refused and kept: said already */
+  g_autofree char *reason = g_strdup_printf(_(ask_reasons[ask]), conn->handle);
+  g_autofree char *primary = g_strdup_printf(
+      _("%s yes (OK) sends it as %s; no (Cancel) keeps it unsent as %s (\"!retry %s\" sends it "
+        "later, \"!drop %s\" forgets it)."),
+      reason, conn->tag, id, id, id);
+  tb_confirm_ask(conn, _("Post publicly?"), primary, text, held_answered, id, g_free);
+}
+
 static char *
 send_text(TbCmdCtx *ctx, TbOutboxKind kind, const char *target, const char *text)
 {
-  g_autoptr(GError) error = NULL;
-  if (!tb_send_new(ctx->conn, kind, target, purple_conversation_get_name(ctx->conv), text, &error))
-    return g_strdup_printf(_("Not sent from @%s: %s"), ctx->conn->handle, error->message);
+  tb_cmds_send(ctx->conn, kind, target, purple_conversation_get_name(ctx->conv), text,
+               TB_FROM_COMMAND);
   return NULL;
 }
 
@@ -138,15 +176,22 @@ action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
 }
 
 static void
-start_action(TbCmdCtx *ctx, TbHttpRequest *req, const char *kind, const char *id, char *done_text)
+start_action_in(TbConn *conn, const char *conv, TbHttpRequest *req, const char *kind,
+                const char *id, char *done_text)
 {
   TbAction *a = g_new0(TbAction, 1);
-  a->conn = ctx->conn;
-  a->conv = g_strdup(purple_conversation_get_name(ctx->conv));
+  a->conn = conn;
+  a->conv = g_strdup(conv);
   a->kind = g_strdup(kind);
   a->id = g_strdup(id);
   a->done_text = done_text;
-  tb_conn_send_full(ctx->conn, req, action_done, a, action_free);
+  tb_conn_send_full(conn, req, action_done, a, action_free);
+}
+
+static void
+start_action(TbCmdCtx *ctx, TbHttpRequest *req, const char *kind, const char *id, char *done_text)
+{
+  start_action_in(ctx->conn, purple_conversation_get_name(ctx->conv), req, kind, id, done_text);
 }
 
 static char *
@@ -155,19 +200,52 @@ link_for(const char *id)
   return g_strdup_printf("https://x.com/i/status/%s", id);
 }
 
+static void
+repost_start(TbConn *c, const char *conv, const char *id, gboolean undo)
+{
+  g_autofree char *link = link_for(id);
+  start_action_in(c, conv, tb_xapi_retweet_request(&c->auth, c->cfg.api_base, c->me->id, id, undo),
+                  undo ? "unrepost" : "repost", id,
+                  g_strdup_printf(undo ? _("took back the repost of %s") : _("reposted %s"), link));
+}
+
+/* A repost waiting for the user's OK: conv is where rt was typed, id the post. */
+static void
+repost_answered(TbConn *conn, gboolean ok, gpointer data)
+{
+  TbAction *a = data;
+  PurpleConversation *conv = tb_conv_find(conn, a->conv);
+  if (ok) {
+    repost_start(conn, a->conv, a->id, FALSE);
+    return;
+  }
+  g_autofree char *msg =
+      g_strdup_printf(_("Not reposted from @%s: you answered no (Cancel)"), conn->handle);
+  tb_conv_notice(conn, conv, msg);
+}
+
 static char *
 cmd_repost(TbCmdCtx *ctx, const char *word, const char *rest, gboolean undo)
 {
   char *error = NULL;
   g_autofree char *id = resolve_post(ctx, word, &error);
+  TbConn *c = ctx->conn;
   (void)rest;
   if (id == NULL)
     return error;
+  if (undo || tb_route_ask_first(c->cfg.confirm_public, TB_OUTBOX_POST, TB_FROM_REPOST,
+                                 TB_LINE_TEXT) == TB_ASK_NO) {
+    repost_start(c, purple_conversation_get_name(ctx->conv), id, undo);
+    return NULL;
+  }
+  TbAction *a = g_new0(TbAction, 1);
+  a->conv = g_strdup(purple_conversation_get_name(ctx->conv));
+  a->id = g_strdup(id);
   g_autofree char *link = link_for(id);
-  TbConn *c = ctx->conn;
-  start_action(ctx, tb_xapi_retweet_request(&c->auth, c->cfg.api_base, c->me->id, id, undo),
-               undo ? "unrepost" : "repost", id,
-               g_strdup_printf(undo ? _("took back the repost of %s") : _("reposted %s"), link));
+  g_autofree char *primary = g_strdup_printf(
+      _("This reposts %s publicly from @%s. yes (OK) reposts it as %s; no (Cancel) does nothing."),
+      link, c->handle, c->tag);
+  tb_confirm_ask(c, _("Repost publicly?"), primary, link, repost_answered, a, action_free);
   return NULL;
 }
 
@@ -341,6 +419,31 @@ cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
   return NULL;
 }
 
+static char *
+cmd_thread(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  if (!tb_send_thread(ctx->conn, word))
+    return g_strdup_printf(_("thread: %s is not an unsent post kept here (or it is on its way)"),
+                           word);
+  return NULL;
+}
+
+static char *
+cmd_drop(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  guint n = tb_send_drop(ctx->conn, word);
+  (void)rest;
+  if (n == 0)
+    return g_strdup_printf(_("drop: %s is not an unsent message kept here (or it is on its way)"),
+                           word);
+  g_autofree char *msg = g_strdup_printf(ngettext("dropped %s: %u message left the outbox",
+                                                  "dropped %s: %u messages left the outbox", n),
+                                         word, n);
+  tb_conv_notice(ctx->conn, ctx->conv, msg);
+  return NULL;
+}
+
 static char *cmd_help(TbCmdCtx *ctx, const char *word, const char *rest);
 
 static const TbCmd cmd_table[] = {
@@ -356,6 +459,8 @@ static const TbCmd cmd_table[] = {
     {"limits", TB_ARGS_NONE, cmd_limits,
      N_("limits: X rate limits left and money spent today by this account")},
     {"retry", TB_ARGS_OPT_WORD, cmd_retry, N_("retry [oN]: send again what X did not accept")},
+    {"thread", TB_ARGS_WORD, cmd_thread, N_("thread <oN>: post a kept long post as a thread")},
+    {"drop", TB_ARGS_WORD, cmd_drop, N_("drop <oN>: forget a message kept unsent")},
     {"help", TB_ARGS_OPT_WORD, cmd_help, N_("help [command]: this list")},
 };
 
@@ -391,6 +496,16 @@ cmd_find(const char *name)
       return &cmd_table[i];
   }
   return NULL;
+}
+
+/* The command names, for telling a lone command word from text. */
+static const char *const *
+cmd_words(void)
+{
+  static const char *words[G_N_ELEMENTS(cmd_table) + 1];
+  for (gsize i = 0; i < G_N_ELEMENTS(cmd_table); i++)
+    words[i] = cmd_table[i].name;
+  return words;
 }
 
 /* Splits "rest of line" per the command's argument shape; NULL error when it fits. */
@@ -434,13 +549,8 @@ try_nick_reply(TbConn *conn, PurpleConversation *conv, const char *text)
   const char *id = g_hash_table_lookup(thread->last_by_author, nick);
   if (id == NULL)
     return FALSE; /* an ordinary sentence with a colon */
-  g_autoptr(GError) error = NULL;
-  if (!tb_send_new(conn, TB_OUTBOX_REPLY, id, purple_conversation_get_name(conv), reply_text,
-                   &error)) {
-    g_autofree char *msg =
-        g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
-    tb_conv_notice(conn, conv, msg);
-  }
+  tb_cmds_send(conn, TB_OUTBOX_REPLY, id, purple_conversation_get_name(conv), reply_text,
+               TB_FROM_THREAD);
   return TRUE;
 }
 

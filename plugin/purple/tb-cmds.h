@@ -6,6 +6,7 @@
 #ifndef TB_CMDS_H
 #define TB_CMDS_H
 
+#include "core/tb-route.h"
 #include "tb-conn.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,11 @@ void tb_cmds_unregister(void);
  * and mention threads): in a DM with a person, "post office is shut" is just a DM. */
 gboolean tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text,
                             gboolean bare_words);
+
+/* What the user typed to go out (conv_name: where): sent, or first asked about when
+ * confirm_public or the line's look says so (held in the outbox meanwhile); a refusal is kept. */
+void tb_cmds_send(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv_name,
+                  const char *text, TbPublicFrom from);
 
 /* A profile: into conv as a notice, or (conv NULL: Get Info) libpurple's user-info window. */
 void tb_cmds_whois(TbConn *conn, const char *who, PurpleConversation *conv);

@@ -68,6 +68,7 @@ struct _TbConn {
   struct _TbSendState *send;   /* tb-send.c: sends under way, looks on X, who waits */
   struct _TbFetchState *fetch; /* tb-fetch.c: the pollers */
   struct _TbLimits *limits;    /* tb-limits.c: rate limits seen, the cost meter */
+  struct _TbConfirm *confirm;  /* tb-confirm.c: questions before public sends */
 };
 
 TbConn *tb_conn_new(PurpleConnection *gc);

@@ -3,6 +3,7 @@
 #include "core/tb-bounds.h"
 #include "core/tb-ids.h"
 #include "core/tb-render.h"
+#include "core/tb-text.h"
 #include "tb-blist.h"
 #include "tb-plugin.h"
 #include "tb-signals.h"
@@ -525,8 +526,16 @@ tb_conv_echo_sent(TbConn *conn, const TbOutboxItem *item, const char *new_id)
 {
   g_autofree char *tag = tb_conv_escape(conn->tag);
   g_autofree char *body = tb_conv_escape(item->text);
-  g_autofree char *ref =
-      item->kind == TB_OUTBOX_DM ? g_strdup_printf(_("DM %s"), new_id) : post_link(conn, new_id);
+  g_autofree char *ref = NULL;
+  if (item->kind == TB_OUTBOX_DM) {
+    ref = g_strdup_printf(_("DM %s"), new_id);
+  } else {
+    /* a short id like those of incoming posts, so "delete 3f" works on one's own posts too */
+    g_autofree char *link = post_link(conn, new_id);
+    const char *short_id =
+        tb_shortids_add(tb_plugin_shortids(), new_id, conn->handle, conn->handle, new_id);
+    ref = g_strdup_printf("%s [%s]", link, short_id);
+  }
   g_autofree char *line = g_strdup_printf("%s %s · %s", tag, body, ref);
   time_t now = time(NULL);
   TbThread *t = item->conv ? tb_conv_thread_by_name(conn, item->conv) : NULL;
@@ -585,14 +594,48 @@ tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
 
 static void send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text);
 
+/* What can be done with a kept item: retry, post as a thread (a post X would find too long),
+ * drop. */
+static char *
+kept_choices(const TbOutboxItem *item)
+{
+  TbTextParse parse;
+  gboolean long_post = FALSE;
+  if (item->kind != TB_OUTBOX_DM) {
+    tb_text_parse(item->text, &parse);
+    long_post = parse.weighted_length > tb_text_max_length();
+  }
+  g_autofree char *thread =
+      long_post
+          ? g_strdup_printf(_(", \"!thread %s\" to post it now as a numbered thread"), item->id)
+          : g_strdup("");
+  return g_strdup_printf(_("type \"!retry %s\" to send it again%s, or \"!drop %s\" to forget "
+                           "it"),
+                         item->id, thread, item->id);
+}
+
+/* head says what happened ("NOT SENT from @x: why"); the rest is the same for every kept item. */
+static void
+show_kept(TbConn *conn, const TbOutboxItem *item, const char *head)
+{
+  g_autofree char *choices = kept_choices(item);
+  g_autofree char *text = g_strdup_printf(_("%s. Your text is kept (%s): %s. Text: %s"), head,
+                                          item->id, choices, item->text);
+  send_status_write(conn, item, text);
+}
+
 void
 tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why)
 {
-  g_autofree char *text =
-      g_strdup_printf(_("NOT SENT from @%s: %s. Your text is kept (%s): type \"!retry %s\" to send "
-                        "it again. Text: %s"),
-                      conn->handle, why, item->id, item->id, item->text);
-  send_status_write(conn, item, text);
+  g_autofree char *head = g_strdup_printf(_("NOT SENT from @%s: %s"), conn->handle, why);
+  show_kept(conn, item, head);
+}
+
+void
+tb_conv_show_refused(TbConn *conn, const TbOutboxItem *item, const char *why)
+{
+  g_autofree char *head = g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, why);
+  show_kept(conn, item, head);
 }
 
 void

@@ -47,6 +47,9 @@ void tb_conv_echo_action(TbConn *conn, PurpleConversation *conv, const char *kin
                          const char *text);
 /* A failed send, in the conversation it was typed in; the text is kept in the outbox. */
 void tb_conv_show_send_error(TbConn *conn, const TbOutboxItem *item, const char *why);
+/* A text refused before anything went to X (too long, a forbidden character, an unanswered
+ * question): kept in the outbox, shown with what can be done about it. */
+void tb_conv_show_refused(TbConn *conn, const TbOutboxItem *item, const char *why);
 /* A send that may have reached X (its answer was lost): not a failure, and no retry offered;
  * Twinbird is finding out, and says so. */
 void tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const char *why);

@@ -23,8 +23,6 @@ static int
 route_typed(TbConn *conn, PurpleConversation *conv, const char *conv_name, const char *text,
             TbRoute route)
 {
-  g_autoptr(GError) error = NULL;
-
   if (tb_cmds_try_inband(conn, conv, text, route.bare_words))
     return 0;
   if (route.action == TB_ROUTE_NOTHING) {
@@ -34,11 +32,8 @@ route_typed(TbConn *conn, PurpleConversation *conv, const char *conv_name, const
   if (route.kind == TB_OUTBOX_DM)
     tb_fetch_note_activity(
         conn); /* the answer is likely soon: check DMs at a conversation's pace */
-  if (!tb_send_new(conn, route.kind, route.target, conv_name, text, &error)) {
-    g_autofree char *msg =
-        g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, error->message);
-    tb_conv_notice(conn, conv, msg);
-  }
+  tb_cmds_send(conn, route.kind, route.target, conv_name, text,
+               route.kind == TB_OUTBOX_REPLY ? TB_FROM_THREAD : TB_FROM_TYPED);
   return 0;
 }
 

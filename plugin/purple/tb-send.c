@@ -473,25 +473,36 @@ tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *con
   return tb_send_new_with_callback(conn, kind, target, conv, text, NULL, NULL, error);
 }
 
-gboolean
-tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
-                          const char *text, TbSendDone done, gpointer data, GError **error)
+/* Under way, being looked for on X, or possibly on X already: not the user's to change. */
+static gboolean
+settled(TbConn *conn, const TbOutboxItem *item)
 {
+  return !g_hash_table_contains(conn->send->sending, item->id) &&
+         !g_hash_table_contains(conn->send->looking, item->id) && item->attempted == 0;
+}
+
+/* The parts text goes out as (one when it fits), or NULL with error set when X would refuse it
+ * and nothing should be queued. thread: split a long post whatever long_posts says. */
+static GPtrArray *
+plan_text(TbConn *conn, TbOutboxKind kind, const char *text, gboolean thread, GError **error)
+{
+  GPtrArray *one = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(one, g_strdup(text));
+
   if (*text == '\0') {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID, _("nothing to send"));
-    return FALSE;
+    g_ptr_array_unref(one);
+    return NULL;
   }
   if (kind == TB_OUTBOX_DM && g_utf8_strlen(text, -1) > TB_DM_MAX_CHARS) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("a DM holds at most %d characters; this one has %ld"), TB_DM_MAX_CHARS,
                 g_utf8_strlen(text, -1));
-    return FALSE;
+    g_ptr_array_unref(one);
+    return NULL;
   }
-  if (kind == TB_OUTBOX_DM) {
-    send_item(conn, queue_item(conn, kind, target, conv, text, done, data));
-    tb_conn_store_changed(conn);
-    return TRUE;
-  }
+  if (kind == TB_OUTBOX_DM)
+    return one;
 
   /* Posts are counted as X counts them (twitter-text v3) before anything goes out. */
   TbTextParse parse;
@@ -499,40 +510,138 @@ tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, c
   if (!parse.valid && parse.weighted_length <= tb_text_max_length()) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("X does not accept this text (it contains a character X forbids)"));
-    return FALSE;
+    g_ptr_array_unref(one);
+    return NULL;
   }
-  if (parse.weighted_length <= tb_text_max_length()) {
-    send_item(conn, queue_item(conn, kind, target, conv, text, done, data));
-    tb_conn_store_changed(conn);
-    return TRUE;
-  }
-  if (conn->cfg.long_posts != TB_LONG_POSTS_THREAD) {
+  if (parse.weighted_length <= tb_text_max_length())
+    return one;
+  g_ptr_array_unref(one);
+  if (!thread && conn->cfg.long_posts != TB_LONG_POSTS_THREAD) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("too long for X: %d/%d characters (set long_posts to thread to post it as a "
                   "numbered thread)"),
                 parse.weighted_length, tb_text_max_length());
-    return FALSE;
+    return NULL;
   }
-  g_autoptr(GPtrArray) parts = tb_text_split_thread(text, tb_text_max_length(), TRUE);
+  GPtrArray *parts = tb_text_split_thread(text, tb_text_max_length(), TRUE);
   if (parts == NULL || parts->len == 0) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("too long for X: %d/%d characters, and it cannot be split (one piece alone is "
                   "too long)"),
                 parse.weighted_length, tb_text_max_length());
-    return FALSE;
+    if (parts != NULL)
+      g_ptr_array_unref(parts);
+    return NULL;
   }
-  /* Each part replies to the one before it; all are queued now so none is lost. */
-  TbOutboxItem *first = queue_item(conn, kind, target, conv, parts->pdata[0], done, data);
+  return parts;
+}
+
+/* Each part after first replies to the one before it; all are queued now so none is lost. */
+static void
+queue_rest(TbConn *conn, TbOutboxItem *first, GPtrArray *parts)
+{
   g_autofree char *prev = g_strdup(first->id);
   for (guint i = 1; i < parts->len; i++) {
     g_autofree char *after = g_strconcat(TB_AFTER_PREFIX, prev, NULL);
     TbOutboxItem *part =
-        tb_store_outbox_add(conn->store, TB_OUTBOX_REPLY, after, conv, parts->pdata[i]);
+        tb_store_outbox_add(conn->store, TB_OUTBOX_REPLY, after, first->conv, parts->pdata[i]);
     g_free(prev);
     prev = g_strdup(part->id);
   }
   tb_conn_store_changed(conn);
+}
+
+gboolean
+tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                          const char *text, TbSendDone done, gpointer data, GError **error)
+{
+  g_autoptr(GPtrArray) parts = plan_text(conn, kind, text, FALSE, error);
+  if (parts == NULL)
+    return FALSE;
+  TbOutboxItem *first = queue_item(conn, kind, target, conv, parts->pdata[0], done, data);
+  queue_rest(conn, first, parts);
   send_item(conn, first);
+  return TRUE;
+}
+
+char *
+tb_send_typed(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+              const char *text, const char *hold)
+{
+  g_autoptr(GError) refused = NULL;
+  g_autoptr(GPtrArray) parts = plan_text(conn, kind, text, FALSE, &refused);
+
+  if (parts == NULL && *text == '\0') {
+    PurpleConversation *c = tb_conv_find(conn, conv);
+    g_autofree char *msg =
+        g_strdup_printf(_("Not sent from @%s: %s"), conn->handle, refused->message);
+    tb_conv_notice(conn, c, msg);
+    return NULL;
+  }
+  /* Refused before X: kept all the same, with what can be done about it. */
+  TbOutboxItem *first =
+      tb_store_outbox_add(conn->store, kind, target, conv, parts ? parts->pdata[0] : text);
+  if (parts != NULL)
+    queue_rest(conn, first, parts);
+  if (parts == NULL || hold != NULL) {
+    tb_store_outbox_set_error(conn->store, first, parts ? hold : refused->message);
+    tb_conn_store_changed(conn);
+    if (parts == NULL) {
+      tb_conv_show_refused(conn, first, refused->message);
+      return NULL;
+    }
+    return g_strdup(first->id);
+  }
+  tb_conn_store_changed(conn);
+  send_item(conn, first);
+  return NULL;
+}
+
+void
+tb_send_release(TbConn *conn, const char *outbox_id, const char *refusal)
+{
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+  if (item == NULL || !settled(conn, item))
+    return; /* dropped or retried meanwhile */
+  if (refusal == NULL) {
+    tb_send_retry(conn, outbox_id);
+    return;
+  }
+  tb_store_outbox_set_error(conn->store, item, refusal);
+  tb_conn_store_changed(conn);
+  tb_conv_show_refused(conn, item, refusal);
+}
+
+/* An item not yet tried, planned again (the options may have changed since): split in place
+ * when it has become a thread (the item keeps its id: the first part), FALSE and shown with what
+ * can be done when it is still refused. */
+static gboolean
+replan(TbConn *conn, TbOutboxItem *item, gboolean thread)
+{
+  g_autoptr(GError) refused = NULL;
+  if (g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX))
+    return TRUE; /* a later part: split already */
+  g_autoptr(GPtrArray) parts = plan_text(conn, item->kind, item->text, thread, &refused);
+  if (parts == NULL) {
+    tb_store_outbox_set_error(conn->store, item, refused->message);
+    tb_conn_store_changed(conn);
+    tb_conv_show_refused(conn, item, refused->message);
+    return FALSE;
+  }
+  if (parts->len > 1) {
+    g_free(item->text);
+    item->text = g_strdup(parts->pdata[0]);
+    queue_rest(conn, item, parts);
+  }
+  return TRUE;
+}
+
+/* Sends an item not yet tried once planned again; TRUE: handled (sent, or kept and said so). */
+static gboolean
+send_planned(TbConn *conn, TbOutboxItem *item, gboolean thread)
+{
+  if (replan(conn, item, thread))
+    send_item(conn, item);
   return TRUE;
 }
 
@@ -552,8 +661,43 @@ tb_send_retry(TbConn *conn, const char *outbox_id)
     look_on_x(conn, item, TRUE, NULL, FALSE);
     return TRUE;
   }
-  send_item(conn, item);
-  return TRUE;
+  return send_planned(conn, item, FALSE);
+}
+
+gboolean
+tb_send_thread(TbConn *conn, const char *outbox_id)
+{
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+  if (item == NULL || item->kind == TB_OUTBOX_DM || !settled(conn, item))
+    return FALSE;
+  return send_planned(conn, item, TRUE);
+}
+
+guint
+tb_send_drop(TbConn *conn, const char *outbox_id)
+{
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+  if (item == NULL || !settled(conn, item))
+    return 0;
+  /* the parts waiting for it go with it: they would wait for ever */
+  g_autofree char *next = g_strdup(outbox_id);
+  guint n = 0;
+  while (next != NULL) {
+    g_autofree char *waiting = g_strconcat(TB_AFTER_PREFIX, next, NULL);
+    waiter_settle_removed(conn, next);
+    tb_store_outbox_remove(conn->store, next);
+    n++;
+    g_clear_pointer(&next, g_free);
+    GList *items = tb_store_outbox_list(conn->store);
+    for (GList *l = items; l && next == NULL; l = l->next) {
+      TbOutboxItem *part = l->data;
+      if (g_strcmp0(part->target, waiting) == 0)
+        next = g_strdup(part->id);
+    }
+    g_list_free(items);
+  }
+  tb_conn_store_changed(conn);
+  return n;
 }
 
 gboolean

@@ -42,14 +42,31 @@ GQuark tb_send_error_quark(void);
 gboolean tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target,
                                    const char *conv, const char *text, TbSendDone done,
                                    gpointer data, GError **error);
+/* What the user typed: queued like tb_send_new, but never lost. A text refused before X (too
+ * long, a forbidden character) is kept in the outbox with the refusal as its error and shown
+ * with what can be done (retry, thread, drop); hold (a reason, e.g. waiting for an answer) keeps
+ * it unsent until tb_send_release. Returns the id of the item held, NULL when none is (sent,
+ * refused and kept, or an empty line said in conv). */
+char *tb_send_typed(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                    const char *text, const char *hold);
+/* A held item: sent (refusal NULL), or kept with refusal as its error and shown so. Nothing if
+ * it left the outbox or went out meanwhile. */
+void tb_send_release(TbConn *conn, const char *outbox_id, const char *refusal);
 /* At close (tb_conn_free): every outcome still awaited is told TB_SEND_ERROR_CLOSED. */
 void tb_send_close(TbConn *conn);
 /* A DM event this plugin sent, kept (bounded) so the next fetch does not show it again. */
 void tb_send_note_own_dm(TbConn *conn, const char *event_id);
 /* A DM of ours is under way: X may list it before its send is answered. */
 gboolean tb_send_dm_under_way(TbConn *conn);
-/* Sends an outbox item again; FALSE if no such item or it is already under way. */
+/* Sends an outbox item again (planned again first: a post too long for X stays kept unless
+ * long_posts is thread now); FALSE if no such item or it is already under way. */
 gboolean tb_send_retry(TbConn *conn, const char *outbox_id);
+/* Posts a kept post now as a numbered thread, whatever long_posts says; FALSE if no such unsent
+ * post (or it is under way, or may be on X already). */
+gboolean tb_send_thread(TbConn *conn, const char *outbox_id);
+/* Forgets a kept item and the parts waiting after it; how many left the outbox (0: no such
+ * unsent item, or it is under way). */
+guint tb_send_drop(TbConn *conn, const char *outbox_id);
 /* A DM of this account seen on X that matches an unsent outbox DM (same peer, same text): the
  * item was delivered after all. Echoes it, drops it from the outbox and returns TRUE. */
 gboolean tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text,

@@ -5,6 +5,7 @@
 #include "tb-auth.h"
 #include "tb-blist.h"
 #include "tb-build-config.h"
+#include "tb-confirm.h"
 #include "tb-conv.h"
 #include "tb-fetch.h"
 #include "tb-limits.h"
@@ -281,6 +282,7 @@ tb_session_open(PurpleConnection *gc)
   tb_conv_init(conn);
   tb_limits_init(conn);
   tb_send_init(conn);
+  tb_confirm_init(conn);
   session_login(conn);
 }
 
@@ -298,6 +300,7 @@ tb_session_close(PurpleConnection *gc)
   tb_fetch_stop(conn);
   tb_conn_shutdown(conn);
   g_clear_pointer(&conn->oauth, tb_auth_free); /* closes a sign-in prompt and the listener */
+  tb_confirm_cleanup(conn);
   tb_send_cleanup(conn);
   tb_limits_cleanup(conn);
   tb_conv_cleanup(conn);

@@ -459,8 +459,10 @@ class HostError(AssertionError):
 def account(username, token, api_base, role='personal', auth='bearer', dm_interval=2,
             mention_interval=2, protocol=PROTOCOL, **settings):
     """One account entry for Host(accounts=[...])."""
+    # confirm_public off: tests type replies and reposts and check them at once; the tests of
+    # confirm_public (test_confirm_host) pass confirm_public=None for the default
     s = {'role': role, 'api_base': api_base, 'auth': auth, 'dm_interval': dm_interval,
-         'mention_interval': mention_interval}
+         'mention_interval': mention_interval, 'confirm_public': 'off'}
     s.update(settings)
     s = {k: v for k, v in s.items() if v is not None}
     return {'protocol': protocol, 'username': username, 'password': token, 'settings': s}

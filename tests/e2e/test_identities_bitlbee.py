@@ -99,8 +99,8 @@ class IdentitiesBitlBee(TwoAccounts, h.E2ETestCase):
         p = self.wait_posted('a post typed on IRC')
         self.assertEqual((p['kind'], p['token']), ('tweet', TOKENS[HOME]))
         line = self.own_line(HOME, 'a post typed on IRC', since).group(1)
-        self.assertEqual(line, '%s a post typed on IRC · https://x.com/pat_home/status/%s'
-                         % (TAGS[HOME], p['id']))
+        self.assertRegex(line, r'^%s a post typed on IRC · https://x\.com/pat_home/status/%s '
+                         r'\[[0-9a-f]{1,3}\]$' % (re.escape(TAGS[HOME]), p['id']))
         self.assertEqual(irc.find(r'Login error|Signing off'), [])
 
     def test_mention_thread_is_a_channel_and_replies_from_its_account(self):
@@ -118,8 +118,8 @@ class IdentitiesBitlBee(TwoAccounts, h.E2ETestCase):
         self.assertEqual((p['kind'], p['token'], p['in_reply_to_tweet_id']),
                          ('reply', TOKENS[WORK], t['id']))
         line = self.own_line(chan, 'on it, tonight', since).group(1)
-        self.assertEqual(line, '%s on it, tonight · https://x.com/pat_at_acme/status/%s'
-                         % (TAGS[WORK], p['id']))
+        self.assertRegex(line, r'^%s on it, tonight · https://x\.com/pat_at_acme/status/%s '
+                         r'\[[0-9a-f]{1,3}\]$' % (re.escape(TAGS[WORK]), p['id']))
 
     def test_tweet_mentioning_both_accounts_is_two_channels(self):
         irc = self.irc

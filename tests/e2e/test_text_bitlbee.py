@@ -56,7 +56,7 @@ class TextBitlBee(h.E2ETestCase):
         self.acct = irc.expect_root(r'Account successfully added with tag (\S+)').group(1)
         self.set('api_base', self.x.api_base)
         for key, value in (('auth', 'bearer'), ('role', 'personal'), ('dm_interval', '1'),
-                           ('mention_interval', '1')):
+                           ('mention_interval', '1'), ('confirm_public', 'off')):
             self.set(key, value)
         irc.root('account %s on' % self.acct)
         irc.expect_root(r'%s - Logging in: Logged in' % re.escape(self.acct), 20)

@@ -73,6 +73,32 @@ test_nick_reply(void)
   g_assert_null(tb_cmdline_nick_reply("plain text", &text));
 }
 
+static void
+test_shape(void)
+{
+  static const char *const words[] = {"rt", "post", "undo", NULL};
+
+  g_assert_cmpint(tb_cmdline_shape("on it, tonight", words), ==, TB_LINE_TEXT);
+  g_assert_cmpint(tb_cmdline_shape("[A]", words), ==, TB_LINE_TEXT);
+  g_assert_cmpint(tb_cmdline_shape("OK", words), ==, TB_LINE_TEXT);
+  g_assert_cmpint(tb_cmdline_shape("rt this please", words), ==, TB_LINE_TEXT);
+  /* arrow keys as terminals send them, raw or as irssi shows them */
+  g_assert_cmpint(tb_cmdline_shape("\x1b[A", words), ==, TB_LINE_ESCAPES);
+  g_assert_cmpint(tb_cmdline_shape("^[[A^[[B", words), ==, TB_LINE_ESCAPES);
+  g_assert_cmpint(tb_cmdline_shape("[A[A [B", words), ==, TB_LINE_ESCAPES);
+  g_assert_cmpint(tb_cmdline_shape("^[OA", words), ==, TB_LINE_ESCAPES);
+  g_assert_cmpint(tb_cmdline_shape("[1;5C", words), ==, TB_LINE_ESCAPES);
+  g_assert_cmpint(tb_cmdline_shape("hello\x1b[0m", words), ==, TB_LINE_ESCAPES);
+  g_assert_cmpint(tb_cmdline_shape("bell\a", words), ==, TB_LINE_ESCAPES);
+  /* a lone command word, however it was decorated */
+  g_assert_cmpint(tb_cmdline_shape("rt", words), ==, TB_LINE_LONE_COMMAND);
+  g_assert_cmpint(tb_cmdline_shape(" /Undo. ", words), ==, TB_LINE_LONE_COMMAND);
+  g_assert_cmpint(tb_cmdline_shape("!post", words), ==, TB_LINE_LONE_COMMAND);
+  g_assert_cmpint(tb_cmdline_shape("retweet", words), ==, TB_LINE_TEXT);
+  g_assert_cmpint(tb_cmdline_shape("...", words), ==, TB_LINE_TEXT);
+  g_assert_cmpint(tb_cmdline_shape("rt", NULL), ==, TB_LINE_TEXT);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,5 +106,6 @@ main(int argc, char **argv)
   g_test_add_func("/cmdline/word", test_word);
   g_test_add_func("/cmdline/split", test_split);
   g_test_add_func("/cmdline/nick-reply", test_nick_reply);
+  g_test_add_func("/cmdline/shape", test_shape);
   return g_test_run();
 }

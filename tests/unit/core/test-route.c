@@ -81,6 +81,44 @@ test_post_keys(void)
   g_assert_false(tb_ids_is_x_id("-1"));
 }
 
+static void
+test_ask_first(void)
+{
+  /* the default asks about implicit replies and reposts, not about posts typed on purpose */
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_TEXT), ==,
+      TB_ASK_PUBLIC);
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_POST, TB_FROM_REPOST, TB_LINE_TEXT), ==,
+      TB_ASK_PUBLIC);
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_POST, TB_FROM_TYPED, TB_LINE_TEXT), ==,
+      TB_ASK_NO);
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_REPLY, TB_FROM_COMMAND, TB_LINE_TEXT), ==,
+      TB_ASK_NO);
+  g_assert_cmpint(tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_POST, TB_FROM_TYPED, TB_LINE_TEXT),
+                  ==, TB_ASK_PUBLIC);
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_REPLY, TB_FROM_COMMAND, TB_LINE_TEXT), ==,
+      TB_ASK_PUBLIC);
+  g_assert_cmpint(tb_route_ask_first(TB_CONFIRM_OFF, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_TEXT),
+                  ==, TB_ASK_NO);
+  /* garbage and a lone command word ask even when confirm_public is off */
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_OFF, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_ESCAPES), ==,
+      TB_ASK_ESCAPES);
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_OFF, TB_OUTBOX_POST, TB_FROM_COMMAND, TB_LINE_LONE_COMMAND), ==,
+      TB_ASK_LONE_WORD);
+  /* DMs are not public */
+  g_assert_cmpint(tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_DM, TB_FROM_COMMAND, TB_LINE_TEXT),
+                  ==, TB_ASK_NO);
+  g_assert_cmpint(
+      tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_DM, TB_FROM_COMMAND, TB_LINE_ESCAPES), ==,
+      TB_ASK_NO);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -90,5 +128,6 @@ main(int argc, char **argv)
   g_test_add_func("/route/author-thread-replies", test_author_thread_replies);
   g_test_add_func("/route/chat", test_chat);
   g_test_add_func("/route/post-keys", test_post_keys);
+  g_test_add_func("/route/ask-first", test_ask_first);
   return g_test_run();
 }
