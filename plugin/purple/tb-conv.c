@@ -3,6 +3,7 @@
 #include "core/tb-bounds.h"
 #include "core/tb-ids.h"
 #include "core/tb-render.h"
+#include "core/tb-route.h"
 #include "core/tb-text.h"
 #include "tb-blist.h"
 #include "tb-plugin.h"
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #define TB_TITLE_WORDS_CHARS 40
+/* Who a notice comes from in a BitlBee channel: never the user, never a person on X. */
+#define TB_NOTICE_SENDER "twinbird-notice" /* "-": never an X handle */
 
 static void
 thread_free(gpointer data)
@@ -31,6 +34,72 @@ struct _TbConvState {
   int next_chat_id;
 };
 
+/* Who you are about to speak as, by what typing in the conversation sends (core/tb-route);
+ * %s: the account's tag. */
+static const char *const writing_as[] = {
+    [TB_OUTBOX_POST] = N_("You are writing as %s: what you type here is posted publicly."),
+    [TB_OUTBOX_REPLY] = N_("You are writing as %s: what you type here is a public reply."),
+    [TB_OUTBOX_DM] = N_("You are writing as %s: a direct message to this person."),
+};
+
+static gboolean
+is_pidgin(void)
+{
+  return g_str_equal(purple_core_get_ui(), "gtk-gaim");
+}
+
+/* Pidgin titles a DM window with the person's name alone, whichever account it is on: the tag
+ * goes after it (set again whenever libpurple resets the title from the buddy's alias). */
+static void
+title_name_account(TbConn *conn, PurpleConversation *conv)
+{
+  const char *title = purple_conversation_get_title(conv);
+  g_autofree char *suffix = g_strdup_printf(" · %s", conn->tag ? conn->tag : conn->handle);
+
+  if (!is_pidgin() || title == NULL || g_str_has_suffix(title, suffix) ||
+      purple_utf8_strcasecmp(purple_conversation_get_name(conv), conn->handle) == 0)
+    return; /* the own buddy's title names the account already */
+  g_autofree char *named = g_strconcat(title, suffix, NULL);
+  purple_conversation_set_title(conv, named);
+}
+
+/* The first line of a conversation, before anything is typed in it. BitlBee drops system
+ * lines; there its nicks and channels name the account. */
+static void
+write_first_line(TbConn *conn, PurpleConversation *conv, TbOutboxKind kind)
+{
+  if (g_str_equal(purple_core_get_ui(), "BitlBee"))
+    return;
+  g_autofree char *line = g_strdup_printf(_(writing_as[kind]), conn->tag ? conn->tag : "");
+  g_autofree char *html = tb_conv_escape(line);
+  purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+                            time(NULL));
+}
+
+/* IMs only: a chat gets its first line once joined (open_chat), and its title names the account
+ * already. */
+static void
+conv_created_cb(PurpleConversation *conv, gpointer data)
+{
+  TbConn *conn = data;
+  if (purple_conversation_get_account(conv) != conn->account ||
+      purple_conversation_get_type(conv) != PURPLE_CONV_TYPE_IM)
+    return;
+  const char *name = purple_conversation_get_name(conv);
+  TbThread *t = name[0] == '@' ? tb_conv_thread_by_name(conn, name) : NULL;
+  write_first_line(conn, conv, tb_route_im(name, conn->handle, t ? t->reply_to : NULL).kind);
+  title_name_account(conn, conv);
+}
+
+static void
+conv_updated_cb(PurpleConversation *conv, PurpleConvUpdateType type, gpointer data)
+{
+  TbConn *conn = data;
+  if (type == PURPLE_CONV_UPDATE_TITLE && purple_conversation_get_account(conv) == conn->account &&
+      purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_IM)
+    title_name_account(conn, conv);
+}
+
 void
 tb_conv_init(TbConn *conn)
 {
@@ -38,6 +107,10 @@ tb_conv_init(TbConn *conn)
   c->threads = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, thread_free);
   c->chats = g_hash_table_new(g_direct_hash, g_direct_equal);
   conn->conv = c;
+  purple_signal_connect(purple_conversations_get_handle(), "conversation-created", conn,
+                        PURPLE_CALLBACK(conv_created_cb), conn);
+  purple_signal_connect(purple_conversations_get_handle(), "conversation-updated", conn,
+                        PURPLE_CALLBACK(conv_updated_cb), conn);
 }
 
 void
@@ -46,6 +119,7 @@ tb_conv_cleanup(TbConn *conn)
   TbConvState *c = g_steal_pointer(&conn->conv);
   if (c == NULL)
     return;
+  purple_signals_disconnect_by_handle(conn);
   g_hash_table_destroy(c->chats);
   g_hash_table_destroy(c->threads);
   g_free(c);
@@ -337,6 +411,7 @@ open_chat(TbConn *conn, TbThread *t)
   purple_conversation_set_title(conv, t->title);
   purple_conv_chat_set_topic(PURPLE_CONV_CHAT(conv), NULL, t->title);
   purple_conv_chat_add_user(PURPLE_CONV_CHAT(conv), conn->handle, NULL, PURPLE_CBFLAGS_NONE, FALSE);
+  write_first_line(conn, conv, TB_OUTBOX_REPLY);
   return conv;
 }
 
@@ -577,19 +652,25 @@ tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
 
   if (conv == NULL)
     return;
-  /* System lines never reach IRC in BitlBee, so there the notice is a line "from" the
-   * conversation; everywhere else it is a proper system message. */
   if (!g_str_equal(purple_core_get_ui(), "BitlBee")) {
     purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG, now);
     return;
   }
-  g_autofree char *line = g_strdup_printf("*** %s", html);
-  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT)
-    purple_conversation_write(conv, conn->handle, line,
-                              PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
-  else
-    purple_conv_im_write(PURPLE_CONV_IM(conv), purple_conversation_get_name(conv), line,
-                         PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, now);
+  /* System lines never reach IRC in BitlBee, and a line written as sent would look like the
+   * user's own: there a notice comes from someone who is clearly not the user. In a channel, a
+   * member named after the plugin; in a query, the account's own buddy (IRC has no third party
+   * in a query), naming the person when the notice is about a DM with them. */
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT) {
+    g_autofree char *line = g_strdup_printf("*** %s", html);
+    serv_got_chat_in(conn->gc, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)), TB_NOTICE_SENDER,
+                     PURPLE_MESSAGE_RECV, line, now);
+    return;
+  }
+  const char *peer = purple_conversation_get_name(conv);
+  g_autofree char *line = purple_utf8_strcasecmp(peer, conn->handle) == 0
+                              ? g_strdup_printf("*** %s", html)
+                              : g_strdup_printf("*** [%s] %s", peer, html);
+  serv_got_im(conn->gc, conn->handle, line, PURPLE_MESSAGE_RECV, now);
 }
 
 static void send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text);

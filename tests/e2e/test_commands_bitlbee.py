@@ -5,9 +5,10 @@ typed in a conversation (BitlBee never runs libpurple's /commands): one person's
 pat_home (personal) and pat_at_acme (work).
 
 The commands typed to an account's own buddy (a query with pat_home) and in a mention thread's
-channel act on X from that account, and what they say reaches the IRC user as a line of their
-own: a "*** ..." notice (help, whois, open, limits, refusals) or a tagged line (posts, replies,
-reposts, deletes, DMs). Channel names are clean IRC names, and both accounts' channels and nicks
+channel act on X from that account, and what they say reaches the IRC user as a "*** ..."
+notice from someone who is clearly not the user (help, whois, open, limits, refusals: in a query
+the account's own buddy, in a channel "twinbird-notice"), or as a tagged line of their own
+(posts, replies, reposts, deletes, DMs). Channel names are clean IRC names, and both accounts' channels and nicks
 for the same people never clash."""
 
 import os
@@ -58,13 +59,23 @@ class CommandsBitlBee(TwoAccounts, h.E2ETestCase):
         return self.irc.expect(r'^:pat!\S+ PRIVMSG %s :(%s)$' % (re.escape(target), regex),
                                WAIT, since=since).group(1)
 
+    def notice_rx(self, target, regex):
+        """A notice about target, from someone who is clearly not the user (issue 14): in a
+        channel the "twinbird-notice" member, in a query the account's own buddy."""
+        if target.startswith('#'):
+            return r'^:twinbird-notice!\S+ PRIVMSG %s :(%s)$' % (re.escape(target), regex)
+        return r'^:%s!\S+ PRIVMSG pat :(%s)$' % (re.escape(target), regex)
+
+    def notice_line(self, target, regex, since):
+        return self.irc.expect(self.notice_rx(target, regex), WAIT, since=since).group(1)
+
     def notice(self, target, since, text):
-        """A "*** ..." line in target containing text; BitlBee wraps long lines, so what follows
-        on the next lines of the same target is joined to it."""
-        first = self.own_line(target, r'\*\*\* .*', since)
+        """A "*** ..." notice in target containing text; BitlBee wraps long lines, so what
+        follows from the same sender is joined to it."""
+        first = self.notice_line(target, r'\*\*\* .*', since)
         deadline = time.monotonic() + WAIT
         while True:
-            rx = re.compile(r'^:pat!\S+ PRIVMSG %s :(.*)$' % re.escape(target))
+            rx = re.compile(self.notice_rx(target, '.*'))
             lines = [rx.match(l).group(1) for l in self.irc.lines[since:] if rx.match(l)]
             start = next(i for i, l in enumerate(lines) if l == first)
             joined = ' '.join([lines[start]] + [l for l in lines[start + 1:]
@@ -98,7 +109,7 @@ class CommandsBitlBee(TwoAccounts, h.E2ETestCase):
         for name in COMMANDS:
             self.assertRegex(hl, r'· %s\b[^·]*: ' % name, 'help does not list %s' % name)
         since = self.say(q, 'help rt')
-        self.assertEqual(self.own_line(q, r'\*\*\* .*', since), '*** rt <id>: repost a post')
+        self.assertEqual(self.notice_line(q, r'\*\*\* .*', since), '*** rt <id>: repost a post')
 
         since = self.say(q, 'post typed as a command on IRC')
         p = self.wait_posted('the post', raw_text='typed as a command on IRC')
@@ -132,7 +143,7 @@ class CommandsBitlBee(TwoAccounts, h.E2ETestCase):
         since = self.say(q, 'whois bob')
         self.assertIn('https://x.com/bob', self.notice(q, since, '@bob (Bob Example)'))
         since = self.say(q, 'open %s' % sid)
-        self.own_line(q, re.escape('*** https://x.com/i/status/%s' % bob['id']), since)
+        self.notice_line(q, re.escape('*** https://x.com/i/status/%s' % bob['id']), since)
         since = self.say(q, 'limits')
         lim = self.notice(q, since, '@pat_home (personal): about $')
         self.assertRegex(lim, r'POST /2/tweets: \d+/\d+ left')
@@ -151,9 +162,9 @@ class CommandsBitlBee(TwoAccounts, h.E2ETestCase):
         # refusals are shown too, and nothing goes out
         seq = self.last_seq()
         since = self.say(q, '!rtt %s' % sid)
-        self.own_line(q, re.escape('*** rtt is not a command; type help'), since)
+        self.notice_line(q, re.escape('*** rtt is not a command; type help'), since)
         since = self.say(q, 'retry')
-        self.own_line(q, re.escape('*** retry: nothing unsent in this conversation'), since)
+        self.notice_line(q, re.escape('*** retry: nothing unsent in this conversation'), since)
         self.nothing_sent_after(seq, 'refused commands')
 
         # in a DM with a person, a sentence starting with a command word is a DM
@@ -207,7 +218,7 @@ class CommandsBitlBee(TwoAccounts, h.E2ETestCase):
         self.assertEqual((rt['token'], rt['retweeted_tweet_id']), (TOKENS[HOME], t['id']))
         self.tagged(HOME, ch, since, 'reposted https://x.com/i/status/%s' % t['id'])
         since = self.say(ch, '!open %s' % sids[HOME])
-        self.own_line(ch, re.escape('*** https://x.com/i/status/%s' % t['id']), since)
+        self.notice_line(ch, re.escape('*** https://x.com/i/status/%s' % t['id']), since)
 
         # the work account's short id is refused in the personal channel, works in its own
         seq = self.last_seq()

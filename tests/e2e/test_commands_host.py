@@ -43,17 +43,6 @@ class CommandsHost(TwoAccounts, h.E2ETestCase):
     def wait_posted(self, what, **match):
         return h.wait_until(lambda: self.posted(**match), WAIT, interval=1, what=what)[0]
 
-    def im(self, account, to, text):
-        """Types text in the IM with to on account; returns the event index before it."""
-        since = self.host.mark()
-        self.host.send('send-im', account=account, to=to, text=text)
-        return since
-
-    def chat(self, account, conv, text):
-        since = self.host.mark()
-        self.host.send('chat-send', account=account, conv=conv, text=text)
-        return since
-
     def notice(self, account, conv, since, *parts):
         """A notice (a system line, not a sent message) in that conversation."""
         e = self.host.wait_for({'event': 'write-conv', 'account': account, 'conv': conv,

@@ -29,7 +29,7 @@ class PidginCommands(c.PatInPidgin, h.E2ETestCase):
 
     def test_help_and_post_typed_as_slash_commands(self):
         self.x.dm('dana', 'pat_at_acme', 'Is the release note out?')
-        conv = self.d.wait_window('^Dana Example$', 15)
+        conv = self.d.wait_window(r'^Dana Example · \[work @pat_at_acme\]$', 15)
 
         since = self.pb.mark()
         self.type_into(conv, '/help post')

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Issue 14 items 2, 3 and own short ids, in the headless libpurple host (tb-host) against the
+"""Issue 14 items 1 (the headless part), 2, 3 and own short ids, in the headless libpurple host (tb-host) against the
 simulated X API, with Pat's two accounts.
 
 Nothing typed is lost: a post refused as too long is kept in the outbox with its id and shown
@@ -9,7 +9,8 @@ with what can be done; `!thread oN` posts it as a numbered thread, `!drop oN` fo
 replies) asks with an OK/Cancel question before a reply typed in a mention thread and before
 `rt`, never before a post typed to the own buddy; Cancel keeps the reply unsent (retry sends it)
 and reposts nothing, OK sends. Terminal key codes and a lone command word are asked about even
-with confirm_public off. Own posts carry a short id in their tagged line, and `delete` takes it."""
+with confirm_public off. Every new conversation's first line says which account (its tag)
+speaks there and whether typing posts, replies or DMs. Own posts carry a short id in their tagged line, and `delete` takes it."""
 
 import os
 import re
@@ -33,12 +34,6 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def posted(self, **match):
-        return [p for p in self.x.posted() if all(p.get(k) == v for k, v in match.items())]
-
-    def wait_posted(self, what, **match):
-        return h.wait_until(lambda: self.posted(**match), WAIT, interval=0.5, what=what)[0]
-
     def last_seq(self):
         return max([p['seq'] for p in self.x.posted()] or [0])
 
@@ -46,16 +41,6 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
         time.sleep(1.5)  # anything under way would have reached X by now
         late = [p for p in self.x.posted() if p['seq'] > seq]
         self.assertEqual(late, [], '%s, yet X got: %r' % (what, late))
-
-    def im(self, account, to, text):
-        since = self.host.mark()
-        self.host.send('send-im', account=account, to=to, text=text)
-        return since
-
-    def chat(self, account, conv, text):
-        since = self.host.mark()
-        self.host.send('chat-send', account=account, conv=conv, text=text)
-        return since
 
     def line(self, account, conv, since, *parts, sent=False):
         """A line in that conversation: the tagged echo (sent) or a notice, never both."""
@@ -134,7 +119,7 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
 
         # a post typed to the own buddy is on purpose: not asked
         since = self.im(HOME, HOME, 'a post on purpose')
-        self.wait_posted('the post', raw_text='a post on purpose')
+        self.wait_posted('a post on purpose')
         self.assertEqual(self.host.find({'event': 'request-action'}, since), [])
 
         # a reply typed in the thread asks, naming the account; Cancel keeps it unsent
@@ -151,13 +136,13 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
         # OK sends it, from that account, as a reply to the mention
         since = self.chat(HOME, conv, 'friday at noon')
         self.answer(self.question(since, 'publicly from @pat_home'), True)
-        r = self.wait_posted('the reply answered OK', raw_text='friday at noon')
+        r = self.wait_posted('friday at noon')
         self.assertEqual((r['kind'], r['token']), ('reply', TOKENS[HOME]))
         self.line(HOME, conv, since, TAGS[HOME], 'friday at noon', sent=True)
 
         # the cancelled one is still there for retry
         since = self.chat(HOME, conv, '!retry %s' % oid)
-        self.wait_posted('the cancelled reply, retried', raw_text='friday works')
+        self.wait_posted('friday works')
 
         # rt asks too; Cancel reposts nothing, OK reposts
         seq = self.last_seq()
@@ -168,7 +153,7 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
         self.nothing_sent_after(seq, 'a repost answered Cancel')
         since = self.chat(HOME, conv, 'rt %s' % sid)
         self.answer(self.question(since, 'reposts'), True)
-        rt = self.wait_posted('the repost answered OK', kind='retweet')
+        rt = self.wait_posted(None, kind='retweet')
         self.assertEqual(rt['token'], TOKENS[HOME])
 
     def test_key_codes_and_a_lone_command_word_ask_even_when_off(self):
@@ -184,12 +169,31 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
         self.nothing_sent_after(seq, 'garbage answered Cancel')
         # an ordinary reply goes out at once with confirm_public off
         self.chat(WORK, conv, 'yes, ready')
-        self.wait_posted('the plain reply', raw_text='yes, ready')
+        self.wait_posted('yes, ready')
+
+    def test_a_conversation_names_the_account_before_anything_is_typed(self):
+        self.host = self.start_host()
+        for account in (HOME, WORK):
+            since = self.host.mark()
+            self.x.dm('alice', account, 'hi %s' % account)
+            e = self.host.wait_for({'event': 'write-conv', 'account': account, 'conv': 'alice',
+                                    'flags': has('system'),
+                                    'plain': contains('You are writing as %s' % TAGS[account],
+                                                      'a direct message')}, WAIT, since=since)
+            first = self.host.find({'event': 'write-conv', 'account': account, 'conv': 'alice'},
+                                   since)[0]
+            self.assertEqual(first, e, 'the account is named before the first message')
+        since = self.im(HOME, HOME, '!help')
+        self.line(HOME, HOME, since, 'You are writing as %s' % TAGS[HOME], 'posted publicly')
+        conv, _ = self.mention(WORK, 'bob', '@pat_at_acme one question')
+        self.host.wait_for({'event': 'write-conv', 'account': WORK, 'conv': conv,
+                            'plain': contains('You are writing as %s' % TAGS[WORK],
+                                              'a public reply')}, WAIT)
 
     def test_own_posts_get_a_short_id_that_delete_takes(self):
         self.host = self.start_host()
         since = self.im(WORK, WORK, 'a post to take back')
-        p = self.wait_posted('the post', raw_text='a post to take back')
+        p = self.wait_posted('a post to take back')
         line = self.line(WORK, WORK, since, TAGS[WORK], 'a post to take back', sent=True)
         m = re.search(r'status/%s \[([0-9a-f]{1,3})\]' % p['id'], line)
         self.assertIsNotNone(m, 'no short id in %r' % line)
@@ -199,7 +203,7 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
         self.line(HOME, HOME, since, '%s was shown to @pat_at_acme' % m.group(1))
         self.nothing_sent_after(seq, 'the other account used the short id')
         since = self.im(WORK, WORK, 'delete %s' % m.group(1))
-        d = self.wait_posted('the delete', kind='delete')
+        d = self.wait_posted(None, kind='delete')
         self.assertEqual((d['id'], d['token']), (p['id'], TOKENS[WORK]))
 
 

@@ -51,6 +51,11 @@ class IdentitiesBitlBee(TwoAccounts, h.E2ETestCase):
         return self.irc.expect(r'^:pat!\S+ PRIVMSG %s :(.*%s.*)$'
                                % (re.escape(target), re.escape(text)), WAIT, since=since)
 
+    def notice_from(self, account, text, since):
+        """A notice in the query with account's own buddy, from that buddy."""
+        return self.irc.expect(r'^:%s!\S+ PRIVMSG pat :(\*\*\* .*%s.*)$'
+                               % (re.escape(account), re.escape(text)), WAIT, since=since).group(1)
+
     def count(self, text, since=0):
         return len(self.irc.find(re.escape(text), since))
 
@@ -157,10 +162,11 @@ class IdentitiesBitlBee(TwoAccounts, h.E2ETestCase):
         irc.send('PRIVMSG %s :yes, at my desk' % alice)
         # a 503 may come after X acted: "not confirmed" first, then, X having no such DM, the
         # refusal with the way to send it again
-        doubt = self.own_line(alice, 'NOT CONFIRMED yet from @pat_at_acme', since).group(1)
+        # notices come from the account's own buddy, naming the person (not as the user's line)
+        doubt = self.notice_from(WORK, '[alice] NOT CONFIRMED yet from @pat_at_acme', since)
         self.assertIn('yes, at my desk', doubt)
         self.assertNotIn('retry', doubt)
-        line = self.own_line(alice, 'NOT SENT from @pat_at_acme', since).group(1)
+        line = self.notice_from(WORK, '[alice] NOT SENT from @pat_at_acme', since)
         self.assertIn('yes, at my desk', line)
         self.assertIn('503', line)
         self.assertEqual(self.posted('yes, at my desk'), [])

@@ -57,8 +57,13 @@ class PidginWindows(c.PatInPidgin, h.E2ETestCase):
             self.assertEqual(self.pb.call('PurpleGroupGetName', group), label)
 
         # A DM to the work account opens its window; the answer is typed there.
+        # Its title and first line name the account before anything is typed (issue 14).
+        since = self.pb.mark()
         self.x.dm('dana', 'pat_at_acme', 'Can you send me the report?')
-        conv = self.d.wait_window('^Dana Example$', 15)
+        conv = self.d.wait_window(r'^Dana Example · \[work @pat_at_acme\]$', 15)
+        self.pb.wait_signal('WroteImMsg', 10, since,
+                            a2='You are writing as [work @pat_at_acme]: a direct message to this '
+                               'person.')
         self.d.xdo('windowmove', conv, 310, 0)
         self.d.xdo('windowsize', conv, 560, 320)
         self.type_into(conv, 'Sending it in five minutes')

@@ -93,7 +93,9 @@ class TextBitlBee(h.E2ETestCase):
         irc = self.irc
         since = irc.mark()
         irc.send('PRIVMSG %s :%s' % (HOME, CJK_292))
-        line = self.own_line(HOME, 'Not sent from @pat_home', since).group(1)
+        # from the account's own buddy: a notice, not a line of the user's (issue 14)
+        line = self.irc.expect(r'^:%s!\S+ PRIVMSG pat :(\*\*\* Not sent from @pat_home.*)$' % HOME,
+                               WAIT, since=since).group(1)
         self.assertIn('too long for X: 292/280 characters', line)
         time.sleep(1.5)
         self.assertEqual(self.x.requests_to('/2/tweets', method='POST'), [])

@@ -44,6 +44,27 @@ class TwoAccounts:
         for u in others:
             self.ids[u] = self.x.add_user(u, u.capitalize() + ' Example')['id']
 
+    def posted(self, text=None, **match):
+        """What X accepted (GET /posted), by the text as typed and other fields."""
+        return [p for p in self.x.posted()
+                if (text is None or p.get('raw_text', p.get('text')) == text)
+                and all(p.get(k) == v for k, v in match.items())]
+
+    def wait_posted(self, text, **match):
+        return h.wait_until(lambda: self.posted(text, **match), WAIT, interval=0.5,
+                            what='X to accept %r' % text)[0]
+
+    def im(self, account, to, text):
+        """Types text in self.host's IM with to on account; returns the event index before."""
+        since = self.host.mark()
+        self.host.send('send-im', account=account, to=to, text=text)
+        return since
+
+    def chat(self, account, conv, text):
+        since = self.host.mark()
+        self.host.send('chat-send', account=account, conv=conv, text=text)
+        return since
+
     def first_polls(self, handle, since=0):
         """Both pollers of handle's account have asked X (after request number since)."""
         h.wait_first_polls(self.x, self.ids[handle], TOKENS[handle], WAIT, since=since,
