@@ -17,6 +17,16 @@ G_DEFINE_QUARK(tb-config-error-quark, tb_config_error)
 #define TB_ROLE_MAX_CHARS 32
 
 static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
+static const char *const auth_shown[] = {N_("OAuth 2.0 (recommended)"), N_("OAuth 1.0a with PIN"),
+                                         N_("Ready token (in Password)"), NULL};
+static const char *const auth_again[] = {
+    [TB_AUTH_OAUTH2] = N_("To sign in again, connect the account (in BitlBee: account <tag> on) "
+                          "and open the sign-in link Twinbird shows."),
+    [TB_AUTH_OAUTH1] = N_("To sign in again, connect the account (in BitlBee: account <tag> on) "
+                          "and enter the PIN X shows."),
+    [TB_AUTH_BEARER] = N_("To sign in again, put a new user access token in the account's "
+                          "Password (in BitlBee: account <tag> set password ...) and connect it."),
+};
 static const char *const mention_choices[] = {"thread", "single", "author", NULL};
 static const char *const long_post_choices[] = {"refuse", "thread", NULL};
 static const char *const commands_choices[] = {"on", "strict", NULL};
@@ -159,8 +169,9 @@ check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
 static const TbOptionSpec option_specs[] = {
     STR_OPT("role", N_("Role (personal, work or your own label)"), "personal", check_role, role),
     STR_OPT("api_base", N_("X API base URL"), "https://api.x.com", check_api_base, api_base),
-    {"auth", TB_OPT_CHOICE, N_("Sign-in method"), "oauth2", auth_choices, 0, 0, NULL,
-     offsetof(TbConfig, auth)},
+    /* the Password field is only for a ready token: OAuth users leave it empty */
+    {"auth", TB_OPT_CHOICE, N_("Sign-in method (leave Password empty for OAuth)"), "oauth2",
+     auth_choices, 0, 0, NULL, offsetof(TbConfig, auth)},
     STR_OPT("client_id", N_("OAuth 2.0 client ID of your X app"), "", NULL, client_id),
     STR_OPT("consumer_key", N_("OAuth 1.0a consumer key"), "", NULL, consumer_key),
     STR_OPT("consumer_secret", N_("OAuth 1.0a consumer secret"), "", NULL, consumer_secret),
@@ -202,6 +213,27 @@ const char *
 tb_config_auth_name(TbAuthKind auth)
 {
   return auth_choices[auth];
+}
+
+const char *const *
+tb_config_choice_labels(const TbOptionSpec *spec)
+{
+  /* readable labels where the raw values mean nothing to a new user */
+  static const struct {
+    const char *const *choices;
+    const char *const *shown;
+  } labels[] = {{auth_choices, auth_shown}};
+  for (gsize i = 0; i < G_N_ELEMENTS(labels); i++) {
+    if (spec->choices == labels[i].choices)
+      return labels[i].shown;
+  }
+  return NULL;
+}
+
+const char *
+tb_config_sign_in_again(TbAuthKind auth)
+{
+  return auth_again[auth];
 }
 
 static gboolean

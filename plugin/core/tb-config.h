@@ -76,6 +76,12 @@ const TbOptionSpec *tb_config_get_specs(gsize *n_specs);
 gboolean tb_config_load(TbConfig *cfg, const TbConfigSource *src, gpointer user, GError **error);
 void tb_config_clear(TbConfig *cfg);
 const char *tb_config_auth_name(TbAuthKind auth);
+/* How to sign in again once X no longer accepts the account's sign-in, by method (untranslated:
+ * the adapter passes it through _()). */
+const char *tb_config_sign_in_again(TbAuthKind auth);
+/* What a UI's list shows for each of a choice option's values (untranslated, in the order of
+ * its choices), or NULL to show the values themselves. */
+const char *const *tb_config_choice_labels(const TbOptionSpec *spec);
 
 /* TRUE for 127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may reach. */
 gboolean tb_config_host_is_loopback(const char *host);

@@ -36,8 +36,10 @@ poll_lasting_error(TbPoller *p, const GError *error)
                                            p->name, p->conn->handle, p->conn->cfg.role,
                                            _(lasting_errors[i].advice), error->message);
     if (lasting_errors[i].fatal) {
+      g_autofree char *again =
+          g_strdup_printf("%s %s", msg, _(tb_config_sign_in_again(p->conn->cfg.auth)));
       purple_connection_error_reason(p->conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED,
-                                     msg);
+                                     again);
       return TB_POLL_FATAL;
     }
     if (p->last_notice == 0) {

@@ -218,9 +218,11 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
                               reason, later)
             : g_strdup(reason);
   tb_conv_show_send_error(conn, item, why);
-  if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED))
-    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED,
-                                   error->message);
+  if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED)) {
+    g_autofree char *again =
+        g_strdup_printf("%s %s", error->message, _(tb_config_sign_in_again(conn->cfg.auth)));
+    purple_connection_error_reason(conn->gc, PURPLE_CONNECTION_ERROR_AUTHENTICATION_FAILED, again);
+  }
 }
 
 /* X has it (its answer, or a look at X, said so): the tagged echo, once, and the item leaves the

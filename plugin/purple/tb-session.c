@@ -135,6 +135,10 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
     }
     g_autofree char *msg =
         g_strdup_printf(_("X refused the sign-in of @%s: %s"), conn->handle, error->message);
+    if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED)) {
+      g_autofree char *refused = g_steal_pointer(&msg);
+      msg = g_strdup_printf("%s %s", refused, _(tb_config_sign_in_again(conn->cfg.auth)));
+    }
     purple_connection_error_reason(conn->gc, fatal_reason_for(error), msg);
     return;
   }

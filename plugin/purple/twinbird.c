@@ -102,10 +102,12 @@ tb_account_options(void)
     if (s->kind == TB_OPT_INT) {
       opt = purple_account_option_int_new(label, s->key, (int)g_ascii_strtoll(s->def, NULL, 10));
     } else if (s->kind == TB_OPT_CHOICE) {
+      const char *const *shown = tb_config_choice_labels(s);
       GList *items = NULL;
       for (int c = 0; s->choices[c]; c++) {
         PurpleKeyValuePair *kv = g_new0(PurpleKeyValuePair, 1);
-        kv->key = g_strdup(s->choices[c]);
+        /* the key is what the list shows, the value what is stored */
+        kv->key = g_strdup(shown ? _(shown[c]) : s->choices[c]);
         kv->value = g_strdup(s->choices[c]);
         /* libpurple takes a list option's first item as its default */
         items = g_str_equal(s->choices[c], s->def) ? g_list_prepend(items, kv)

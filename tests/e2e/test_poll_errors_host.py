@@ -48,6 +48,9 @@ class PollErrorsHost(h.OneAccountCase):
         self.assertEqual(err['reason_name'], 'AUTHENTICATION_FAILED')
         self.assertTrue(err['fatal'])
         self.assertIn('no longer accepts', err['description'])
+        # and says how to sign in again, for this sign-in method (issue 14)
+        self.assertIn('To sign in again, put a new user access token in the account\'s Password',
+                      err['description'])
         self.assertEqual(host.quit(), 0)
 
 

@@ -147,11 +147,21 @@ test_specs(void)
     } else if (s->kind == TB_OPT_CHOICE) {
       g_assert_nonnull(s->choices);
       g_assert_true(g_strv_contains(s->choices, s->def));
+      /* a readable label, when given, for every choice */
+      const char *const *shown = tb_config_choice_labels(s);
+      if (shown != NULL)
+        g_assert_cmpuint(g_strv_length((char **)shown), ==, g_strv_length((char **)s->choices));
+      if (g_str_equal(s->key, "auth"))
+        g_assert_cmpstr(shown[0], ==, "OAuth 2.0 (recommended)");
     }
   }
   g_assert_cmpstr(tb_config_auth_name(TB_AUTH_OAUTH2), ==, "oauth2");
   g_assert_cmpstr(tb_config_auth_name(TB_AUTH_OAUTH1), ==, "oauth1");
   g_assert_cmpstr(tb_config_auth_name(TB_AUTH_BEARER), ==, "bearer");
+  /* every method says how to sign in again, its own way */
+  g_assert_nonnull(strstr(tb_config_sign_in_again(TB_AUTH_OAUTH2), "sign-in link"));
+  g_assert_nonnull(strstr(tb_config_sign_in_again(TB_AUTH_OAUTH1), "PIN"));
+  g_assert_nonnull(strstr(tb_config_sign_in_again(TB_AUTH_BEARER), "access token"));
 }
 
 static void
