@@ -541,7 +541,8 @@ tb_xapi_whois_request(const TbXapiAuth *auth, const char *api_base, const char *
   g_autofree char *escaped = g_uri_escape_string(username, NULL, FALSE);
   g_autofree char *path = g_strdup_printf("/2/users/by/username/%s", escaped);
   const char *query[] = {"user.fields",
-                         "created_at,description,location,name,protected,public_metrics,url,"
+                         "connection_status,created_at,description,location,name,"
+                         "profile_image_url,protected,public_metrics,receives_your_dm,url,"
                          "username,verified",
                          NULL};
   return tb_xapi_request(auth, "GET", api_base, path, query);

@@ -309,6 +309,74 @@ cmd_open(TbCmdCtx *ctx, const char *word, const char *rest)
   return NULL;
 }
 
+/* Get Info's rows: what the profile has, in this order; absent fields are left out. */
+static const struct {
+  const char *label;
+  const char *field; /* a string of the user object */
+} info_strings[] = {
+    {N_("Name"), "name"},
+    {N_("Bio"), "description"},
+    {N_("Location"), "location"},
+    {N_("Link"), "url"},
+};
+
+static const struct {
+  const char *label;
+  const char *metric; /* a count in public_metrics */
+} info_counts[] = {
+    {N_("Followers"), "followers_count"},
+    {N_("Following"), "following_count"},
+    {N_("Posts"), "tweet_count"},
+};
+
+static gboolean
+user_has_status(JsonObject *u, const char *status)
+{
+  JsonArray *a = json_object_has_member(u, "connection_status")
+                     ? json_object_get_array_member(u, "connection_status")
+                     : NULL;
+  for (guint i = 0; a && i < json_array_get_length(a); i++) {
+    if (g_strcmp0(json_array_get_string_element(a, i), status) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+info_rows(PurpleNotifyUserInfo *info, JsonObject *u)
+{
+  const char *handle = tb_xapi_json_string(u, "username");
+  g_autofree char *at = g_strdup_printf("@%s", handle ? handle : "");
+  purple_notify_user_info_add_pair_plaintext(info, _("Handle"), at);
+  for (gsize i = 0; i < G_N_ELEMENTS(info_strings); i++) {
+    const char *v = tb_xapi_json_string(u, info_strings[i].field);
+    if (v && *v)
+      purple_notify_user_info_add_pair_plaintext(info, _(info_strings[i].label), v);
+  }
+  JsonObject *m = tb_xapi_json_object(u, "public_metrics");
+  for (gsize i = 0; m && i < G_N_ELEMENTS(info_counts); i++) {
+    g_autofree char *n =
+        g_strdup_printf("%" G_GINT64_FORMAT, tb_xapi_json_int(m, info_counts[i].metric, 0));
+    purple_notify_user_info_add_pair_plaintext(info, _(info_counts[i].label), n);
+  }
+  const char *created = tb_xapi_json_string(u, "created_at");
+  if (created != NULL) {
+    g_autofree char *day = g_strndup(created, 10);
+    purple_notify_user_info_add_pair_plaintext(info, _("Joined X"), day);
+  }
+  if (json_object_has_member(u, "connection_status"))
+    purple_notify_user_info_add_pair_plaintext(
+        info, _("Follows you"), user_has_status(u, "followed_by") ? _("yes") : _("no"));
+  if (json_object_has_member(u, "receives_your_dm"))
+    purple_notify_user_info_add_pair_plaintext(
+        info, _("Takes your DMs"),
+        tb_xapi_json_bool(u, "receives_your_dm", FALSE) ? _("yes") : _("no"));
+  if (tb_xapi_json_bool(u, "protected", FALSE))
+    purple_notify_user_info_add_pair_plaintext(info, _("Protected"), _("yes"));
+  g_autofree char *profile = g_strdup_printf("https://x.com/%s", handle ? handle : "");
+  purple_notify_user_info_add_pair_plaintext(info, _("Profile"), profile);
+}
+
 static void
 whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
            gpointer data)
@@ -348,9 +416,12 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
     text = g_string_free(out, FALSE);
   }
   if (w->conv == NULL) {
-    /* Get Info in Pidgin and Finch: libpurple's user-info window */
+    /* Get Info in Pidgin and Finch: libpurple's user-info window, one row per field */
     PurpleNotifyUserInfo *info = purple_notify_user_info_new();
-    purple_notify_user_info_add_pair_plaintext(info, _("X profile"), text);
+    if (u != NULL)
+      info_rows(info, u);
+    else
+      purple_notify_user_info_add_pair_plaintext(info, _("X profile"), text);
     purple_notify_userinfo(conn->gc, w->id, info, NULL, NULL);
     purple_notify_user_info_destroy(info);
   } else if (conv) {

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Issue 5 item 4 in the headless libpurple host: libpurple's own ways in work too. Get Info on a
-buddy shows the X profile (strangers' text escaped) in the user-info window, and handles are one
+buddy shows the X profile (strangers' text escaped) in the user-info window, one row per field
+(issue 14: name, handle, counts, joined, whether they follow you and take your DMs), and handles are one
 person whatever their case, as on X: a DM typed to "Alice" and alice's answer share one
 conversation."""
 
@@ -25,6 +26,8 @@ class InfoHost(h.E2ETestCase):
         h.raise_dm_limit(self.x)
         self.x.add_user(HOME, 'Pat', token=TOKEN)
         self.x.add_user('alice', 'Alice <b>A</b>')
+        self.x.add_user('bob', 'Bob Example')
+        self.x.follow('alice', HOME)
         self.host_ = self.host([h.account(HOME, TOKEN, self.x.api_base, role='personal',
                                           auth='bearer', dm_interval=1, mention_interval=1,
                                           mutuals_cap=0)])
@@ -39,6 +42,23 @@ class InfoHost(h.E2ETestCase):
         self.assertIn('Alice <b>A</b>', info['plain'], 'the name reads as written')
         self.assertNotIn('<b>A</b>', info['text'], 'and is never markup')
         self.assertIn('https://x.com/alice', info['plain'])
+        # one row per field (issue 14): labels and values, never one long row
+        rows = {e['label']: e['value'] for e in info['entries']}
+        for label in ('Handle', 'Name', 'Followers', 'Following', 'Posts', 'Joined X',
+                      'Follows you', 'Takes your DMs', 'Profile'):
+            self.assertIn(label, rows, 'no %s row in %r' % (label, rows))
+        self.assertEqual(rows['Handle'], '@alice')
+        self.assertEqual(rows['Follows you'], 'yes', 'alice follows pat')
+        self.assertNotIn('X profile', rows)
+
+    def test_get_info_says_whether_they_follow_you(self):
+        host = self.host_
+        since = host.mark()
+        host.send('get-info', account=HOME, who='bob')
+        info = host.wait_for({'event': 'userinfo', 'account': HOME, 'who': 'bob'}, WAIT,
+                             since=since)
+        rows = {e['label']: e['value'] for e in info['entries']}
+        self.assertEqual((rows['Handle'], rows['Follows you']), ('@bob', 'no'))
 
     def test_handles_are_case_insensitive(self):
         host = self.host_
