@@ -546,16 +546,17 @@ cmd_help(TbCmdCtx *ctx, const char *word, const char *rest)
     tb_conv_notice(ctx->conn, ctx->conv, _(c->usage));
     return NULL;
   }
-  GString *out = g_string_new(NULL);
-  g_string_printf(out,
-                  _("Twinbird commands for @%s (%s) — type them in any of its conversations "
-                    "(prefix ! to be explicit; in Pidgin and Finch also /command). Text typed in a "
-                    "mention thread replies; \"nick: text\" replies to that person's last post."),
-                  ctx->conn->handle, ctx->conn->cfg.role);
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(lines,
+                  g_strdup_printf(_("Twinbird commands for @%s (%s) — type them in any of its "
+                                    "conversations (prefix ! to be explicit; in Pidgin and Finch "
+                                    "also /command). Text typed in a mention thread replies; "
+                                    "\"nick: text\" replies to that person's last post."),
+                                  ctx->conn->handle, ctx->conn->cfg.role));
+  /* one line per command: a paragraph of them was unreadable */
   for (gsize i = 0; i < G_N_ELEMENTS(cmd_table); i++)
-    g_string_append_printf(out, " · %s", _(cmd_table[i].usage));
-  tb_conv_notice(ctx->conn, ctx->conv, out->str);
-  g_string_free(out, TRUE);
+    g_ptr_array_add(lines, g_strdup_printf("· %s", _(cmd_table[i].usage)));
+  tb_conv_notice_lines(ctx->conn, ctx->conv, lines);
   return NULL;
 }
 

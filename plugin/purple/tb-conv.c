@@ -644,10 +644,31 @@ tb_conv_echo_action(TbConn *conn, PurpleConversation *conv, const char *kind, co
   tb_signals_emit_sent(conn->account, conn->cfg.role, conn->tag, kind, id, id, text);
 }
 
+static void notice_html(TbConn *conn, PurpleConversation *conv, const char *html);
+
 void
 tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text)
 {
   g_autofree char *html = tb_conv_escape(text);
+  notice_html(conn, conv, html);
+}
+
+void
+tb_conv_notice_lines(TbConn *conn, PurpleConversation *conv, GPtrArray *lines)
+{
+  GString *html = g_string_new(NULL);
+  for (guint i = 0; i < lines->len; i++) {
+    g_autofree char *line = tb_conv_escape(lines->pdata[i]);
+    /* <br>: a line of its own in Pidgin and Finch, a PRIVMSG of its own through BitlBee */
+    g_string_append_printf(html, "%s%s", i ? "<br>" : "", line);
+  }
+  notice_html(conn, conv, html->str);
+  g_string_free(html, TRUE);
+}
+
+static void
+notice_html(TbConn *conn, PurpleConversation *conv, const char *html)
+{
   time_t now = time(NULL);
 
   if (conv == NULL)

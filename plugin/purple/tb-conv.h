@@ -55,6 +55,8 @@ void tb_conv_show_refused(TbConn *conn, const TbOutboxItem *item, const char *wh
 void tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const char *why);
 /* A line from the plugin itself into a conversation, visible in every UI (BitlBee included). */
 void tb_conv_notice(TbConn *conn, PurpleConversation *conv, const char *text);
+/* One notice of several lines (plain text each), each on a line of its own. */
+void tb_conv_notice_lines(TbConn *conn, PurpleConversation *conv, GPtrArray *lines);
 
 TbThread *tb_conv_thread_by_chat(TbConn *conn, int chat_id);
 /* The conversation a reply's echo belongs in: the thread the post was shown in, else the

@@ -185,6 +185,13 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
             self.assertEqual(first, e, 'the account is named before the first message')
         since = self.im(HOME, HOME, '!help')
         self.line(HOME, HOME, since, 'You are writing as %s' % TAGS[HOME], 'posted publicly')
+        # /help: one line per command
+        e = self.host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME,
+                                'plain': contains('Twinbird commands for')}, WAIT, since=since)
+        lines = e['plain'].split('\n')
+        self.assertGreaterEqual(len(lines), 15, lines)
+        self.assertTrue(all(l.startswith('· ') for l in lines[1:]), lines)
+        self.assertIn('· drop <oN>: forget a message kept unsent', lines)
         conv, _ = self.mention(WORK, 'bob', '@pat_at_acme one question')
         self.host.wait_for({'event': 'write-conv', 'account': WORK, 'conv': conv,
                             'plain': contains('You are writing as %s' % TAGS[WORK],
