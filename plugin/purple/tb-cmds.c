@@ -656,6 +656,71 @@ tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *text, gbo
   return TRUE;
 }
 
+/* ---- the account's actions (Pidgin's and Finch's Accounts menu) ---- */
+
+static void
+action_post_ok(gpointer data, const char *text)
+{
+  TbConn *conn = tb_conn_from_gc(data);
+  if (conn == NULL || text == NULL)
+    return;
+  g_autofree char *plain = g_strstrip(g_strdup(text));
+  tb_cmds_send(conn, TB_OUTBOX_POST, NULL, conn->handle, plain, TB_FROM_COMMAND);
+}
+
+static void
+action_post(PurplePluginAction *action)
+{
+  PurpleConnection *gc = action->context;
+  TbConn *conn = tb_conn_from_gc(gc);
+  if (conn == NULL || conn->tag == NULL)
+    return; /* not signed in yet: the menu offers it only once online */
+  g_autofree char *title = g_strdup_printf(_("Post from @%s"), conn->handle);
+  g_autofree char *primary =
+      g_strdup_printf(_("What you write here goes out publicly as %s."), conn->tag);
+  /* handle gc: the dialog closes with the connection, and nothing is called then */
+  purple_request_input(gc, title, primary, NULL, NULL, TRUE, FALSE, NULL, _("Post"),
+                       G_CALLBACK(action_post_ok), _("Cancel"), NULL, conn->account, NULL, NULL,
+                       gc);
+}
+
+static void
+action_limits(PurplePluginAction *action)
+{
+  PurpleConnection *gc = action->context;
+  TbConn *conn = tb_conn_from_gc(gc);
+  g_autofree char *report = tb_limits_report(conn);
+  g_autofree char *primary = g_strdup_printf(_("Limits and spending of @%s"), conn->handle);
+  purple_notify_message(gc, PURPLE_NOTIFY_MSG_INFO, _("Twinbird"), primary, report, NULL, NULL);
+}
+
+static void
+action_profile(PurplePluginAction *action)
+{
+  PurpleConnection *gc = action->context;
+  g_autofree char *link = g_strdup_printf("https://x.com/%s", tb_conn_from_gc(gc)->handle);
+  purple_notify_uri(gc, link);
+}
+
+GList *
+tb_cmds_actions(PurplePlugin *plugin, gpointer context)
+{
+  static const struct {
+    const char *label;
+    void (*callback)(PurplePluginAction *);
+  } actions[] = {
+      {N_("Post…"), action_post},
+      {N_("Limits and spending"), action_limits},
+      {N_("Open my profile"), action_profile},
+  };
+  GList *list = NULL;
+  (void)plugin;
+  (void)context;
+  for (gsize i = 0; i < G_N_ELEMENTS(actions); i++)
+    list = g_list_append(list, purple_plugin_action_new(_(actions[i].label), actions[i].callback));
+  return list;
+}
+
 static GSList *cmd_ids;
 
 static PurpleCmdRet

@@ -24,6 +24,10 @@ gboolean tb_cmds_try_inband(TbConn *conn, PurpleConversation *conv, const char *
 void tb_cmds_send(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv_name,
                   const char *text, TbPublicFrom from);
 
+/* The account's actions in Pidgin's and Finch's Accounts menu: Post…, Limits and spending, Open
+ * my profile (Sign out is tb-auth's). */
+GList *tb_cmds_actions(PurplePlugin *plugin, gpointer context);
+
 /* A profile: into conv as a notice, or (conv NULL: Get Info) libpurple's user-info window. */
 void tb_cmds_whois(TbConn *conn, const char *who, PurpleConversation *conv);
 

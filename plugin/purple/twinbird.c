@@ -137,6 +137,12 @@ static PurplePluginProtocolInfo prpl_info = {
     .normalize = tb_normalize,
 };
 
+static GList *
+tb_plugin_actions(PurplePlugin *plugin, gpointer context)
+{
+  return g_list_concat(tb_cmds_actions(plugin, context), tb_auth_actions(plugin, context));
+}
+
 static gboolean
 tb_plugin_load(PurplePlugin *plugin)
 {
@@ -174,7 +180,7 @@ static PurplePluginInfo info = {
     .homepage = "https://github.com/twinbird-im/twinbird",
     .load = tb_plugin_load,
     .unload = tb_plugin_unload,
-    .actions = tb_auth_actions, /* "Sign out" */
+    .actions = tb_plugin_actions, /* Post…, Limits and spending, Open my profile, Sign out */
     .extra_info = &prpl_info,
 };
 

@@ -12,6 +12,7 @@ and reposts nothing, OK sends. Terminal key codes and a lone command word are as
 with confirm_public off. Every new conversation's first line says which account (its tag)
 speaks there and whether typing posts, replies or DMs. Own posts carry a short id in their tagged line, and `delete` takes it."""
 
+import json
 import os
 import re
 import sys
@@ -196,6 +197,26 @@ class ConfirmHost(TwoAccounts, h.E2ETestCase):
         self.host.wait_for({'event': 'write-conv', 'account': WORK, 'conv': conv,
                             'plain': contains('You are writing as %s' % TAGS[WORK],
                                               'a public reply')}, WAIT)
+
+    def test_account_actions_post_limits_profile(self):
+        self.host = self.start_host()
+        since = self.host.mark()
+        self.assertTrue(self.host.send('account-action', account=WORK, label='Post')['ok'])
+        req = self.host.wait_for({'event': 'request-input'}, WAIT, since=since)
+        self.assertEqual(req['title'], 'Post from @pat_at_acme')
+        self.assertIn(TAGS[WORK], req['primary'], 'the dialog names the account')
+        self.host.send('request-answer', id=req['id'], text='posted from the menu')
+        p = self.wait_posted('posted from the menu')
+        self.assertEqual((p['kind'], p['token']), ('tweet', TOKENS[WORK]))
+        self.line(WORK, WORK, since, TAGS[WORK], 'posted from the menu', sent=True)
+
+        since = self.host.mark()
+        self.host.send('account-action', account=HOME, label='Limits and spending')
+        n = self.host.wait_for({'event': 'notify'}, WAIT, since=since)
+        self.assertIn('Limits and spending of @pat_home', json.dumps(n))
+        self.host.send('account-action', account=HOME, label='Open my profile')
+        self.host.wait_for({'event': 'notify-uri', 'uri': 'https://x.com/pat_home'}, WAIT,
+                           since=since)
 
     def test_own_posts_get_a_short_id_that_delete_takes(self):
         self.host = self.start_host()
