@@ -84,39 +84,31 @@ test_post_keys(void)
 static void
 test_ask_first(void)
 {
-  /* the default asks about implicit replies and reposts, not about posts typed on purpose */
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_TEXT), ==,
-      TB_ASK_PUBLIC);
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_POST, TB_FROM_REPOST, TB_LINE_TEXT), ==,
-      TB_ASK_PUBLIC);
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_POST, TB_FROM_TYPED, TB_LINE_TEXT), ==,
-      TB_ASK_NO);
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_REPLIES, TB_OUTBOX_REPLY, TB_FROM_COMMAND, TB_LINE_TEXT), ==,
-      TB_ASK_NO);
-  g_assert_cmpint(tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_POST, TB_FROM_TYPED, TB_LINE_TEXT),
-                  ==, TB_ASK_PUBLIC);
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_REPLY, TB_FROM_COMMAND, TB_LINE_TEXT), ==,
-      TB_ASK_PUBLIC);
-  g_assert_cmpint(tb_route_ask_first(TB_CONFIRM_OFF, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_TEXT),
-                  ==, TB_ASK_NO);
-  /* garbage and a lone command word ask even when confirm_public is off */
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_OFF, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_ESCAPES), ==,
-      TB_ASK_ESCAPES);
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_OFF, TB_OUTBOX_POST, TB_FROM_COMMAND, TB_LINE_LONE_COMMAND), ==,
-      TB_ASK_LONE_WORD);
-  /* DMs are not public */
-  g_assert_cmpint(tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_DM, TB_FROM_COMMAND, TB_LINE_TEXT),
-                  ==, TB_ASK_NO);
-  g_assert_cmpint(
-      tb_route_ask_first(TB_CONFIRM_ALL, TB_OUTBOX_DM, TB_FROM_COMMAND, TB_LINE_ESCAPES), ==,
-      TB_ASK_NO);
+  static const struct {
+    TbConfirmPublic mode;
+    TbOutboxKind kind;
+    TbPublicFrom from;
+    TbLineShape shape;
+    TbAsk want;
+  } cases[] = {
+      /* the default asks about implicit replies and reposts, not posts typed on purpose */
+      {TB_CONFIRM_REPLIES, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_TEXT, TB_ASK_PUBLIC},
+      {TB_CONFIRM_REPLIES, TB_OUTBOX_POST, TB_FROM_REPOST, TB_LINE_TEXT, TB_ASK_PUBLIC},
+      {TB_CONFIRM_REPLIES, TB_OUTBOX_POST, TB_FROM_TYPED, TB_LINE_TEXT, TB_ASK_NO},
+      {TB_CONFIRM_REPLIES, TB_OUTBOX_REPLY, TB_FROM_COMMAND, TB_LINE_TEXT, TB_ASK_NO},
+      {TB_CONFIRM_ALL, TB_OUTBOX_POST, TB_FROM_TYPED, TB_LINE_TEXT, TB_ASK_PUBLIC},
+      {TB_CONFIRM_ALL, TB_OUTBOX_REPLY, TB_FROM_COMMAND, TB_LINE_TEXT, TB_ASK_PUBLIC},
+      {TB_CONFIRM_OFF, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_TEXT, TB_ASK_NO},
+      /* garbage and a lone command word ask even when confirm_public is off */
+      {TB_CONFIRM_OFF, TB_OUTBOX_REPLY, TB_FROM_THREAD, TB_LINE_ESCAPES, TB_ASK_ESCAPES},
+      {TB_CONFIRM_OFF, TB_OUTBOX_POST, TB_FROM_COMMAND, TB_LINE_LONE_COMMAND, TB_ASK_LONE_WORD},
+      /* DMs are not public */
+      {TB_CONFIRM_ALL, TB_OUTBOX_DM, TB_FROM_COMMAND, TB_LINE_TEXT, TB_ASK_NO},
+      {TB_CONFIRM_ALL, TB_OUTBOX_DM, TB_FROM_COMMAND, TB_LINE_ESCAPES, TB_ASK_NO},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++)
+    g_assert_cmpint(tb_route_ask_first(cases[i].mode, cases[i].kind, cases[i].from, cases[i].shape),
+                    ==, cases[i].want);
 }
 
 int
