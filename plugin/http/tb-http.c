@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <eventloop.h>
 #include <string.h>
 
@@ -205,7 +206,9 @@ job_finish(TbHttpJob *job, CURLcode code)
   resp->body = g_bytes_new(job->body->data, job->body->len);
   if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE)
     resp->error =
-        g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes", job->http->max_body);
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "response larger than %zu byte",
+                                    "response larger than %zu bytes", job->http->max_body),
+                        job->http->max_body);
   else if (resp->outcome != TB_HTTP_OK)
     resp->error = g_strdup(job->errbuf[0] ? job->errbuf : curl_easy_strerror(code));
 }
@@ -298,7 +301,7 @@ url_allowed(const char *url, GError **error)
   if (g_strcmp0(scheme, "http") == 0 && tb_config_host_is_loopback(g_uri_get_host(uri)))
     return TRUE;
   g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-              "refusing %s: only https://, or http:// to a loopback test server", url);
+              _("refusing %s: only https://, or http:// to a loopback test server"), url);
   return FALSE;
 }
 
@@ -385,7 +388,7 @@ tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer us
   /* Adding the handle arms curl's timer; the transfer starts from the event loop. */
   CURLMcode added = curl_multi_add_handle(http->multi, job->easy);
   if (added != CURLM_OK) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the request: %s",
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("cannot start the request: %s"),
                 curl_multi_strerror(added));
     curl_easy_cleanup(job->easy);
     job->easy = NULL;
