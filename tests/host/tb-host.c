@@ -1,6 +1,7 @@
 /* tb-host: a headless libpurple host for end-to-end tests, driven by JSON lines.
  *
  *   tb-host --user-dir DIR --plugin-dir DIR --accounts FILE.json [--debug-log FILE]
+ *           [--localedir DIR]
  *
  * Everything a UI would show is printed on stdout, one JSON object per line ("event" names the
  * kind); commands arrive on stdin, one JSON object per line, and each gets an "ack" event.
@@ -12,9 +13,12 @@
  */
 #undef G_LOG_DOMAIN
 #define G_LOG_DOMAIN "tb-host"
+#define _GNU_SOURCE /* RTLD_NEXT */
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <libintl.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,31 @@
 #define UI_ID "tb-host"
 #define DEFAULT_PROTOCOL "prpl-twinbird"
 #define SIGNAL_PLUGIN_DEFAULT "prpl-twinbird"
+#define PLUGIN_TEXT_DOMAIN "twinbird" /* the plugin's GETTEXT_PACKAGE */
+
+/* ---------------------------------------------------------------------------------------------
+ * Locale. The host runs in the locale of its environment (setlocale in main, like Pidgin and
+ * Finch). The plugin binds its own text domain in its init, to the localedir it was built for
+ * (bindtextdomain("twinbird", TB_LOCALEDIR)); a build tree has its catalogs elsewhere, in
+ * build/po/<lang>/LC_MESSAGES/twinbird.mo. With --localedir DIR the host defines
+ * bindtextdomain so that the plugin's own call for its domain, at the moment the plugin makes it,
+ * binds DIR instead: everything the plugin translates, during its init or later, comes from DIR.
+ * Every other domain, and every call without the option, goes to libc unchanged, and a plugin
+ * that never binds its domain stays untranslated, as it would when installed.
+ */
+static gchar *opt_localedir;
+
+char *
+bindtextdomain(const char *domainname, const char *dirname)
+{
+  static char *(*libc_bindtextdomain)(const char *, const char *);
+
+  if (libc_bindtextdomain == NULL)
+    *(void **)(&libc_bindtextdomain) = dlsym(RTLD_NEXT, "bindtextdomain");
+  if (opt_localedir != NULL && dirname != NULL && g_strcmp0(domainname, PLUGIN_TEXT_DOMAIN) == 0)
+    dirname = opt_localedir;
+  return libc_bindtextdomain(domainname, dirname);
+}
 
 /* ---------------------------------------------------------------------------------------------
  * Options and state
@@ -2285,12 +2314,15 @@ main(int argc, char **argv)
        "MS"},
       {"no-reconnect", 0, 0, G_OPTION_ARG_NONE, &opt_no_reconnect, "never reconnect by itself",
        NULL},
+      {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &opt_localedir,
+       "where the plugin's text domain is bound (a build tree's po/ directory)", "DIR"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("- headless libpurple host for Twinbird tests");
   GError *error = NULL;
   GIOChannel *in;
   int out_fd;
 
+  setlocale(LC_ALL, ""); /* as a UI does; gettext then also honours LANGUAGE */
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     fprintf(stderr, "tb-host: %s\n", error->message);
