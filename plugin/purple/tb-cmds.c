@@ -110,6 +110,25 @@ action_free(gpointer data)
   g_free(a);
 }
 
+/* "@%s could not delete %s: %s", one whole sentence per action, for translators. */
+static const char *
+action_failed(const char *kind)
+{
+  static const struct {
+    const char *kind, *text;
+  } texts[] = {
+      {"delete", N_("@%s could not delete %s: %s")},
+      {"repost", N_("@%s could not repost %s: %s")},
+      {"unrepost", N_("@%s could not undo the repost of %s: %s")},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+    if (g_str_equal(texts[i].kind, kind))
+      return _(texts[i].text);
+  }
+  return _("@%s could not act on %s: %s");
+}
+
 static void
 action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
             gpointer data)
@@ -123,7 +142,7 @@ action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
     conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, a->conv);
   if (error != NULL) {
     g_autofree char *msg =
-        g_strdup_printf(_("@%s could not %s %s: %s"), conn->handle, a->kind, a->id, error->message);
+        g_strdup_printf(action_failed(a->kind), conn->handle, a->id, error->message);
     tb_conv_notice(conn, conv, msg);
   } else {
     /* A post deleted by hand is no longer what "undo" would delete. */
@@ -259,11 +278,11 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
     }
     if (m)
       g_string_append_printf(out,
-                             _(" · followers %" G_GINT64_FORMAT ", following %" G_GINT64_FORMAT
-                               ", posts %" G_GINT64_FORMAT),
-                             tb_xapi_json_int(m, "followers_count", 0),
-                             tb_xapi_json_int(m, "following_count", 0),
-                             tb_xapi_json_int(m, "tweet_count", 0));
+                             /* %lld, not G_GINT64_FORMAT: xgettext must see the whole text */
+                             _(" · followers %lld, following %lld, posts %lld"),
+                             (long long)tb_xapi_json_int(m, "followers_count", 0),
+                             (long long)tb_xapi_json_int(m, "following_count", 0),
+                             (long long)tb_xapi_json_int(m, "tweet_count", 0));
     if (tb_xapi_json_string(u, "created_at"))
       g_string_append_printf(out, _(" · on X since %.10s"), tb_xapi_json_string(u, "created_at"));
     g_string_append_printf(out, " · https://x.com/%s", tb_xapi_json_string(u, "username"));
@@ -335,8 +354,8 @@ cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
   if (n == 0)
     return word ? g_strdup_printf(_("retry: nothing unsent is called %s"), word)
                 : g_strdup(_("retry: nothing unsent in this conversation"));
-  g_autofree char *msg =
-      g_strdup_printf(ngettext("retrying %u message", "retrying %u messages", n), n);
+  g_autofree char *msg = g_strdup_printf(
+      g_dngettext(GETTEXT_PACKAGE, "retrying %u message", "retrying %u messages", n), n);
   tb_conv_notice(ctx->conn, ctx->conv, msg);
   return NULL;
 }

@@ -171,7 +171,7 @@ call_renewed(TbConn *conn, const GError *error, gpointer data)
     g_autoptr(GError) e =
         g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED,
                     _("X no longer accepts the sign-in, and renewing it failed: %s"),
-                    error ? error->message : "no token");
+                    error ? error->message : _("no token"));
     tb_http_request_free(req);
     call->done(conn, NULL, NULL, e, call->user_data);
     call_free(call);

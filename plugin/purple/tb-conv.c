@@ -140,7 +140,7 @@ author_handle(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *pag
       page ? g_hash_table_lookup(page->users, tweet->author_id ? tweet->author_id : "") : NULL;
   if (u == NULL)
     u = tb_conn_user_by_id(conn, tweet->author_id);
-  return u ? u->username : (tweet->author_id ? tweet->author_id : "unknown");
+  return u ? u->username : (tweet->author_id ? tweet->author_id : _("unknown"));
 }
 
 #define TB_THREAD_PREFIX "thread:"
@@ -180,6 +180,25 @@ thread_remember(TbConn *conn, const char *key, const char *name, const char *tit
   }
   g_list_free(keys);
   tb_conn_store_changed(conn);
+}
+
+/* X's media types in the reader's words ("[photo https://...]"). */
+static const char *
+media_kind(const char *type)
+{
+  static const struct {
+    const char *type, *label;
+  } kinds[] = {
+      {"photo", N_("photo")},
+      {"video", N_("video")},
+      {"animated_gif", N_("GIF")},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
+    if (g_str_equal(kinds[i].type, type))
+      return _(kinds[i].label);
+  }
+  return type;
 }
 
 static char *
@@ -397,8 +416,8 @@ append_media(GString *out, const TbXapiTweet *tweet, const TbXapiTweetPage *page
 {
   for (guint i = 0; tweet->media_keys && tweet->media_keys[i]; i++) {
     const TbXapiMedia *m = page ? g_hash_table_lookup(page->media, tweet->media_keys[i]) : NULL;
-    g_autofree char *what =
-        tb_render_text(m && m->type ? m->type : "media", NULL, 0, tb_conv_render_mode());
+    g_autofree char *what = tb_render_text(m && m->type ? media_kind(m->type) : _("media"), NULL, 0,
+                                           tb_conv_render_mode());
     g_autofree char *url = m && m->url ? tb_render_text(m->url, NULL, 0, tb_conv_render_mode())
                                        : g_strdup_printf("https://x.com/i/status/%s", tweet->id);
     g_string_append_printf(out, " [%s %s]", what, url);

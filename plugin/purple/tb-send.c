@@ -210,12 +210,14 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
   tb_conn_store_changed(conn);
   guint later = count_waiting(conn, outbox_id);
   g_autofree char *why =
-      later ? g_strdup_printf(ngettext("%s (the %u part after it is kept and follows once this one "
-                                       "is sent)",
-                                       "%s (the %u parts after it are kept and follow once this "
-                                       "one is sent)",
-                                       later),
-                              reason, later)
+      later ? g_strdup_printf(
+                  g_dngettext(GETTEXT_PACKAGE,
+                              "%s (the %u part after it is kept and follows once this one "
+                              "is sent)",
+                              "%s (the %u parts after it are kept and follow once this "
+                              "one is sent)",
+                              later),
+                  reason, later)
             : g_strdup(reason);
   tb_conv_show_send_error(conn, item, why);
   if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED))
