@@ -2,6 +2,7 @@
 #include "tb-config.h"
 
 #include <glib/gi18n-lib.h>
+#include "tb-hours.h"
 #include "tb-proxy-url.h"
 #include "tb-tag.h"
 
@@ -20,6 +21,9 @@ static const char *const auth_choices[] = {"oauth2", "oauth1", "bearer", NULL};
 static const char *const mention_choices[] = {"thread", "single", "author", NULL};
 static const char *const long_post_choices[] = {"refuse", "thread", NULL};
 static const char *const commands_choices[] = {"on", "strict", NULL};
+static const char *const off_hours_choices[] = {"hold", "ask", "send", NULL};
+static const char *const missed_choices[] = {"send", "hold", NULL};
+static const char *const guard_choices[] = {"on", "off", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -151,6 +155,31 @@ check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
   return tb_tag_format_is_valid(value, error);
 }
 
+/* Read here so a bad value stops the sign-in naming the option, not at the first send. */
+static gboolean
+check_work_hours(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  g_autoptr(TbHours) hours = tb_hours_parse(value, &why);
+  if (why == NULL)
+    return TRUE;
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, "Account option %s: %s", spec->key,
+              why->message);
+  return FALSE;
+}
+
+static gboolean
+check_time_zone(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  g_autoptr(GTimeZone) tz = tb_hours_zone(value, &why);
+  if (tz != NULL)
+    return TRUE;
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, "Account option %s: %s", spec->key,
+              why->message);
+  return FALSE;
+}
+
 #define STR_OPT(k, l, d, chk, field)                                                               \
   {                                                                                                \
     k, TB_OPT_STRING, l, d, NULL, 0, 0, chk, offsetof(TbConfig, field)                             \
@@ -189,6 +218,18 @@ static const TbOptionSpec option_specs[] = {
      NULL, 0, 1000, NULL, offsetof(TbConfig, mutuals_cap)},
     {"commands", TB_OPT_CHOICE, N_("Commands typed in conversations (on, strict: only !command)"),
      "on", commands_choices, 0, 0, NULL, offsetof(TbConfig, commands)},
+    STR_OPT("work_hours", N_("Work hours (e.g. Mon-Fri 09:00-17:30; empty: none)"), "",
+            check_work_hours, work_hours),
+    STR_OPT("time_zone",
+            N_("Time zone of the work hours (e.g. Europe/London; empty: this machine's)"), "",
+            check_time_zone, time_zone),
+    {"off_hours", TB_OPT_CHOICE, N_("A send at the wrong time (hold, ask, send)"), "hold",
+     off_hours_choices, 0, 0, NULL, offsetof(TbConfig, off_hours)},
+    {"missed_schedule", TB_OPT_CHOICE, N_("A scheduled send missed while closed (send late, hold)"),
+     "send", missed_choices, 0, 0, NULL, offsetof(TbConfig, missed_schedule)},
+    {"guard", TB_OPT_CHOICE,
+     N_("Ask before the same text or a DM crosses to the other identity (on, off)"), "on",
+     guard_choices, 0, 0, NULL, offsetof(TbConfig, guard)},
 };
 
 const TbOptionSpec *

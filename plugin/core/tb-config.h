@@ -28,6 +28,15 @@ typedef enum { TB_LONG_POSTS_REFUSE, TB_LONG_POSTS_THREAD } TbLongPosts;
  * line that looks like a command without the "!" is neither run nor sent. */
 typedef enum { TB_COMMANDS_ON, TB_COMMANDS_STRICT } TbCommandsMode;
 
+/* What a send typed at the wrong time does (outside work hours for a work account, inside them
+ * for any other): held until the next right time, a question, or sent as usual. */
+typedef enum { TB_OFF_HOURS_HOLD, TB_OFF_HOURS_ASK, TB_OFF_HOURS_SEND } TbOffHours;
+
+/* A scheduled send that fell due while the client was closed: sent late, or kept and reported. */
+typedef enum { TB_MISSED_SEND, TB_MISSED_HOLD } TbMissedSchedule;
+
+typedef enum { TB_GUARD_ON, TB_GUARD_OFF } TbGuard;
+
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
   char *api_base; /* scheme://host[:port], no trailing slash */
@@ -43,8 +52,13 @@ typedef struct {
   char *tag_format; /* e.g. "[{role} @{handle}]" */
   TbLongPosts long_posts;
   TbCommandsMode commands;
-  int mutuals_cap; /* people followed both ways shown as buddies; 0 = none */
-  int oauth_port;  /* OAuth 2.0 sign-in: http://127.0.0.1:PORT/callback */
+  int mutuals_cap;  /* people followed both ways shown as buddies; 0 = none */
+  int oauth_port;   /* OAuth 2.0 sign-in: http://127.0.0.1:PORT/callback */
+  char *work_hours; /* core/tb-hours grammar; "" = no policy */
+  char *time_zone;  /* IANA name or UTC; "" = the machine's zone */
+  TbOffHours off_hours;
+  TbMissedSchedule missed_schedule;
+  TbGuard guard;
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;
