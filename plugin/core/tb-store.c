@@ -66,6 +66,8 @@ load_outbox_item(TbStore *store, GKeyFile *kf, const char *group)
   item->last_error = g_key_file_get_string(kf, group, "last_error", NULL);
   item->created = g_key_file_get_int64(kf, group, "created", NULL);
   item->attempted = g_key_file_get_int64(kf, group, "attempted", NULL);
+  item->due = g_key_file_get_int64(kf, group, "due", NULL);
+  item->held = g_key_file_get_boolean(kf, group, "held", NULL);
   if (item->text == NULL || !kind_from_name(kind, &item->kind)) {
     item_free(item); /* half-written entry from a foreign editor: skip it */
     return;
@@ -301,6 +303,14 @@ tb_store_outbox_set_attempted(TbStore *store, TbOutboxItem *item, gint64 when)
   store->dirty = TRUE;
 }
 
+void
+tb_store_outbox_set_due(TbStore *store, TbOutboxItem *item, gint64 when, gboolean held)
+{
+  item->due = when;
+  item->held = when != 0 && held;
+  store->dirty = TRUE;
+}
+
 gboolean
 tb_store_outbox_remove(TbStore *store, const char *id)
 {
@@ -352,6 +362,10 @@ tb_store_save(TbStore *store, GError **error)
     g_key_file_set_int64(kf, group, "created", item->created);
     if (item->attempted != 0)
       g_key_file_set_int64(kf, group, "attempted", item->attempted);
+    if (item->due != 0)
+      g_key_file_set_int64(kf, group, "due", item->due);
+    if (item->held)
+      g_key_file_set_boolean(kf, group, "held", TRUE);
   }
 
   g_autofree char *dir = g_path_get_dirname(store->path);
