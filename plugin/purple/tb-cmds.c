@@ -7,6 +7,8 @@
 #include "tb-limits.h"
 #include "tb-plugin.h"
 #include "tb-send.h"
+#include "tb-stats.h"
+#include "tb-worktime.h"
 #include "twinbird.h"
 
 #include <glib/gi18n-lib.h>
@@ -337,6 +339,8 @@ cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
+    if (item->due > 0)
+      continue; /* scheduled or held: "now" sends it */
     /* Without an id: everything unsent that was typed in this conversation. */
     if (!(word ? g_strcmp0(item->id, word) == 0
                : purple_utf8_strcasecmp(item->conv ? item->conv : "",
@@ -360,6 +364,46 @@ cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
   return NULL;
 }
 
+/* Work hours and scheduled sends: tb-worktime.c. */
+static char *
+cmd_schedule(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)word;
+  return tb_worktime_schedule(ctx->conn, ctx->conv, rest);
+}
+
+static char *
+cmd_scheduled(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)word;
+  (void)rest;
+  return tb_worktime_list(ctx->conn, ctx->conv);
+}
+
+static char *
+cmd_unschedule(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  return tb_worktime_unschedule(ctx->conn, ctx->conv, word);
+}
+
+static char *
+cmd_now(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  return tb_worktime_now(ctx->conn, ctx->conv, word);
+}
+
+static char *
+cmd_stats(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  if (word != NULL && g_ascii_strcasecmp(word, "all") != 0)
+    return g_strdup(_("usage: stats [all]"));
+  tb_stats_report(ctx->conn, ctx->conv, word != NULL);
+  return NULL;
+}
+
 static char *cmd_help(TbCmdCtx *ctx, const char *word, const char *rest);
 
 static const TbCmd cmd_table[] = {
@@ -375,6 +419,16 @@ static const TbCmd cmd_table[] = {
     {"limits", TB_ARGS_NONE, cmd_limits,
      N_("limits: X rate limits left and money spent today by this account")},
     {"retry", TB_ARGS_OPT_WORD, cmd_retry, N_("retry [oN]: send again what X did not accept")},
+    {"schedule", TB_ARGS_TEXT, cmd_schedule,
+     N_("schedule <when> <text>: send it later from this conversation (when: HH:MM, "
+        "YYYY-MM-DD HH:MM, +30m, +2h, +1d or next)")},
+    {"scheduled", TB_ARGS_NONE, cmd_scheduled,
+     N_("scheduled: this account's scheduled and held sends")},
+    {"unschedule", TB_ARGS_WORD, cmd_unschedule,
+     N_("unschedule <oN>: drop a scheduled or held send")},
+    {"now", TB_ARGS_WORD, cmd_now, N_("now <oN>: send a scheduled or held send at once")},
+    {"stats", TB_ARGS_OPT_WORD, cmd_stats,
+     N_("stats [all]: posts, replies, DMs and mentions today and this week (all: every account)")},
     {"help", TB_ARGS_OPT_WORD, cmd_help, N_("help [command]: this list")},
 };
 

@@ -2,6 +2,7 @@
 #include "tb-conn.h"
 #include "core/tb-bounds.h"
 #include "http/tb-trace.h"
+#include "twinbird.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -39,6 +40,21 @@ TbConn *
 tb_conn_from_gc(PurpleConnection *gc)
 {
   return purple_connection_get_protocol_data(gc);
+}
+
+GList *
+tb_conn_list_signed_in(void)
+{
+  GList *out = NULL;
+  for (GList *l = purple_connections_get_all(); l; l = l->next) {
+    PurpleConnection *gc = l->data;
+    PurpleAccount *account = purple_connection_get_account(gc);
+    if (purple_connection_get_state(gc) == PURPLE_CONNECTED &&
+        g_strcmp0(purple_account_get_protocol_id(account), TWINBIRD_PLUGIN_ID) == 0 &&
+        tb_conn_from_gc(gc) != NULL)
+      out = g_list_append(out, tb_conn_from_gc(gc));
+  }
+  return out;
 }
 
 /* --- named timer slots -------------------------------------------------------------------- */

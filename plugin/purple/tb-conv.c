@@ -77,6 +77,20 @@ tb_conv_find(TbConn *conn, const char *name)
   return purple_find_conversation_with_account(PURPLE_CONV_TYPE_ANY, name, conn->account);
 }
 
+TbRoute
+tb_conv_route(TbConn *conn, PurpleConversation *conv)
+{
+  const char *name = purple_conversation_get_name(conv);
+  TbThread *t = NULL;
+
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT) {
+    t = tb_conv_thread_by_chat(conn, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)));
+    return tb_route_chat(t ? t->reply_to : NULL);
+  }
+  t = name[0] == '@' ? tb_conv_thread_by_name(conn, name) : NULL; /* mention_mode author */
+  return tb_route_im(name, conn->handle, t ? t->reply_to : NULL);
+}
+
 TbThread *
 tb_conv_thread_by_chat(TbConn *conn, int chat_id)
 {
@@ -624,14 +638,19 @@ tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const char *wh
   send_status_write(conn, item, text);
 }
 
-static void
-send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text)
+PurpleConversation *
+tb_conv_of_item(TbConn *conn, const TbOutboxItem *item)
 {
   const char *name = item->conv ? item->conv : conn->handle;
   PurpleConversation *conv = tb_conv_find(conn, name);
+  return conv ? conv : purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, name);
+}
 
-  if (conv == NULL)
-    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, name);
+static void
+send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text)
+{
+  PurpleConversation *conv = tb_conv_of_item(conn, item);
+
   if (!g_str_equal(purple_core_get_ui(), "BitlBee")) {
     g_autofree char *html = tb_conv_escape(text);
     purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_ERROR, time(NULL));

@@ -359,7 +359,7 @@ static gboolean
 in_doubt(const TbOutboxItem *item)
 {
   return item->attempted != 0 ||
-         (item->last_error == NULL &&
+         (item->last_error == NULL && item->due == 0 &&
           !g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX));
 }
 
@@ -452,6 +452,16 @@ send_item(TbConn *conn, TbOutboxItem *item)
   }
 }
 
+/* A new item goes now unless it waits: scheduled, or kept back by the gate (work hours, the
+ * guard). Not a send someone waits for (D-Bus): no one could answer, so its caller checked. */
+static void
+send_or_wait(TbConn *conn, TbOutboxItem *item, gboolean gated)
+{
+  if (item->due != 0 || (gated && conn->hooks.gate != NULL && conn->hooks.gate(conn, item)))
+    return;
+  send_item(conn, item);
+}
+
 /* Queues item and, when someone waits for it, notes the waiter before the first try (a request
  * can fail at once, from inside send_item). */
 static TbOutboxItem *
@@ -475,25 +485,56 @@ tb_send_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *con
   return tb_send_new_with_callback(conn, kind, target, conv, text, NULL, NULL, error);
 }
 
+/* One item, queued (due when scheduled) and sent unless it waits. */
+static TbOutboxItem *
+queue_one(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv, const char *text,
+          gint64 due, TbSendDone done, gpointer data)
+{
+  TbOutboxItem *item = queue_item(conn, kind, target, conv, text, done, data);
+  if (due != 0)
+    tb_store_outbox_set_due(conn->store, item, due, FALSE);
+  tb_conn_store_changed(conn);
+  send_or_wait(conn, item, done == NULL);
+  return item;
+}
+
+/* Checks text, queues it (due: 0, or when a scheduled send goes) and sends it unless it waits.
+ * The first (or only) item queued, or NULL with error set. */
+static TbOutboxItem *queue_new(TbConn *conn, TbOutboxKind kind, const char *target,
+                               const char *conv, const char *text, gint64 due, TbSendDone done,
+                               gpointer data, GError **error);
+
 gboolean
 tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
                           const char *text, TbSendDone done, gpointer data, GError **error)
 {
+  return queue_new(conn, kind, target, conv, text, 0, done, data, error) != NULL;
+}
+
+char *
+tb_send_schedule(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                 const char *text, gint64 due, GError **error)
+{
+  TbOutboxItem *item = queue_new(conn, kind, target, conv, text, due, NULL, NULL, error);
+  return item ? g_strdup(item->id) : NULL;
+}
+
+static TbOutboxItem *
+queue_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv, const char *text,
+          gint64 due, TbSendDone done, gpointer data, GError **error)
+{
   if (*text == '\0') {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID, _("nothing to send"));
-    return FALSE;
+    return NULL;
   }
   if (kind == TB_OUTBOX_DM && g_utf8_strlen(text, -1) > TB_DM_MAX_CHARS) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("a DM holds at most %d characters; this one has %ld"), TB_DM_MAX_CHARS,
                 g_utf8_strlen(text, -1));
-    return FALSE;
+    return NULL;
   }
-  if (kind == TB_OUTBOX_DM) {
-    send_item(conn, queue_item(conn, kind, target, conv, text, done, data));
-    tb_conn_store_changed(conn);
-    return TRUE;
-  }
+  if (kind == TB_OUTBOX_DM)
+    return queue_one(conn, kind, target, conv, text, due, done, data);
 
   /* Posts are counted as X counts them (twitter-text v3) before anything goes out. */
   TbTextParse parse;
@@ -501,19 +542,16 @@ tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, c
   if (!parse.valid && parse.weighted_length <= tb_text_max_length()) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("X does not accept this text (it contains a character X forbids)"));
-    return FALSE;
+    return NULL;
   }
-  if (parse.weighted_length <= tb_text_max_length()) {
-    send_item(conn, queue_item(conn, kind, target, conv, text, done, data));
-    tb_conn_store_changed(conn);
-    return TRUE;
-  }
+  if (parse.weighted_length <= tb_text_max_length())
+    return queue_one(conn, kind, target, conv, text, due, done, data);
   if (conn->cfg.long_posts != TB_LONG_POSTS_THREAD) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_INVALID,
                 _("too long for X: %d/%d characters (set long_posts to thread to post it as a "
                   "numbered thread)"),
                 parse.weighted_length, tb_text_max_length());
-    return FALSE;
+    return NULL;
   }
   g_autoptr(GPtrArray) parts = tb_text_split_thread(text, tb_text_max_length(), TRUE);
   if (parts == NULL || parts->len == 0) {
@@ -521,10 +559,12 @@ tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, c
                 _("too long for X: %d/%d characters, and it cannot be split (one piece alone is "
                   "too long)"),
                 parse.weighted_length, tb_text_max_length());
-    return FALSE;
+    return NULL;
   }
   /* Each part replies to the one before it; all are queued now so none is lost. */
   TbOutboxItem *first = queue_item(conn, kind, target, conv, parts->pdata[0], done, data);
+  if (due != 0)
+    tb_store_outbox_set_due(conn->store, first, due, FALSE);
   g_autofree char *prev = g_strdup(first->id);
   for (guint i = 1; i < parts->len; i++) {
     g_autofree char *after = g_strconcat(TB_AFTER_PREFIX, prev, NULL);
@@ -534,8 +574,8 @@ tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, c
     prev = g_strdup(part->id);
   }
   tb_conn_store_changed(conn);
-  send_item(conn, first);
-  return TRUE;
+  send_or_wait(conn, first, done == NULL);
+  return first;
 }
 
 gboolean
@@ -547,14 +587,30 @@ tb_send_retry(TbConn *conn, const char *outbox_id)
     look->then_send = TRUE; /* sent once the look shows X does not have it */
     return TRUE;
   }
-  if (item == NULL || g_hash_table_contains(conn->send->sending, outbox_id))
-    return FALSE;
+  if (item == NULL || item->due != 0 || g_hash_table_contains(conn->send->sending, outbox_id))
+    return FALSE; /* a scheduled or held item goes with "now" */
   if (item->attempted != 0) {
     /* It may be on X already: look first, and send only if it is not. */
     look_on_x(conn, item, TRUE, NULL, FALSE);
     return TRUE;
   }
   send_item(conn, item);
+  return TRUE;
+}
+
+gboolean
+tb_send_due(TbConn *conn, const char *outbox_id, gboolean look_first)
+{
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+
+  if (item == NULL || g_hash_table_contains(conn->send->sending, outbox_id))
+    return FALSE;
+  tb_store_outbox_set_due(conn->store, item, 0, FALSE);
+  tb_conn_store_changed(conn);
+  if (look_first || item->attempted != 0)
+    look_on_x(conn, item, TRUE, NULL, FALSE); /* sent only if X does not have it */
+  else
+    send_item(conn, item);
   return TRUE;
 }
 
@@ -590,6 +646,8 @@ tb_send_report_pending(TbConn *conn)
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
+    if (item->due != 0 && item->attempted == 0)
+      continue; /* scheduled or held: tb-hours.c says what became of it */
     if (in_doubt(item)) {
       /* sent, or about to be, when Twinbird stopped: X may have it */
       tb_conv_show_send_unknown(conn, item, _("Twinbird stopped before X answered"));

@@ -40,6 +40,11 @@ tb_status_types(PurpleAccount *account)
       types, purple_status_type_new_with_attrs(PURPLE_STATUS_AVAILABLE, TB_STATUS_AVAILABLE, NULL,
                                                TRUE, TRUE, FALSE, "message", _("Message"),
                                                purple_value_new(PURPLE_TYPE_STRING), NULL));
+  /* Not the user's to choose: the work account's own buddy outside its work hours. */
+  types = g_list_append(
+      types, purple_status_type_new_with_attrs(PURPLE_STATUS_AWAY, TB_STATUS_AWAY, NULL, FALSE,
+                                               FALSE, FALSE, "message", _("Message"),
+                                               purple_value_new(PURPLE_TYPE_STRING), NULL));
   types = g_list_append(
       types, purple_status_type_new(PURPLE_STATUS_OFFLINE, TB_STATUS_OFFLINE, NULL, TRUE));
   return types;
