@@ -157,15 +157,19 @@ check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
 
 /* Read here so a bad value stops the sign-in naming the option, not at the first send. */
 static gboolean
+option_refused(const TbOptionSpec *spec, const GError *why, GError **error)
+{
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, _("Account option %s: %s"),
+              spec->key, why->message);
+  return FALSE;
+}
+
+static gboolean
 check_work_hours(const TbOptionSpec *spec, const char *value, GError **error)
 {
   g_autoptr(GError) why = NULL;
   g_autoptr(TbHours) hours = tb_hours_parse(value, &why);
-  if (why == NULL)
-    return TRUE;
-  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, "Account option %s: %s", spec->key,
-              why->message);
-  return FALSE;
+  return why == NULL || option_refused(spec, why, error);
 }
 
 static gboolean
@@ -173,11 +177,7 @@ check_time_zone(const TbOptionSpec *spec, const char *value, GError **error)
 {
   g_autoptr(GError) why = NULL;
   g_autoptr(GTimeZone) tz = tb_hours_zone(value, &why);
-  if (tz != NULL)
-    return TRUE;
-  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, "Account option %s: %s", spec->key,
-              why->message);
-  return FALSE;
+  return tz != NULL || option_refused(spec, why, error);
 }
 
 #define STR_OPT(k, l, d, chk, field)                                                               \

@@ -85,11 +85,10 @@ format_unix(TbConn *conn, gint64 t)
 static char *
 format_span(gint64 seconds)
 {
-  gint64 minutes = (ABS(seconds) + 59) / 60;
+  long long minutes = (ABS(seconds) + 59) / 60; /* %lld: xgettext cannot read G_GINT64_FORMAT */
   if (minutes < 60)
-    return g_strdup_printf(_("%" G_GINT64_FORMAT " min"), minutes);
-  return g_strdup_printf(_("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min"), minutes / 60,
-                         minutes % 60);
+    return g_strdup_printf(_("%lld min"), minutes);
+  return g_strdup_printf(_("%lld h %lld min"), minutes / 60, minutes % 60);
 }
 
 /* The wrong time is outside work hours for a work account, inside them for any other. */
@@ -360,8 +359,8 @@ guard_reason(TbConn *conn, TbOutboxKind kind, const char *target, const char *te
     for (GList *r = other->worktime->recent->head; r && why == NULL; r = r->next) {
       TbRecentSend *sent = r->data;
       if (tb_textmatch_near(sent->text, text))
-        why = g_strdup_printf(_("@%s sent the same text %" G_GINT64_FORMAT " min ago"),
-                              other->handle, (now - sent->at) / 60);
+        why = g_strdup_printf(_("@%s sent the same text %lld min ago"), other->handle,
+                              (long long)((now - sent->at) / 60));
     }
     if (why == NULL && peer != NULL &&
         !tb_store_idlist_contains(conn->store, TB_STORE_DM_PEERS, peer) &&
