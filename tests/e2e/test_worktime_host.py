@@ -6,7 +6,8 @@ work hours are set around the current minute (UTC), never faked inside the plugi
 Pat's work account @pat_at_acme is away outside its hours, saying when work resumes, and
 available again on time; a post typed outside its hours is held (a line with its id and how to
 send or drop it) and goes out by itself at the start of the hours, tagged, once. off_hours=ask
-asks (OK/Cancel): yes sends, no holds. `schedule` with +1m, HH:MM, +1d and next, `scheduled`,
+asks (OK/Cancel): yes sends, no holds; a personal account holds what is typed inside the work
+hours. `schedule` with +1m, HH:MM, +1d and next, `scheduled`,
 `unschedule`, `now`; a past or unreadable time is refused with the accepted forms. The queue
 survives a restart; an item that fell due while the host was closed is sent late once
 (missed_schedule=send) or kept and reported (hold). Bad work_hours and time_zone values stop the
@@ -161,6 +162,22 @@ class WorktimeHost(TwoAccounts, h.E2ETestCase):
         self.notice(host, WORK, WORK, since, oid, '(held)', 'keep this one for work')
         time.sleep(1)
         self.assertEqual(self.posted(raw_text='keep this one for work'), [])
+        self.assertEqual(host.quit(), 0)
+
+    def test_a_personal_account_holds_inside_work_hours(self):
+        now = time.time()
+        hours = 'daily %s-%s' % (hhmm(now - 3600), hhmm(now + 3600))
+        host = self.start(home={'work_hours': hours, 'time_zone': 'UTC'})
+        since = self.im(host, HOME, HOME, 'not on company time')
+        line = self.notice(host, HOME, HOME, since, 'HELD (o', 'inside work hours',
+                           '@pat_home is personal')
+        self.assertIn(hhmm(now + 3600), line)
+        time.sleep(1)
+        self.assertEqual(self.posted(raw_text='not on company time'), [])
+        # the personal buddy never shows away; the work account has no hours: sends at once
+        self.assertEqual(host.find({'event': 'blist-update', 'status': 'away'}), [])
+        self.im(host, WORK, WORK, 'work goes out')
+        self.wait_posted('the work post', raw_text='work goes out')
         self.assertEqual(host.quit(), 0)
 
     def test_schedule_scheduled_unschedule_now(self):
