@@ -386,10 +386,10 @@ class PatInPidgin:
     accounts, pat_home (personal) and pat_at_acme (work), polling DMs every second; dana
     (token tok-dana) is there to DM them."""
 
-    def start_pidgin(self):
+    def start_pidgin(self, **work):
         """Adds Pat's users and dana to the simulator self.x and starts Pidgin; sets self.d (the
         display), self.pidgin, self.blist (the Buddy List window, once shown) and self.pb
-        (libpurple on Pidgin's bus)."""
+        (libpurple on Pidgin's bus). work: settings added to the work account."""
         for handle in (HOME, WORK):
             self.x.add_user(handle, NAMES[handle], token=TOKENS[handle])
         self.x.add_user('dana', 'Dana Example', token='tok-dana')
@@ -397,7 +397,8 @@ class PatInPidgin:
         self.d = Display(xvfb.display)
         bus = DBusDaemon(self.logdir).start()
         self.pidgin = PidginOnBus([h.account(handle, TOKENS[handle], self.x.api_base,
-                                             role=ROLES[handle], dm_interval=1)
+                                             role=ROLES[handle], dm_interval=1,
+                                             **(work if handle == WORK else {}))
                                    for handle in (HOME, WORK)],
                                   bus, self.logdir, xvfb.display).start()
         self.blist = self.d.wait_window('^Buddy List$', 20)
