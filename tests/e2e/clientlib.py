@@ -405,6 +405,14 @@ class PatInPidgin:
         self.pb = PurpleBus(bus.address).wait_service()
         self.addCleanup(self.pb.close)
 
+    def wait_log(self, account, peer, regex, timeout=15):
+        """regex in Pidgin's log of account's conversation with peer."""
+        try:
+            return h.wait_until(lambda: re.search(regex, self.pidgin.log_text(account, peer)),
+                                timeout, interval=0.2, what='/%s/ in the log' % regex)
+        except TimeoutError as e:
+            raise AssertionError('%s; log:\n%s' % (e, self.pidgin.log_text(account, peer)))
+
     def type_into(self, window, text):
         """Types text and Return into window, as a person would."""
         self.d.xdo('windowfocus', '--sync', window)

@@ -57,11 +57,7 @@ class PidginWorktime(c.PatInPidgin, h.E2ETestCase):
         self.assertEqual((post['token'], post['raw_text']), (TOKENS[WORK], 'The release note is out'))
         rx = (r'\[work @pat_at_acme\] The release note is out · '
               r'https://x\.com/pat_at_acme/status/%s' % post['id'])
-        try:
-            h.wait_until(lambda: re.search(rx, self.pidgin.log_text('pat_at_acme', 'dana')), 10,
-                         interval=0.2, what='/%s/ in the log' % rx)
-        except TimeoutError as e:
-            raise AssertionError('%s; log:\n%s' % (e, self.pidgin.log_text('pat_at_acme', 'dana')))
+        self.wait_log('pat_at_acme', 'dana', rx, timeout=10)
         self.d.screenshot(os.path.join(self.logdir, 'pidgin-worktime.png'), conv)
         self.pidgin.quit(self.pb)
         self.assertEqual(self.pidgin.proc.returncode, 0)
