@@ -27,6 +27,11 @@
 #define TWINBIRD_DBUS_METHOD_POST "TwinbirdPost"   /* (i account, s text) -> s post id */
 #define TWINBIRD_DBUS_METHOD_REPLY "TwinbirdReply" /* (i account, s id, s text) -> s post id */
 #define TWINBIRD_DBUS_METHOD_DM "TwinbirdDm"       /* (i account, s handle, s text) -> s event id */
+/* The same, sent even where the guard or the work hours would ask: the caller's explicit
+ * override (a script cannot answer a question). */
+#define TWINBIRD_DBUS_METHOD_POST_ANYWAY "TwinbirdPostAnyway"
+#define TWINBIRD_DBUS_METHOD_REPLY_ANYWAY "TwinbirdReplyAnyway"
+#define TWINBIRD_DBUS_METHOD_DM_ANYWAY "TwinbirdDmAnyway"
 
 /* D-Bus error names those methods answer with. */
 #define TWINBIRD_DBUS_ERROR_PREFIX "im.twinbird.Error."
@@ -36,7 +41,9 @@
 #define TWINBIRD_DBUS_ERROR_WRONG_ACCOUNT TWINBIRD_DBUS_ERROR_PREFIX "WrongAccount"
 #define TWINBIRD_DBUS_ERROR_REFUSED TWINBIRD_DBUS_ERROR_PREFIX "Refused" /* too long, empty... */
 #define TWINBIRD_DBUS_ERROR_CLOSED TWINBIRD_DBUS_ERROR_PREFIX "Closed"
-#define TWINBIRD_DBUS_ERROR_REMOVED TWINBIRD_DBUS_ERROR_PREFIX "Removed" /* from the outbox */
+#define TWINBIRD_DBUS_ERROR_REMOVED TWINBIRD_DBUS_ERROR_PREFIX "Removed"    /* from the outbox */
+#define TWINBIRD_DBUS_ERROR_GUARDED TWINBIRD_DBUS_ERROR_PREFIX "Guarded"    /* ...Anyway sends */
+#define TWINBIRD_DBUS_ERROR_OFF_HOURS TWINBIRD_DBUS_ERROR_PREFIX "OffHours" /* ...Anyway sends */
 /* X's own refusals: ...Error.X.Forbidden, .X.RateLimited, .X.Invalid, .X.Network... */
 #define TWINBIRD_DBUS_ERROR_X_PREFIX TWINBIRD_DBUS_ERROR_PREFIX "X."
 

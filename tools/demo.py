@@ -6,7 +6,9 @@ One person, Pat, has a personal X account (@pat_home) and a work one (@pat_at_ac
 starts the simulated X API with both and a few followers, starts BitlBee with the plugin on
 127.0.0.1, signs both accounts in over its own IRC connection and prints what an IRC user sees:
 both accounts coming online, then a DM and a mention arriving on each account and tagged answers
-going out from the right account. Then it tells you how to connect your own IRC client and waits
+going out from the right account; the work account away outside its hours, a work post held
+until they start and a personal post scheduled for that minute, both going out tagged. Then it
+tells you how to connect your own IRC client and waits
 (Ctrl-C stops everything it started, by PID).
 
   tools/demo.py [--finch | --pidgin] [--no-wait] [--build-dir DIR] [--port N]
@@ -262,6 +264,61 @@ class Demo:
             'the reply does not answer the mention'
         self.irc.expect(r'\[work @pat_at_acme\].*team effort', 20, since=since)
 
+    def work_hours(self):
+        """The work account's hours start at the next minute: until then its own buddy is away
+        and a post typed to it is held; a personal post is scheduled for the same minute."""
+        irc, work = self.irc, PAT[1]
+        start = (int(time.time()) // 60 + 1) * 60
+        if start - time.time() < 15:
+            start += 60
+        self.start = start
+        self.start_hhmm = time.strftime('%H:%M', time.gmtime(start))
+        hours = 'daily %s-%s' % (self.start_hhmm,
+                                 time.strftime('%H:%M', time.gmtime(start + 3600)))
+        irc.root('account %s off' % work['tag'])
+        irc.expect_root(r'%s - Signing off' % re.escape(work['tag']), 10)
+        for key, value in (('work_hours', hours), ('time_zone', 'UTC')):
+            irc.root('account %s set %s "%s"' % (work['tag'], key, value))
+            irc.expect_root(r'%s = `' % key)
+        since = irc.mark()
+        irc.root('account %s on' % work['tag'])
+        irc.expect(r'PRIVMSG &bitlbee :%s - Logging in: Logged in' % re.escape(work['tag']), 30,
+                   since=since)
+        irc.send('WHOIS pat_at_acme')
+        away = irc.expect(r' 301 %s pat_at_acme :(.*)' % IRC_NICK, 10, since=since).group(1)
+        out.info('pat_at_acme is away: %s' % away)
+        since = irc.mark()
+        irc.send('PRIVMSG pat_at_acme :Our Q3 numbers are out: a record quarter!')
+        # Twinbird's notices come from the account's own buddy, never as Pat's own lines
+        irc.expect(r'^:pat_at_acme!\S+ PRIVMSG %s :\*\*\* HELD \(o\d+\)' % IRC_NICK, 10,
+                   since=since)
+        irc.send('PRIVMSG pat_home :schedule %s Weekend hike photos are up' % self.start_hhmm)
+        irc.expect(r'^:pat_home!\S+ PRIVMSG %s :\*\*\* SCHEDULED \(o\d+\)' % IRC_NICK, 10,
+                   since=since)
+        return 'work starts at %s UTC' % self.start_hhmm
+
+    def work_starts(self):
+        """At the start of the hours: the held post and the scheduled one go out, tagged, from
+        the right accounts, and the work buddy is back."""
+        since = self.irc.mark()
+        out.info('waiting for %s UTC (%d s)' % (self.start_hhmm, max(0, self.start - time.time())))
+        timeout = self.start - time.time() + 20
+        held = self.wait_posted(lambda p: 'record quarter' in (p.get('text') or ''), timeout)
+        assert held['username'] == 'pat_at_acme', 'the held post went out from @%s' % \
+            held['username']
+        assert time.time() >= self.start - 1, 'the held post went out before work started'
+        sched = self.wait_posted(lambda p: 'hike photos' in (p.get('text') or ''), 20)
+        assert sched['username'] == 'pat_home', 'the scheduled post went out from @%s' % \
+            sched['username']
+        self.irc.expect(r'\[work @pat_at_acme\].*record quarter', 20, since=since)
+        self.irc.expect(r'\[personal @pat_home\].*hike photos', 20, since=since)
+        since = self.irc.mark()
+        self.irc.send('WHOIS pat_at_acme')
+        self.irc.expect(r' 318 %s pat_at_acme' % IRC_NICK, 10, since=since)
+        assert not self.irc.find(r' 301 %s pat_at_acme' % IRC_NICK, since=since), \
+            'pat_at_acme is still away'
+        out.info('pat_at_acme is available again')
+
     def wait_posted(self, pred, timeout=20):
         def find():
             return next((p for p in self.x.posted() or [] if pred(p)), None)
@@ -313,6 +370,11 @@ class Demo:
             if getattr(self, 'work_channel', None):
                 self.scene('7. Pat replies in the work thread: tagged, from @pat_at_acme',
                            self.tagged_thread_reply)
+            self.scene('8. Work hours: @pat_at_acme away, a work post held, a personal one '
+                       'scheduled', self.work_hours)
+            if getattr(self, 'start', None):
+                self.scene('9. Work starts: the held and the scheduled post go out, tagged',
+                           self.work_starts)
         ok = self.summary()
         if ok and not self.args.no_wait:
             self.hand_over()

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -280,7 +281,7 @@ tb_oauth2_parse_redirect(const char *text, const char *expected_state, GError **
     s = g_strstrip(s + 1);
   }
   if (*s == '\0') {
-    g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_INPUT, "nothing was pasted");
+    g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_INPUT, _("nothing was pasted"));
     return NULL;
   }
 
@@ -293,15 +294,15 @@ tb_oauth2_parse_redirect(const char *text, const char *expected_state, GError **
     query = s;
   else if (strstr(s, "://") != NULL) {
     g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_INPUT,
-                "that address has no code in it: paste the whole address your browser shows "
-                "after you authorize the app");
+                _("that address has no code in it: paste the whole address your browser shows "
+                  "after you authorize the app"));
     return NULL;
   }
 
   if (query == NULL) {
     if (!is_code_text(s)) {
       g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_INPUT,
-                  "that is neither the address your browser went to nor a code");
+                  _("that is neither the address your browser went to nor a code"));
       return NULL;
     }
     return g_strdup(s); /* a bare code carries no state; PKCE still binds it to this sign-in */
@@ -315,20 +316,20 @@ tb_oauth2_parse_redirect(const char *text, const char *expected_state, GError **
 
   if (err != NULL) {
     const char *desc = g_hash_table_lookup(form, "error_description");
-    g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_DENIED, "X did not authorize the app: %s",
+    g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_DENIED, _("X did not authorize the app: %s"),
                 desc ? desc : err);
     return NULL;
   }
   if (code == NULL || *code == '\0') {
     g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_INPUT,
-                "that address has no code in it: paste the whole address your browser shows "
-                "after you authorize the app");
+                _("that address has no code in it: paste the whole address your browser shows "
+                  "after you authorize the app"));
     return NULL;
   }
   if (expected_state != NULL && g_strcmp0(state, expected_state) != 0) {
     g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_STATE,
-                "that address belongs to another sign-in (its state does not match); use the "
-                "newest link");
+                _("that address belongs to another sign-in (its state does not match); use the "
+                  "newest link"));
     return NULL;
   }
   return g_strdup(code);
@@ -429,8 +430,8 @@ transport_failed(const TbHttpResponse *resp, GError **error)
     return FALSE;
   if (tb_http_response_proxy_error(resp, error))
     return TRUE;
-  g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, "could not reach X: %s",
-              resp->error ? resp->error : "unknown network error");
+  g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, _("could not reach X: %s"),
+              resp->error ? resp->error : _("unknown network error"));
   return TRUE;
 }
 
@@ -451,7 +452,8 @@ tb_oauth2_token_parse(const TbHttpResponse *resp, TbOAuth2Token *out, GError **e
     if (g_strcmp0(err, "invalid_client") == 0 || g_strcmp0(err, "unauthorized_client") == 0)
       code = TB_OAUTH_ERROR_CLIENT;
     g_set_error(error, TB_OAUTH_ERROR, code, "%s (%s, HTTP %d)",
-                desc ? desc : "X refused the sign-in", err ? err : "no reason given", resp->status);
+                desc ? desc : _("X refused the sign-in"), err ? err : _("no reason given"),
+                resp->status);
     return FALSE;
   }
 
@@ -459,7 +461,7 @@ tb_oauth2_token_parse(const TbHttpResponse *resp, TbOAuth2Token *out, GError **e
   const char *type = json_str(obj, "token_type");
   if (access == NULL || *access == '\0' || (type && g_ascii_strcasecmp(type, "bearer") != 0)) {
     g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_MALFORMED,
-                "X's token answer has no bearer access token (HTTP %d)", resp->status);
+                _("X's token answer has no bearer access token (HTTP %d)"), resp->status);
     return FALSE;
   }
   const char *refresh = json_str(obj, "refresh_token");
@@ -715,7 +717,7 @@ tb_oauth1_token_parse(const TbHttpResponse *resp, gboolean want_confirmed, TbOAu
     g_autofree char *why = legacy_error_text(resp);
     /* At request_token a 401 is the consumer key or secret; at access_token, the PIN. */
     g_set_error(error, TB_OAUTH_ERROR, status_code(resp->status, want_confirmed), "%s (HTTP %d)",
-                why ? why : "X refused the sign-in", resp->status);
+                why ? why : _("X refused the sign-in"), resp->status);
     return FALSE;
   }
 
@@ -728,14 +730,14 @@ tb_oauth1_token_parse(const TbHttpResponse *resp, gboolean want_confirmed, TbOAu
   if (token == NULL || *token == '\0' || secret == NULL || *secret == '\0' ||
       strchr(token, ':') != NULL) {
     g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_MALFORMED,
-                "X's answer has no usable oauth_token and oauth_token_secret (HTTP %d)",
+                _("X's answer has no usable oauth_token and oauth_token_secret (HTTP %d)"),
                 resp->status);
     return FALSE;
   }
   if (want_confirmed &&
       g_strcmp0(g_hash_table_lookup(form, "oauth_callback_confirmed"), "true") != 0) {
     g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_MALFORMED,
-                "X did not confirm the PIN (oob) callback");
+                _("X did not confirm the PIN (oob) callback"));
     return FALSE;
   }
   out->token = g_strdup(token);

@@ -2,6 +2,7 @@
 #include "tb-xapi-data.h"
 #include "core/tb-bounds.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* Ask for exactly what the plugin shows: X returns fields only when asked, and bills for what
@@ -117,7 +118,7 @@ tb_xapi_tweet_from_json(JsonObject *obj, GError **error)
   t->created_at = dup_str(obj, "created_at");
   if (!tb_xapi_id_is_valid(t->id) || t->text == NULL) {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                "X sent a post without a valid id or text");
+                _("X sent a post without a valid id or text"));
     tb_xapi_tweet_free(t);
     return NULL;
   }
@@ -585,7 +586,7 @@ tb_xapi_user_list_parse(JsonNode *root, GError **error)
       g_ptr_array_unref(users);
       if (error && *error == NULL)
         g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                    "X sent a user that is not an object");
+                    _("X sent a user that is not an object"));
       return NULL;
     }
     g_ptr_array_add(users, u);
@@ -600,8 +601,9 @@ tb_xapi_created_id(JsonNode *root, const char *member, GError **error)
   const char *id = tb_xapi_json_string(data, member);
 
   if (!tb_xapi_id_is_valid(id)) {
+    /* Translators: %s is the name of a field in X's answer, such as id or dm_event_id. */
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                "X confirmed without saying the new %s", member);
+                _("X confirmed without saying the new %s"), member);
     return NULL;
   }
   return g_strdup(id);

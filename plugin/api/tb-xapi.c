@@ -6,6 +6,7 @@
 #include "core/tb-ids.h"
 #include "core/tb-json-guard.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* The quark's name is a string: its hyphens are not subtractions. */
@@ -122,18 +123,19 @@ tb_xapi_request_set_json(TbHttpRequest *req, JsonNode *body)
   tb_http_request_set_body(req, "application/json", text, len);
 }
 
-/* What each status means to the plugin; the detail text comes from X's body when it has one. */
+/* What each status means to the plugin; the detail text comes from X's body when it has one.
+ * The fallbacks are translated where they are used (the messages X writes are not). */
 static const struct {
   int status;
   TbXapiError code;
   const char *fallback;
 } status_map[] = {
-    {400, TB_XAPI_ERROR_INVALID, "X rejected the request"},
-    {401, TB_XAPI_ERROR_UNAUTHORIZED, "X did not accept the sign-in token"},
-    {402, TB_XAPI_ERROR_PAYMENT, "the X developer account is out of credits"},
-    {403, TB_XAPI_ERROR_FORBIDDEN, "X does not allow this"},
-    {404, TB_XAPI_ERROR_NOT_FOUND, "not found on X"},
-    {429, TB_XAPI_ERROR_RATE_LIMITED, "X rate limit reached"},
+    {400, TB_XAPI_ERROR_INVALID, N_("X rejected the request")},
+    {401, TB_XAPI_ERROR_UNAUTHORIZED, N_("X did not accept the sign-in token")},
+    {402, TB_XAPI_ERROR_PAYMENT, N_("the X developer account is out of credits")},
+    {403, TB_XAPI_ERROR_FORBIDDEN, N_("X does not allow this")},
+    {404, TB_XAPI_ERROR_NOT_FOUND, N_("not found on X")},
+    {429, TB_XAPI_ERROR_RATE_LIMITED, N_("X rate limit reached")},
 };
 
 /* errors[0].message: all the text of a legacy body, and the useful part of an invalid-request. */
@@ -230,13 +232,13 @@ tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
   if (tb_http_response_proxy_error(resp, error))
     return NULL;
   if (resp->outcome == TB_HTTP_FAIL_TLS || resp->outcome == TB_HTTP_FAIL_POLICY) {
-    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_TLS, "no secure connection to X: %s",
-                resp->error ? resp->error : "certificate not trusted");
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_TLS, _("no secure connection to X: %s"),
+                resp->error ? resp->error : _("certificate not trusted"));
     return NULL;
   }
   if (resp->outcome != TB_HTTP_OK) {
-    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NETWORK, "could not reach X: %s",
-                resp->error ? resp->error : "unknown network error");
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NETWORK, _("could not reach X: %s"),
+                resp->error ? resp->error : _("unknown network error"));
     return NULL;
   }
 
@@ -246,8 +248,8 @@ tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
   if (resp->status >= 200 && resp->status < 300) {
     if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
       g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                  "X sent an unreadable answer (HTTP %d): %s", resp->status,
-                  parse_error ? parse_error->message : "not a JSON object");
+                  _("X sent an unreadable answer (HTTP %d): %s"), resp->status,
+                  parse_error ? parse_error->message : _("not a JSON object"));
       g_clear_pointer(&root, json_node_unref);
       return NULL;
     }
@@ -255,11 +257,11 @@ tb_xapi_response_parse(const TbHttpResponse *resp, GError **error)
   }
 
   TbXapiError code = resp->status >= 500 ? TB_XAPI_ERROR_SERVER : TB_XAPI_ERROR_OTHER;
-  const char *fallback = "X answered with an error";
+  const char *fallback = _("X answered with an error");
   for (gsize i = 0; i < G_N_ELEMENTS(status_map); i++) {
     if (status_map[i].status == resp->status) {
       code = status_map[i].code;
-      fallback = status_map[i].fallback;
+      fallback = _(status_map[i].fallback);
     }
   }
   code = refine_code(code, root);
@@ -334,7 +336,7 @@ tb_xapi_user_from_json(JsonObject *obj, GError **error)
                             json_node_get_boolean(prot);
   if (!tb_xapi_id_is_valid(user->id) || user->username == NULL || *user->username == '\0') {
     g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_MALFORMED,
-                "X sent a user without a valid id or username");
+                _("X sent a user without a valid id or username"));
     return NULL;
   }
   if (user->name == NULL)
@@ -370,7 +372,7 @@ tb_xapi_user_parse(JsonNode *root, GError **error)
 {
   JsonObject *data = tb_xapi_json_object(json_node_get_object(root), "data");
   if (data == NULL) {
-    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NOT_FOUND, "X returned no such user");
+    g_set_error(error, TB_XAPI_ERROR, TB_XAPI_ERROR_NOT_FOUND, _("X returned no such user"));
     return NULL;
   }
   return tb_xapi_user_from_json(data, error);

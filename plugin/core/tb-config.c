@@ -2,6 +2,7 @@
 #include "tb-config.h"
 
 #include <glib/gi18n-lib.h>
+#include "tb-hours.h"
 #include "tb-proxy-url.h"
 #include "tb-tag.h"
 
@@ -31,6 +32,9 @@ static const char *const mention_choices[] = {"thread", "single", "author", NULL
 static const char *const long_post_choices[] = {"refuse", "thread", NULL};
 static const char *const commands_choices[] = {"on", "strict", NULL};
 static const char *const confirm_choices[] = {"off", "replies", "all", NULL};
+static const char *const off_hours_choices[] = {"hold", "ask", "send", NULL};
+static const char *const missed_choices[] = {"send", "hold", NULL};
+static const char *const guard_choices[] = {"on", "off", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -38,7 +42,7 @@ check_role(const TbOptionSpec *spec, const char *value, GError **error)
   /* Account settings can hold any bytes (BitlBee's `account set`); the checks below walk UTF-8. */
   if (!g_utf8_validate(value, -1, NULL)) {
     g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-                "Account option %s: is not valid UTF-8 text", spec->key);
+                _("Account option %s: is not valid UTF-8 text"), spec->key);
     return FALSE;
   }
   glong n = g_utf8_strlen(value, -1);
@@ -46,7 +50,7 @@ check_role(const TbOptionSpec *spec, const char *value, GError **error)
   if (n == 0 || n > TB_ROLE_MAX_CHARS) {
     g_set_error(
         error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-        "Account option %s: must be 1 to %d characters (personal, work or a label of yours)",
+        _("Account option %s: must be 1 to %d characters (personal, work or a label of yours)"),
         spec->key, TB_ROLE_MAX_CHARS);
     return FALSE;
   }
@@ -56,7 +60,7 @@ check_role(const TbOptionSpec *spec, const char *value, GError **error)
     if (g_unichar_iscntrl(c) || c == '[' || c == ']' || c == '<' || c == '>' || c == '&' ||
         g_unichar_type(c) == G_UNICODE_FORMAT) {
       g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-                  "Account option %s: '%s' contains a character that cannot appear in a tag",
+                  _("Account option %s: '%s' contains a character that cannot appear in a tag"),
                   spec->key, value);
       return FALSE;
     }
@@ -92,35 +96,40 @@ tb_config_host_is_loopback(const char *host)
   return *p == '\0' && first == 127;
 }
 
+/* Each problem is a whole sentence, so a translation can order it as its language needs. */
 static gboolean
 check_api_base(const TbOptionSpec *spec, const char *value, GError **error)
 {
-  g_autoptr(GError) uri_error = NULL;
-  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, &uri_error);
-  const char *why = NULL;
+  g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
+  const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
+  const char *host = uri ? g_uri_get_host(uri) : NULL;
+  const char *key = spec->key;
 
   if (uri == NULL)
-    why = "is not a URL";
-  else if (g_strcmp0(g_uri_get_scheme(uri), "https") != 0 &&
-           g_strcmp0(g_uri_get_scheme(uri), "http") != 0)
-    why = "must start with https://";
-  else if (g_uri_get_host(uri) == NULL || *g_uri_get_host(uri) == '\0')
-    why = "has no host";
-  else if (g_strcmp0(g_uri_get_scheme(uri), "http") == 0 &&
-           !tb_config_host_is_loopback(g_uri_get_host(uri)))
-    why = "may use plain http:// only for a loopback test server; use https://";
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: '%s' is not a URL"), key, value);
+  else if (g_strcmp0(scheme, "https") != 0 && g_strcmp0(scheme, "http") != 0)
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: '%s' must start with https://"), key, value);
+  else if (host == NULL || *host == '\0')
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: '%s' has no host"), key, value);
+  else if (g_strcmp0(scheme, "http") == 0 && !tb_config_host_is_loopback(host))
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: '%s' may use plain http:// only for a loopback test server; "
+                  "use https://"),
+                key, value);
   else if (g_uri_get_query(uri) != NULL || g_uri_get_fragment(uri) != NULL ||
            g_uri_get_userinfo(uri) != NULL)
-    why = "must be just scheme://host[:port]";
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: '%s' must be just scheme://host[:port]"), key, value);
   else if (*g_uri_get_path(uri) != '\0' && strcmp(g_uri_get_path(uri), "/") != 0)
-    why = "must not have a path (the plugin adds /2/...)";
-
-  if (why != NULL) {
-    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, "Account option %s: '%s' %s",
-                spec->key, value, why);
-    return FALSE;
-  }
-  return TRUE;
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: '%s' must not have a path (the plugin adds /2/...)"), key,
+                value);
+  else
+    return TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -129,7 +138,7 @@ check_ca_file(const TbOptionSpec *spec, const char *value, GError **error)
   if (*value == '\0' || g_file_test(value, G_FILE_TEST_IS_REGULAR))
     return TRUE;
   g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-              "Account option %s: '%s' is not a readable file", spec->key, value);
+              _("Account option %s: '%s' is not a readable file"), spec->key, value);
   return FALSE;
 }
 
@@ -144,8 +153,8 @@ check_proxy(const TbOptionSpec *spec, const char *value, GError **error)
   if (*value == '\0' || proxy != NULL)
     return TRUE;
   g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-              "Account option %s: the proxy address %s (empty: the client's proxy setting; "
-              "none; or http://, socks4:// or socks5://user:password@host:port)",
+              _("Account option %s: the proxy address %s (empty: the client's proxy setting; "
+                "none; or http://, socks4:// or socks5://user:password@host:port)"),
               spec->key, why->message);
   return FALSE;
 }
@@ -155,6 +164,31 @@ check_tag_format(const TbOptionSpec *spec, const char *value, GError **error)
 {
   (void)spec;
   return tb_tag_format_is_valid(value, error);
+}
+
+/* Read here so a bad value stops the sign-in naming the option, not at the first send. */
+static gboolean
+option_refused(const TbOptionSpec *spec, const GError *why, GError **error)
+{
+  g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID, _("Account option %s: %s"),
+              spec->key, why->message);
+  return FALSE;
+}
+
+static gboolean
+check_work_hours(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  g_autoptr(TbHours) hours = tb_hours_parse(value, &why);
+  return why == NULL || option_refused(spec, why, error);
+}
+
+static gboolean
+check_time_zone(const TbOptionSpec *spec, const char *value, GError **error)
+{
+  g_autoptr(GError) why = NULL;
+  g_autoptr(GTimeZone) tz = tb_hours_zone(value, &why);
+  return tz != NULL || option_refused(spec, why, error);
 }
 
 #define STR_OPT(k, l, d, chk, field)                                                               \
@@ -200,6 +234,18 @@ static const TbOptionSpec option_specs[] = {
     {"confirm_public", TB_OPT_CHOICE,
      N_("Ask before public sends (off, replies: thread replies and reposts, all)"), "replies",
      confirm_choices, 0, 0, NULL, offsetof(TbConfig, confirm_public)},
+    STR_OPT("work_hours", N_("Work hours (e.g. Mon-Fri 09:00-17:30; empty: none)"), "",
+            check_work_hours, work_hours),
+    STR_OPT("time_zone",
+            N_("Time zone of the work hours (e.g. Europe/London; empty: this machine's)"), "",
+            check_time_zone, time_zone),
+    {"off_hours", TB_OPT_CHOICE, N_("A send at the wrong time (hold, ask, send)"), "hold",
+     off_hours_choices, 0, 0, NULL, offsetof(TbConfig, off_hours)},
+    {"missed_schedule", TB_OPT_CHOICE, N_("A scheduled send missed while closed (send late, hold)"),
+     "send", missed_choices, 0, 0, NULL, offsetof(TbConfig, missed_schedule)},
+    {"guard", TB_OPT_CHOICE,
+     N_("Ask before the same text or a DM crosses to the other identity (on, off)"), "on",
+     guard_choices, 0, 0, NULL, offsetof(TbConfig, guard)},
 };
 
 const TbOptionSpec *
@@ -247,8 +293,23 @@ load_choice(const TbOptionSpec *spec, const char *value, int *out, GError **erro
   }
   g_autofree char *list = g_strjoinv(", ", (char **)spec->choices);
   g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-              "Account option %s: '%s' is not one of %s", spec->key, value, list);
+              /* Translators: the last %s lists the choices, e.g. "thread, single, author". */
+              _("Account option %s: '%s' is not one of %s"), spec->key, value, list);
   return FALSE;
+}
+
+static void
+range_error(const TbOptionSpec *spec, int v, GError **error)
+{
+  /* Only the intervals count seconds (not mutuals_cap, not oauth_port). */
+  if (g_str_has_suffix(spec->key, "_interval"))
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: %d is out of range (%d to %d seconds)"), spec->key, v,
+                spec->min, spec->max);
+  else
+    g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
+                _("Account option %s: %d is out of range (%d to %d)"), spec->key, v, spec->min,
+                spec->max);
 }
 
 gboolean
@@ -262,11 +323,7 @@ tb_config_load(TbConfig *cfg, const TbConfigSource *src, gpointer user, GError *
     if (spec->kind == TB_OPT_INT) {
       int v = src->get_int(spec->key, (int)g_ascii_strtoll(spec->def, NULL, 10), user);
       if (v < spec->min || v > spec->max) {
-        /* Only the intervals count seconds (not mutuals_cap, not oauth_port). */
-        const char *unit = g_str_has_suffix(spec->key, "_interval") ? " seconds" : "";
-        g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-                    "Account option %s: %d is out of range (%d to %d%s)", spec->key, v, spec->min,
-                    spec->max, unit);
+        range_error(spec, v, error);
         goto fail;
       }
       *(int *)field = v;

@@ -31,6 +31,14 @@ typedef enum { TB_COMMANDS_ON, TB_COMMANDS_STRICT } TbCommandsMode;
 /* Which public sends ask first (core/tb-route.h tb_route_ask_first): none, replies typed in a
  * mention thread and reposts, or every post, reply and repost. */
 typedef enum { TB_CONFIRM_OFF, TB_CONFIRM_REPLIES, TB_CONFIRM_ALL } TbConfirmPublic;
+/* What a send typed at the wrong time does (outside work hours for a work account, inside them
+ * for any other): held until the next right time, a question, or sent as usual. */
+typedef enum { TB_OFF_HOURS_HOLD, TB_OFF_HOURS_ASK, TB_OFF_HOURS_SEND } TbOffHours;
+
+/* A scheduled send that fell due while the client was closed: sent late, or kept and reported. */
+typedef enum { TB_MISSED_SEND, TB_MISSED_HOLD } TbMissedSchedule;
+
+typedef enum { TB_GUARD_ON, TB_GUARD_OFF } TbGuard;
 
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
@@ -48,8 +56,13 @@ typedef struct {
   TbLongPosts long_posts;
   TbCommandsMode commands;
   TbConfirmPublic confirm_public;
-  int mutuals_cap; /* people followed both ways shown as buddies; 0 = none */
-  int oauth_port;  /* OAuth 2.0 sign-in: http://127.0.0.1:PORT/callback */
+  int mutuals_cap;  /* people followed both ways shown as buddies; 0 = none */
+  int oauth_port;   /* OAuth 2.0 sign-in: http://127.0.0.1:PORT/callback */
+  char *work_hours; /* core/tb-hours grammar; "" = no policy */
+  char *time_zone;  /* IANA name or UTC; "" = the machine's zone */
+  TbOffHours off_hours;
+  TbMissedSchedule missed_schedule;
+  TbGuard guard;
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;

@@ -1,24 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-cost.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
-/* xapi.md §2.4, pay-per-use (the default for new developer accounts). */
+/* xapi.md §2.4, pay-per-use (the default for new developer accounts). The names are what
+ * `limits` shows after a count ("; 3 posts read"), translated by tb_cost_kind_name; "free" is
+ * never shown. */
 static const struct {
   const char *name;
   gint64 micros;
 } prices[TB_COST_N_KINDS] = {
     [TB_COST_NONE] = {"free", 0},
-    [TB_COST_READ_POST] = {"posts read", 5000},
-    [TB_COST_READ_USER] = {"users read", 10000},
-    [TB_COST_READ_DM_EVENT] = {"DM events read", 10000},
-    [TB_COST_READ_FOLLOW] = {"followers/following read", 10000},
-    [TB_COST_WRITE_POST] = {"posts created", 15000},
-    [TB_COST_WRITE_POST_URL] = {"posts with a URL created", 200000},
-    [TB_COST_WRITE_REPLY] = {"summoned replies", 10000},
-    [TB_COST_WRITE_DM] = {"DMs sent", 15000},
-    [TB_COST_WRITE_INTERACTION] = {"reposts", 15000},
-    [TB_COST_DELETE_INTERACTION] = {"deletes", 10000},
+    /* Translators: names of billed items, after a count in `limits`: "; 3 posts read". */
+    [TB_COST_READ_POST] = {N_("posts read"), 5000},
+    [TB_COST_READ_USER] = {N_("users read"), 10000},
+    [TB_COST_READ_DM_EVENT] = {N_("DM events read"), 10000},
+    [TB_COST_READ_FOLLOW] = {N_("followers/following read"), 10000},
+    [TB_COST_WRITE_POST] = {N_("posts created"), 15000},
+    [TB_COST_WRITE_POST_URL] = {N_("posts with a URL created"), 200000},
+    [TB_COST_WRITE_REPLY] = {N_("summoned replies"), 10000},
+    [TB_COST_WRITE_DM] = {N_("DMs sent"), 15000},
+    /* Translators: the noun, as in "; 2 reposts" (posts of others shared again). */
+    [TB_COST_WRITE_INTERACTION] = {N_("reposts"), 15000},
+    /* Translators: the noun, as in "; 2 deletes" (posts or reposts deleted). */
+    [TB_COST_DELETE_INTERACTION] = {N_("deletes"), 10000},
 };
 
 struct _TbCostMeter {
@@ -37,7 +43,7 @@ tb_cost_price_micros(TbCostKind kind)
 const char *
 tb_cost_kind_name(TbCostKind kind)
 {
-  return prices[kind].name;
+  return kind == TB_COST_NONE ? prices[kind].name : _(prices[kind].name);
 }
 
 TbCostMeter *

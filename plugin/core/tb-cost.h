@@ -28,6 +28,7 @@ typedef enum {
 
 /* US dollars, in millionths, so sums stay exact. */
 gint64 tb_cost_price_micros(TbCostKind kind);
+/* What the billed items of this kind are called, translated ("posts read"). */
 const char *tb_cost_kind_name(TbCostKind kind);
 
 typedef struct _TbCostMeter TbCostMeter;

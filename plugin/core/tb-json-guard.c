@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-json-guard.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 /* The quark's name is a string: its hyphens are not subtractions. */
@@ -15,7 +16,8 @@ tb_json_guard_check(const char *data, gsize len, guint max_depth, GError **error
   gboolean in_string = FALSE;
 
   if (memchr(data, '\0', len) != NULL || !g_utf8_validate_len(data, len, NULL)) {
-    g_set_error_literal(error, TB_JSON_GUARD_ERROR, TB_JSON_GUARD_ERROR_ENCODING, "not UTF-8 text");
+    g_set_error_literal(error, TB_JSON_GUARD_ERROR, TB_JSON_GUARD_ERROR_ENCODING,
+                        _("not UTF-8 text"));
     return FALSE;
   }
   for (gsize i = 0; i < len; i++) {
@@ -30,7 +32,9 @@ tb_json_guard_check(const char *data, gsize len, guint max_depth, GError **error
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth) {
         g_set_error(error, TB_JSON_GUARD_ERROR, TB_JSON_GUARD_ERROR_DEPTH,
-                    "nested deeper than %u levels", max_depth);
+                    g_dngettext(GETTEXT_PACKAGE, "nested deeper than %u level",
+                                "nested deeper than %u levels", max_depth),
+                    max_depth);
         return FALSE;
       }
     } else if ((c == ']' || c == '}') && depth > 0) {

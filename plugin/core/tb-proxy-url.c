@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-proxy-url.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 /* The quark's name is a string: its hyphens are not subtractions. */
@@ -90,7 +92,7 @@ tb_proxy_url_kind_name(TbProxyKind kind)
 static gboolean
 invalid(GError **error, const char *why)
 {
-  g_set_error(error, TB_PROXY_URL_ERROR, TB_PROXY_URL_ERROR_INVALID, "%s", why);
+  g_set_error(error, TB_PROXY_URL_ERROR, TB_PROXY_URL_ERROR_INVALID, "%s", _(why));
   return FALSE;
 }
 
@@ -114,14 +116,14 @@ uri_problem(GUri *uri, TbProxyKind *kind)
   const char *path = g_uri_get_path(uri);
 
   if (!kind_of_scheme(g_uri_get_scheme(uri), kind))
-    return "must start with http://, socks4://, socks4a:// or socks5://";
+    return N_("must start with http://, socks4://, socks4a:// or socks5://");
   if (host == NULL || *host == '\0')
-    return "names no proxy host";
+    return N_("names no proxy host");
   if (strchr(host, '@') != NULL)
-    return "has an @ in the user name or password: write it as %40";
+    return N_("has an @ in the user name or password: write it as %40");
   if ((*path != '\0' && strcmp(path, "/") != 0) || g_uri_get_query(uri) != NULL ||
       g_uri_get_fragment(uri) != NULL)
-    return "must be just scheme://user:password@host:port";
+    return N_("must be just scheme://user:password@host:port");
   return NULL;
 }
 
@@ -135,7 +137,7 @@ tb_proxy_url_parse(const char *text, const char *default_scheme, GError **error)
   if (g_ascii_strcasecmp(trimmed, "none") == 0)
     return tb_proxy_url_new(TB_PROXY_NONE, NULL, 0, NULL, NULL);
   if (*trimmed == '\0') {
-    invalid(error, "is empty");
+    invalid(error, N_("is empty"));
     return NULL;
   }
   full = strstr(trimmed, "://") == NULL && default_scheme != NULL
@@ -143,7 +145,7 @@ tb_proxy_url_parse(const char *text, const char *default_scheme, GError **error)
              : g_strdup(trimmed);
   /* No GError of GUri's: its message quotes the text, password and all. */
   g_autoptr(GUri) uri = g_uri_parse(full, G_URI_FLAGS_HAS_PASSWORD, NULL);
-  const char *why = uri ? uri_problem(uri, &kind) : "is not a URL like http://host:port";
+  const char *why = uri ? uri_problem(uri, &kind) : N_("is not a URL like http://host:port");
   if (why != NULL) {
     invalid(error, why);
     return NULL;

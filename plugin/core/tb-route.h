@@ -78,9 +78,11 @@ typedef enum {
   TB_ROUTE_ERROR_NOT_SIGNED_IN,
   TB_ROUTE_ERROR_UNKNOWN_ID,
   TB_ROUTE_ERROR_WRONG_ACCOUNT,
-  TB_ROUTE_ERROR_REFUSED, /* too long, empty, a DM to oneself... */
-  TB_ROUTE_ERROR_CLOSED,  /* the account closed before X confirmed */
-  TB_ROUTE_ERROR_REMOVED, /* the item left the outbox while under way */
+  TB_ROUTE_ERROR_REFUSED,   /* too long, empty, a DM to oneself... */
+  TB_ROUTE_ERROR_CLOSED,    /* the account closed before X confirmed */
+  TB_ROUTE_ERROR_REMOVED,   /* the item left the outbox while under way */
+  TB_ROUTE_ERROR_GUARDED,   /* the guard between the identities would ask (issue 13) */
+  TB_ROUTE_ERROR_OFF_HOURS, /* typed at the wrong time for the account's work hours */
 } TbRouteError;
 GQuark tb_route_error_quark(void);
 

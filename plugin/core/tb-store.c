@@ -2,6 +2,7 @@
 #include "tb-store.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -65,6 +66,8 @@ load_outbox_item(TbStore *store, GKeyFile *kf, const char *group)
   item->last_error = g_key_file_get_string(kf, group, "last_error", NULL);
   item->created = g_key_file_get_int64(kf, group, "created", NULL);
   item->attempted = g_key_file_get_int64(kf, group, "attempted", NULL);
+  item->due = g_key_file_get_int64(kf, group, "due", NULL);
+  item->held = g_key_file_get_boolean(kf, group, "held", NULL);
   if (item->text == NULL || !kind_from_name(kind, &item->kind)) {
     item_free(item); /* half-written entry from a foreign editor: skip it */
     return;
@@ -94,7 +97,7 @@ verified_body(const char *data, gsize len, char **reason)
     return g_strndup(data, len); /* written by 0.1.0: no marker to check */
   const char *mark = g_strrstr(data, END_MARK);
   if (mark == NULL) {
-    *reason = g_strdup("its end is missing (the file was cut short)");
+    *reason = g_strdup(_("its end is missing (the file was cut short)"));
     return NULL;
   }
   gsize body_len = (gsize)(mark - data) + 1; /* the newline before [end] is the body's */
@@ -103,7 +106,7 @@ verified_body(const char *data, gsize len, char **reason)
   const char *saved = mark + strlen(END_MARK);
   if (strncmp(saved, sum, strlen(sum)) != 0 ||
       strspn(saved + strlen(sum), "\n") != strlen(saved + strlen(sum))) {
-    *reason = g_strdup("its checksum does not match (the file was changed or damaged)");
+    *reason = g_strdup(_("its checksum does not match (the file was changed or damaged)"));
     return NULL;
   }
   return g_strndup(data, body_len);
@@ -159,17 +162,17 @@ tb_store_load(const char *path, GError **error)
   if (!g_file_get_contents(path, &data, &len, &local)) {
     if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
       return store;
-    g_propagate_prefixed_error(error, g_steal_pointer(&local), "cannot read %s: ", path);
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), _("cannot read %s: "), path);
     tb_store_free(store);
     return NULL;
   }
   char *reason = NULL;
   g_autofree char *body = verified_body(data, len, &reason);
   if (body != NULL && !g_key_file_load_from_data(kf, body, (gsize)-1, G_KEY_FILE_NONE, &local))
-    reason = g_strdup_printf("it cannot be read (%s)", local->message);
+    reason = g_strdup_printf(_("it cannot be read (%s)"), local->message);
   if (body != NULL && reason == NULL && g_key_file_has_group(kf, GROUP_HEADER) &&
       g_key_file_get_integer(kf, GROUP_HEADER, "format", NULL) != STORE_FORMAT)
-    reason = g_strdup("it was written in another format (by another version of Twinbird)");
+    reason = g_strdup(_("it was written in another format (by another version of Twinbird)"));
   if (reason != NULL) {
     set_aside(store, reason);
     return store;
@@ -300,6 +303,14 @@ tb_store_outbox_set_attempted(TbStore *store, TbOutboxItem *item, gint64 when)
   store->dirty = TRUE;
 }
 
+void
+tb_store_outbox_set_due(TbStore *store, TbOutboxItem *item, gint64 when, gboolean held)
+{
+  item->due = when;
+  item->held = when != 0 && held;
+  store->dirty = TRUE;
+}
+
 gboolean
 tb_store_outbox_remove(TbStore *store, const char *id)
 {
@@ -351,12 +362,16 @@ tb_store_save(TbStore *store, GError **error)
     g_key_file_set_int64(kf, group, "created", item->created);
     if (item->attempted != 0)
       g_key_file_set_int64(kf, group, "attempted", item->attempted);
+    if (item->due != 0)
+      g_key_file_set_int64(kf, group, "due", item->due);
+    if (item->held)
+      g_key_file_set_boolean(kf, group, "held", TRUE);
   }
 
   g_autofree char *dir = g_path_get_dirname(store->path);
   if (g_mkdir_with_parents(dir, 0700) != 0) {
     int saved = errno;
-    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), "cannot create %s: %s", dir,
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(saved), _("cannot create %s: %s"), dir,
                 g_strerror(saved));
     return FALSE;
   }

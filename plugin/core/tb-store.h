@@ -32,6 +32,9 @@ typedef struct {
    * at X settles it; 0 when none is in doubt. Saved before the request goes out, so a crash
    * leaves it set and the next sign-in looks on X before anything is sent again. */
   gint64 attempted;
+  /* a scheduled or held send (Unix seconds): not sent before then; 0 when it goes at once */
+  gint64 due;
+  gboolean held; /* held for the account's next right time (off_hours), not scheduled by hand */
 } TbOutboxItem;
 
 typedef struct _TbStore TbStore;
@@ -67,6 +70,8 @@ TbOutboxItem *tb_store_outbox_add(TbStore *store, TbOutboxKind kind, const char 
 TbOutboxItem *tb_store_outbox_find(TbStore *store, const char *id);
 void tb_store_outbox_set_error(TbStore *store, TbOutboxItem *item, const char *error);
 void tb_store_outbox_set_attempted(TbStore *store, TbOutboxItem *item, gint64 when);
+/* Due at when (0: now), held or scheduled. */
+void tb_store_outbox_set_due(TbStore *store, TbOutboxItem *item, gint64 when, gboolean held);
 gboolean tb_store_outbox_remove(TbStore *store, const char *id);
 /* Oldest first; the list is the caller's, the items are not. */
 GList *tb_store_outbox_list(TbStore *store);

@@ -2,6 +2,7 @@
 #include "tb-tag.h"
 #include "tb-config.h"
 
+#include <glib/gi18n-lib.h>
 #include <string.h>
 
 gboolean
@@ -10,8 +11,9 @@ tb_tag_format_is_valid(const char *format, GError **error)
   if (format != NULL && strstr(format, "{handle}") != NULL && g_utf8_validate(format, -1, NULL))
     return TRUE;
   g_set_error(error, TB_CONFIG_ERROR, TB_CONFIG_ERROR_INVALID,
-              "Account option tag_format: '%s' must contain {handle}, so every message names the "
-              "account that sent it",
+              /* Translators: keep tag_format and {handle} as they are: the user types them. */
+              _("Account option tag_format: '%s' must contain {handle}, so every message names "
+                "the account that sent it"),
               format ? format : "");
   return FALSE;
 }

@@ -62,10 +62,22 @@ tb_textmatch_same_reply(const char *a, const char *b)
          tb_textmatch_same(skip_leading_mentions(a), skip_leading_mentions(b));
 }
 
+static gboolean
+same_key(const char *a, const char *b, gboolean fold_case)
+{
+  g_autofree char *ka = tb_textmatch_key(a, fold_case);
+  g_autofree char *kb = tb_textmatch_key(b, fold_case);
+  return ka != NULL && kb != NULL && g_str_equal(ka, kb);
+}
+
 gboolean
 tb_textmatch_same(const char *a, const char *b)
 {
-  g_autofree char *ka = tb_textmatch_key(a, FALSE);
-  g_autofree char *kb = tb_textmatch_key(b, FALSE);
-  return ka != NULL && kb != NULL && g_str_equal(ka, kb);
+  return same_key(a, b, FALSE);
+}
+
+gboolean
+tb_textmatch_near(const char *a, const char *b)
+{
+  return same_key(a, b, TRUE);
 }

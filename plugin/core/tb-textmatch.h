@@ -23,6 +23,10 @@ gboolean tb_textmatch_same(const char *a, const char *b);
  * typed text"), so leading @handles on either side are left out. */
 gboolean tb_textmatch_same_reply(const char *a, const char *b);
 
+/* TRUE if a and b are nearly the same words: case, spacing and links aside (the guard between
+ * the two identities: the same announcement from both accounts). */
+gboolean tb_textmatch_near(const char *a, const char *b);
+
 G_END_DECLS
 
 #endif

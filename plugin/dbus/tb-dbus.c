@@ -74,6 +74,8 @@ error_name_for(const GError *error)
       [TB_ROUTE_ERROR_REFUSED] = TWINBIRD_DBUS_ERROR_REFUSED,
       [TB_ROUTE_ERROR_CLOSED] = TWINBIRD_DBUS_ERROR_CLOSED,
       [TB_ROUTE_ERROR_REMOVED] = TWINBIRD_DBUS_ERROR_REMOVED,
+      [TB_ROUTE_ERROR_GUARDED] = TWINBIRD_DBUS_ERROR_GUARDED,
+      [TB_ROUTE_ERROR_OFF_HOURS] = TWINBIRD_DBUS_ERROR_OFF_HOURS,
   };
 
   if (error->domain == TB_ROUTE_ERROR && error->code >= 0 &&
@@ -133,7 +135,7 @@ account_for(dbus_int32_t account_id, DBusError *error)
 /* Checks, queues, and leaves the call unanswered: libpurple sends no reply for a NULL without an
  * error (dbus-server.c, purple_dbus_dispatch_cb); send_done answers once X has spoken. */
 static DBusMessage *
-start_send(DBusMessage *message, DBusError *error, TbOutboxKind kind)
+start_send(DBusMessage *message, DBusError *error, TbOutboxKind kind, gboolean anyway)
 {
   dbus_int32_t account_id = 0;
   const char *arg = NULL, *text = NULL;
@@ -153,7 +155,7 @@ start_send(DBusMessage *message, DBusError *error, TbOutboxKind kind)
   g_autoptr(GError) refused = NULL;
   call->message = dbus_message_ref(message);
   calls_in_flight = g_list_prepend(calls_in_flight, call);
-  if (ops.send == NULL || !ops.send(account, kind, arg, text, send_done, call, &refused)) {
+  if (ops.send == NULL || !ops.send(account, kind, arg, text, anyway, send_done, call, &refused)) {
     calls_in_flight = g_list_remove(calls_in_flight, call);
     dbus_message_unref(call->message);
     g_free(call);
@@ -169,11 +171,11 @@ start_send(DBusMessage *message, DBusError *error, TbOutboxKind kind)
 /* Refusals are answered here, not through libpurple's DBusError: its dispatcher turns that into
  * a reply but never frees it (a leak per refused call, seen by LeakSanitizer). */
 static DBusMessage *
-start_send_answered(DBusMessage *message, TbOutboxKind kind)
+start_send_answered(DBusMessage *message, TbOutboxKind kind, gboolean anyway)
 {
   DBusError refused;
   dbus_error_init(&refused);
-  DBusMessage *reply = start_send(message, &refused, kind);
+  DBusMessage *reply = start_send(message, &refused, kind, anyway);
   if (dbus_error_is_set(&refused)) {
     reply = dbus_message_new_error(message, refused.name, refused.message);
     dbus_error_free(&refused);
@@ -181,35 +183,44 @@ start_send_answered(DBusMessage *message, TbOutboxKind kind)
   return reply;
 }
 
-static DBusMessage *
-method_post(DBusMessage *message, DBusError *error)
-{
-  (void)error;
-  return start_send_answered(message, TB_OUTBOX_POST);
-}
+/* Each method: the kind it sends, and whether the caller overrides the guard and work hours. */
+static const struct {
+  const char *name;
+  TbOutboxKind kind;
+  gboolean anyway;
+} methods[] = {
+    {TWINBIRD_DBUS_METHOD_POST, TB_OUTBOX_POST, FALSE},
+    {TWINBIRD_DBUS_METHOD_REPLY, TB_OUTBOX_REPLY, FALSE},
+    {TWINBIRD_DBUS_METHOD_DM, TB_OUTBOX_DM, FALSE},
+    {TWINBIRD_DBUS_METHOD_POST_ANYWAY, TB_OUTBOX_POST, TRUE},
+    {TWINBIRD_DBUS_METHOD_REPLY_ANYWAY, TB_OUTBOX_REPLY, TRUE},
+    {TWINBIRD_DBUS_METHOD_DM_ANYWAY, TB_OUTBOX_DM, TRUE},
+};
 
 static DBusMessage *
-method_reply(DBusMessage *message, DBusError *error)
+method_send(DBusMessage *message, DBusError *error)
 {
   (void)error;
-  return start_send_answered(message, TB_OUTBOX_REPLY);
-}
-
-static DBusMessage *
-method_dm(DBusMessage *message, DBusError *error)
-{
-  (void)error;
-  return start_send_answered(message, TB_OUTBOX_DM);
+  for (gsize i = 0; i < G_N_ELEMENTS(methods); i++) {
+    if (dbus_message_has_member(message, methods[i].name))
+      return start_send_answered(message, methods[i].kind, methods[i].anyway);
+  }
+  return dbus_message_new_error(message, DBUS_ERROR_UNKNOWN_METHOD, "no such method");
 }
 
 /* "direction\0type\0name\0" per argument, as dbus-analyze-functions.py writes them; the names
  * show in Introspect. */
 static PurpleDBusBinding bindings[] = {
-    {TWINBIRD_DBUS_METHOD_POST, "in\0i\0account\0in\0s\0text\0out\0s\0id\0", method_post},
+    {TWINBIRD_DBUS_METHOD_POST, "in\0i\0account\0in\0s\0text\0out\0s\0id\0", method_send},
     {TWINBIRD_DBUS_METHOD_REPLY, "in\0i\0account\0in\0s\0post_id\0in\0s\0text\0out\0s\0id\0",
-     method_reply},
+     method_send},
     {TWINBIRD_DBUS_METHOD_DM, "in\0i\0account\0in\0s\0handle\0in\0s\0text\0out\0s\0event_id\0",
-     method_dm},
+     method_send},
+    {TWINBIRD_DBUS_METHOD_POST_ANYWAY, "in\0i\0account\0in\0s\0text\0out\0s\0id\0", method_send},
+    {TWINBIRD_DBUS_METHOD_REPLY_ANYWAY, "in\0i\0account\0in\0s\0post_id\0in\0s\0text\0out\0s\0id\0",
+     method_send},
+    {TWINBIRD_DBUS_METHOD_DM_ANYWAY,
+     "in\0i\0account\0in\0s\0handle\0in\0s\0text\0out\0s\0event_id\0", method_send},
     {NULL, NULL, NULL},
 };
 

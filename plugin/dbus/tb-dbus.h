@@ -22,10 +22,11 @@ G_BEGIN_DECLS
 typedef void (*TbDbusDone)(const char *handle, const char *outbox_id, const char *new_id,
                            const GError *error, gpointer data);
 typedef struct {
-  /* Queues text from account as kind (arg: the reply's post id or short id, the DM's handle).
+  /* Queues text from account as kind (arg: the reply's post id or short id, the DM's handle);
+   * anyway: sent where the guard or the work hours would ask, else refused with a named error.
    * FALSE with a TB_ROUTE_ERROR when refused; else done runs once, later or already. */
   gboolean (*send)(PurpleAccount *account, TbOutboxKind kind, const char *arg, const char *text,
-                   TbDbusDone done, gpointer data, GError **error);
+                   gboolean anyway, TbDbusDone done, gpointer data, GError **error);
 } TbDbusOps;
 
 #ifdef TB_HAVE_DBUS

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 #include <gio/gio.h>
+#include <glib/gi18n-lib.h>
 #include <eventloop.h>
 #include <string.h>
 
@@ -265,15 +266,15 @@ proxy_message(const TbHttpJob *job, CURLcode code, TbHttpOutcome outcome, const 
 
   if (outcome == TB_HTTP_FAIL_PROXY_AUTH)
     return g_strdup_printf(job->http->proxy->username
-                               ? "the proxy %s refused the proxy user name or password (%s)"
-                               : "the proxy %s asks for a user name and password (%s)",
+                               ? _("the proxy %s refused the proxy user name or password (%s)")
+                               : _("the proxy %s asks for a user name and password (%s)"),
                            shown, detail);
   if (outcome != TB_HTTP_FAIL_PROXY)
-    return g_strdup_printf("through the proxy %s: %s", shown, detail);
+    return g_strdup_printf(_("through the proxy %s: %s"), shown, detail);
   if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_PROXY ||
       code == CURLE_OPERATION_TIMEDOUT)
-    return g_strdup_printf("the proxy %s cannot be reached (%s)", shown, detail);
-  return g_strdup_printf("the proxy %s refused the connection (%s)", shown, detail);
+    return g_strdup_printf(_("the proxy %s cannot be reached (%s)"), shown, detail);
+  return g_strdup_printf(_("the proxy %s refused the connection (%s)"), shown, detail);
 }
 
 static void
@@ -293,7 +294,9 @@ job_finish(TbHttpJob *job, CURLcode code)
     detail[--n] = '\0'; /* the message goes on after it */
   if (resp->outcome == TB_HTTP_FAIL_TOO_LARGE) {
     resp->error =
-        g_strdup_printf("response larger than %" G_GSIZE_FORMAT " bytes", job->http->max_body);
+        g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "response larger than %zu byte",
+                                    "response larger than %zu bytes", job->http->max_body),
+                        job->http->max_body);
   } else if (resp->outcome != TB_HTTP_OK && job->via_proxy) {
     TbHttpProxyFacts f = {.tunnel = job->tunnel};
     curl_easy_getinfo(job->easy, CURLINFO_HTTP_CONNECTCODE, &f.connect_code);
@@ -397,7 +400,7 @@ url_allowed(const char *url, GError **error)
   if (g_strcmp0(scheme, "http") == 0 && tb_config_host_is_loopback(g_uri_get_host(uri)))
     return TRUE;
   g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
-              "refusing %s: only https://, or http:// to a loopback test server", url);
+              _("refusing %s: only https://, or http:// to a loopback test server"), url);
   return FALSE;
 }
 
@@ -501,7 +504,7 @@ tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer us
   /* Adding the handle arms curl's timer; the transfer starts from the event loop. */
   CURLMcode added = curl_multi_add_handle(http->multi, job->easy);
   if (added != CURLM_OK) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot start the request: %s",
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, _("cannot start the request: %s"),
                 curl_multi_strerror(added));
     curl_easy_cleanup(job->easy);
     job->easy = NULL;

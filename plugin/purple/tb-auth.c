@@ -540,7 +540,7 @@ renew(TbAuth *a)
   a->renew_req = tb_http_send(conn->http, req, renew_done, a, &error);
   if (a->renew_req == 0) {
     g_autoptr(GError) e = g_error_new(TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, "%s",
-                                      error ? error->message : "refused");
+                                      error ? error->message : _("refused"));
     renew_failed(a, e);
   }
 }
@@ -573,8 +573,9 @@ revoke_done(const TbHttpResponse *resp, gpointer data)
   if (!a->signing_out)
     return;
   if (!ok && a->signout_problem == NULL)
-    a->signout_problem = resp->outcome == TB_HTTP_OK ? g_strdup_printf("HTTP %d", resp->status)
-                                                     : g_strdup(resp->error ? resp->error : "?");
+    a->signout_problem = resp->outcome == TB_HTTP_OK
+                             ? g_strdup_printf(_("HTTP %d"), resp->status)
+                             : g_strdup(resp->error ? resp->error : _("no answer"));
   if (a->revokes_pending > 0 && --a->revokes_pending == 0)
     signout_finish(a);
 }
@@ -593,7 +594,7 @@ revoke_token(TbAuth *a, const char *token, const char *hint)
   if (tb_http_send(conn->http, req, revoke_done, a, &error) != 0)
     return TRUE;
   if (a->signout_problem == NULL)
-    a->signout_problem = g_strdup(error ? error->message : "?");
+    a->signout_problem = g_strdup(error ? error->message : _("no answer"));
   return FALSE;
 }
 
@@ -646,7 +647,7 @@ oauth1_send_pin(TbAuth *a, char *pin)
   a->oauth1_req = req ? tb_http_send(conn->http, req, oauth1_access_done, a, &error) : 0;
   if (a->oauth1_req == 0) {
     if (error == NULL)
-      error = g_error_new_literal(TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, "no request");
+      error = g_error_new_literal(TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, _("no request"));
     fail_flow(a, PURPLE_CONNECTION_ERROR_NETWORK_ERROR, _("Could not reach X"), error);
   }
 }
@@ -701,7 +702,7 @@ oauth1_begin(TbAuth *a, const char *notice)
   a->oauth1_req = req ? tb_http_send(conn->http, req, oauth1_request_done, a, &error) : 0;
   if (a->oauth1_req == 0) {
     if (error == NULL)
-      error = g_error_new_literal(TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, "no request");
+      error = g_error_new_literal(TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK, _("no request"));
     fail_flow(a, PURPLE_CONNECTION_ERROR_NETWORK_ERROR, _("Could not reach X"), error);
   }
 }
@@ -725,7 +726,7 @@ tb_auth_identity_refused(TbConn *conn, const char *x_username)
 {
   TbAuth *a = conn->oauth;
   g_autoptr(GError) error = g_error_new(TB_OAUTH_ERROR, TB_OAUTH_ERROR_REJECTED,
-                                        "signed in as @%s, not @%s", x_username, conn->handle);
+                                        _("signed in as @%s, not @%s"), x_username, conn->handle);
   g_autofree char *notice = g_strdup_printf(
       _("Refused: you signed in to X as @%s, but this account is @%s; the two must never mix. "
         "Sign out of @%s on x.com first, or use a private browser window."),
@@ -911,7 +912,7 @@ action_sign_out(PurplePluginAction *action)
     a->renew_req = 0;
   }
   g_autoptr(GError) error =
-      g_error_new_literal(TB_OAUTH_ERROR, TB_OAUTH_ERROR_REJECTED, "signed out");
+      g_error_new_literal(TB_OAUTH_ERROR, TB_OAUTH_ERROR_REJECTED, _("signed out"));
   run_waiters(a, error);
   flow_clear(a);
   if (revoke_token(a, a->refresh_token, "refresh_token"))

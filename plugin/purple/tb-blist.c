@@ -31,7 +31,6 @@ tb_blist_add_self(TbConn *conn)
   PurpleGroup *group = tb_blist_group(conn);
   PurpleBuddy *self = purple_find_buddy(conn->account, conn->handle);
   g_autofree char *alias = g_strdup_printf("@%s (%s)", conn->handle, conn->cfg.role);
-  g_autofree char *hint = g_strdup_printf(_("Message this buddy to post from @%s"), conn->handle);
 
   if (self == NULL) {
     self = purple_buddy_new(conn->account, conn->handle, NULL);
@@ -40,8 +39,20 @@ tb_blist_add_self(TbConn *conn)
     purple_blist_add_buddy(self, NULL, group, NULL); /* the role changed: move it */
   }
   serv_got_alias(conn->gc, conn->handle, alias);
-  purple_prpl_got_user_status(conn->account, conn->handle, TB_STATUS_AVAILABLE, "message", hint,
-                              NULL);
+  tb_blist_self_away(conn, NULL);
+}
+
+void
+tb_blist_self_away(TbConn *conn, const char *message)
+{
+  g_autofree char *hint = g_strdup_printf(_("Message this buddy to post from @%s"), conn->handle);
+
+  if (message != NULL)
+    purple_prpl_got_user_status(conn->account, conn->handle, TB_STATUS_AWAY, "message", message,
+                                NULL);
+  else
+    purple_prpl_got_user_status(conn->account, conn->handle, TB_STATUS_AVAILABLE, "message", hint,
+                                NULL);
 }
 
 typedef struct {

@@ -8,6 +8,8 @@
 #include "tb-limits.h"
 #include "tb-plugin.h"
 #include "tb-send.h"
+#include "tb-stats.h"
+#include "tb-worktime.h"
 #include "twinbird.h"
 
 #include <glib/gi18n-lib.h>
@@ -148,6 +150,25 @@ action_free(gpointer data)
   g_free(a);
 }
 
+/* "@%s could not delete %s: %s", one whole sentence per action, for translators. */
+static const char *
+action_failed(const char *kind)
+{
+  static const struct {
+    const char *kind, *text;
+  } texts[] = {
+      {"delete", N_("@%s could not delete %s: %s")},
+      {"repost", N_("@%s could not repost %s: %s")},
+      {"unrepost", N_("@%s could not undo the repost of %s: %s")},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+    if (g_str_equal(texts[i].kind, kind))
+      return _(texts[i].text);
+  }
+  return _("@%s could not act on %s: %s");
+}
+
 static void
 action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
             gpointer data)
@@ -161,7 +182,7 @@ action_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
     conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, a->conv);
   if (error != NULL) {
     g_autofree char *msg =
-        g_strdup_printf(_("@%s could not %s %s: %s"), conn->handle, a->kind, a->id, error->message);
+        g_strdup_printf(action_failed(a->kind), conn->handle, a->id, error->message);
     tb_conv_notice(conn, conv, msg);
   } else {
     /* A post deleted by hand is no longer what "undo" would delete. */
@@ -405,11 +426,11 @@ whois_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
     }
     if (m)
       g_string_append_printf(out,
-                             _(" · followers %" G_GINT64_FORMAT ", following %" G_GINT64_FORMAT
-                               ", posts %" G_GINT64_FORMAT),
-                             tb_xapi_json_int(m, "followers_count", 0),
-                             tb_xapi_json_int(m, "following_count", 0),
-                             tb_xapi_json_int(m, "tweet_count", 0));
+                             /* %lld, not G_GINT64_FORMAT: xgettext must see the whole text */
+                             _(" · followers %lld, following %lld, posts %lld"),
+                             (long long)tb_xapi_json_int(m, "followers_count", 0),
+                             (long long)tb_xapi_json_int(m, "following_count", 0),
+                             (long long)tb_xapi_json_int(m, "tweet_count", 0));
     if (tb_xapi_json_string(u, "created_at"))
       g_string_append_printf(out, _(" · on X since %.10s"), tb_xapi_json_string(u, "created_at"));
     g_string_append_printf(out, " · https://x.com/%s", tb_xapi_json_string(u, "username"));
@@ -467,6 +488,8 @@ cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
+    if (item->due > 0)
+      continue; /* scheduled or held: "now" sends it */
     /* Without an id: everything unsent that was typed in this conversation. */
     if (!(word ? g_strcmp0(item->id, word) == 0
                : purple_utf8_strcasecmp(item->conv ? item->conv : "",
@@ -484,8 +507,8 @@ cmd_retry(TbCmdCtx *ctx, const char *word, const char *rest)
   if (n == 0)
     return word ? g_strdup_printf(_("retry: nothing unsent is called %s"), word)
                 : g_strdup(_("retry: nothing unsent in this conversation"));
-  g_autofree char *msg =
-      g_strdup_printf(ngettext("retrying %u message", "retrying %u messages", n), n);
+  g_autofree char *msg = g_strdup_printf(
+      g_dngettext(GETTEXT_PACKAGE, "retrying %u message", "retrying %u messages", n), n);
   tb_conv_notice(ctx->conn, ctx->conv, msg);
   return NULL;
 }
@@ -508,10 +531,51 @@ cmd_drop(TbCmdCtx *ctx, const char *word, const char *rest)
   if (n == 0)
     return g_strdup_printf(_("drop: %s is not an unsent message kept here (or it is on its way)"),
                            word);
-  g_autofree char *msg = g_strdup_printf(ngettext("dropped %s: %u message left the outbox",
-                                                  "dropped %s: %u messages left the outbox", n),
-                                         word, n);
+  g_autofree char *msg =
+      g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "dropped %s: %u message left the outbox",
+                                  "dropped %s: %u messages left the outbox", n),
+                      word, n);
   tb_conv_notice(ctx->conn, ctx->conv, msg);
+  return NULL;
+}
+
+/* Work hours and scheduled sends: tb-worktime.c. */
+static char *
+cmd_schedule(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)word;
+  return tb_worktime_schedule(ctx->conn, ctx->conv, rest);
+}
+
+static char *
+cmd_scheduled(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)word;
+  (void)rest;
+  return tb_worktime_list(ctx->conn, ctx->conv);
+}
+
+static char *
+cmd_unschedule(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  return tb_worktime_unschedule(ctx->conn, ctx->conv, word);
+}
+
+static char *
+cmd_now(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  return tb_worktime_now(ctx->conn, ctx->conv, word);
+}
+
+static char *
+cmd_stats(TbCmdCtx *ctx, const char *word, const char *rest)
+{
+  (void)rest;
+  if (word != NULL && g_ascii_strcasecmp(word, "all") != 0)
+    return g_strdup(_("usage: stats [all]"));
+  tb_stats_report(ctx->conn, ctx->conv, word != NULL);
   return NULL;
 }
 
@@ -532,6 +596,16 @@ static const TbCmd cmd_table[] = {
     {"retry", TB_ARGS_OPT_WORD, cmd_retry, N_("retry [oN]: send again what X did not accept")},
     {"thread", TB_ARGS_WORD, cmd_thread, N_("thread <oN>: post a kept long post as a thread")},
     {"drop", TB_ARGS_WORD, cmd_drop, N_("drop <oN>: forget a message kept unsent")},
+    {"schedule", TB_ARGS_TEXT, cmd_schedule,
+     N_("schedule <when> <text>: send it later from this conversation (when: HH:MM, "
+        "YYYY-MM-DD HH:MM, +30m, +2h, +1d or next)")},
+    {"scheduled", TB_ARGS_NONE, cmd_scheduled,
+     N_("scheduled: this account's scheduled and held sends")},
+    {"unschedule", TB_ARGS_WORD, cmd_unschedule,
+     N_("unschedule <oN>: drop a scheduled or held send")},
+    {"now", TB_ARGS_WORD, cmd_now, N_("now <oN>: send a scheduled or held send at once")},
+    {"stats", TB_ARGS_OPT_WORD, cmd_stats,
+     N_("stats [all]: posts, replies, DMs and mentions today and this week (all: every account)")},
     {"help", TB_ARGS_OPT_WORD, cmd_help, N_("help [command]: this list")},
 };
 

@@ -2,6 +2,7 @@
 #include "tb-conn.h"
 #include "core/tb-bounds.h"
 #include "http/tb-trace.h"
+#include "twinbird.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -39,6 +40,21 @@ TbConn *
 tb_conn_from_gc(PurpleConnection *gc)
 {
   return purple_connection_get_protocol_data(gc);
+}
+
+GList *
+tb_conn_list_signed_in(void)
+{
+  GList *out = NULL;
+  for (GList *l = purple_connections_get_all(); l; l = l->next) {
+    PurpleConnection *gc = l->data;
+    PurpleAccount *account = purple_connection_get_account(gc);
+    if (purple_connection_get_state(gc) == PURPLE_CONNECTED &&
+        g_strcmp0(purple_account_get_protocol_id(account), TWINBIRD_PLUGIN_ID) == 0 &&
+        tb_conn_from_gc(gc) != NULL)
+      out = g_list_append(out, tb_conn_from_gc(gc));
+  }
+  return out;
 }
 
 /* --- named timer slots -------------------------------------------------------------------- */
@@ -171,7 +187,7 @@ call_renewed(TbConn *conn, const GError *error, gpointer data)
     g_autoptr(GError) e =
         g_error_new(TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED,
                     _("X no longer accepts the sign-in, and renewing it failed: %s"),
-                    error ? error->message : "no token");
+                    error ? error->message : _("no token"));
     tb_http_request_free(req);
     call->done(conn, NULL, NULL, e, call->user_data);
     call_free(call);

@@ -37,6 +37,9 @@ typedef struct {
   /* Every answer, before its callback: rate-limit headers and billing (tb-limits.c). */
   void (*answered)(TbConn *conn, const char *endpoint, TbCostKind kind, const TbHttpResponse *resp,
                    JsonNode *root);
+  /* A new send typed by the user, queued and about to go (tb-send.c): TRUE when it is kept back
+   * (work hours, the guard: tb-worktime.c), to go later through tb_send_due() or stay held. */
+  gboolean (*gate)(TbConn *conn, TbOutboxItem *item);
 } TbConnHooks;
 
 struct _TbConn {
@@ -69,6 +72,11 @@ struct _TbConn {
   struct _TbFetchState *fetch; /* tb-fetch.c: the pollers */
   struct _TbLimits *limits;    /* tb-limits.c: rate limits seen, the cost meter */
   struct _TbConfirm *confirm;  /* tb-confirm.c: questions before public sends */
+
+  /* tb-worktime.c: work hours, presence, scheduled and held sends */
+  struct _TbWorktime *worktime;
+  /* tb-stats.c: the account's own numbers (counted into the state file) */
+  struct _TbStats *stats;
 };
 
 TbConn *tb_conn_new(PurpleConnection *gc);
@@ -78,6 +86,9 @@ void tb_conn_shutdown(TbConn *conn);
 /* The rest, and conn itself; modules' members must be NULL by now. */
 void tb_conn_free(TbConn *conn);
 TbConn *tb_conn_from_gc(PurpleConnection *gc);
+/* Every signed-in Twinbird account of this client, in the client's order (from the connections,
+ * not the accounts: BitlBee lists another account late). The list is the caller's. */
+GList *tb_conn_list_signed_in(void);
 
 /* Named timer slots: setting a slot replaces the timer it held. The slot is empty again once fn
  * returns FALSE, when cleared, and at shutdown. Whole seconds use purple_timeout_add_seconds. */

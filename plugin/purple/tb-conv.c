@@ -152,6 +152,20 @@ tb_conv_find(TbConn *conn, const char *name)
   return purple_find_conversation_with_account(PURPLE_CONV_TYPE_ANY, name, conn->account);
 }
 
+TbRoute
+tb_conv_route(TbConn *conn, PurpleConversation *conv)
+{
+  const char *name = purple_conversation_get_name(conv);
+  TbThread *t = NULL;
+
+  if (purple_conversation_get_type(conv) == PURPLE_CONV_TYPE_CHAT) {
+    t = tb_conv_thread_by_chat(conn, purple_conv_chat_get_id(PURPLE_CONV_CHAT(conv)));
+    return tb_route_chat(t ? t->reply_to : NULL);
+  }
+  t = name[0] == '@' ? tb_conv_thread_by_name(conn, name) : NULL; /* mention_mode author */
+  return tb_route_im(name, conn->handle, t ? t->reply_to : NULL);
+}
+
 TbThread *
 tb_conv_thread_by_chat(TbConn *conn, int chat_id)
 {
@@ -215,7 +229,7 @@ author_handle(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *pag
       page ? g_hash_table_lookup(page->users, tweet->author_id ? tweet->author_id : "") : NULL;
   if (u == NULL)
     u = tb_conn_user_by_id(conn, tweet->author_id);
-  return u ? u->username : (tweet->author_id ? tweet->author_id : "unknown");
+  return u ? u->username : (tweet->author_id ? tweet->author_id : _("unknown"));
 }
 
 #define TB_THREAD_PREFIX "thread:"
@@ -255,6 +269,25 @@ thread_remember(TbConn *conn, const char *key, const char *name, const char *tit
   }
   g_list_free(keys);
   tb_conn_store_changed(conn);
+}
+
+/* X's media types in the reader's words ("[photo https://...]"). */
+static const char *
+media_kind(const char *type)
+{
+  static const struct {
+    const char *type, *label;
+  } kinds[] = {
+      {"photo", N_("photo")},
+      {"video", N_("video")},
+      {"animated_gif", N_("GIF")},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
+    if (g_str_equal(kinds[i].type, type))
+      return _(kinds[i].label);
+  }
+  return type;
 }
 
 static char *
@@ -473,8 +506,8 @@ append_media(GString *out, const TbXapiTweet *tweet, const TbXapiTweetPage *page
 {
   for (guint i = 0; tweet->media_keys && tweet->media_keys[i]; i++) {
     const TbXapiMedia *m = page ? g_hash_table_lookup(page->media, tweet->media_keys[i]) : NULL;
-    g_autofree char *what =
-        tb_render_text(m && m->type ? m->type : "media", NULL, 0, tb_conv_render_mode());
+    g_autofree char *what = tb_render_text(m && m->type ? media_kind(m->type) : _("media"), NULL, 0,
+                                           tb_conv_render_mode());
     g_autofree char *url = m && m->url ? tb_render_text(m->url, NULL, 0, tb_conv_render_mode())
                                        : g_strdup_printf("https://x.com/i/status/%s", tweet->id);
     g_string_append_printf(out, " [%s %s]", what, url);
@@ -750,14 +783,19 @@ tb_conv_show_send_unknown(TbConn *conn, const TbOutboxItem *item, const char *wh
   send_status_write(conn, item, text);
 }
 
-static void
-send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text)
+PurpleConversation *
+tb_conv_of_item(TbConn *conn, const TbOutboxItem *item)
 {
   const char *name = item->conv ? item->conv : conn->handle;
   PurpleConversation *conv = tb_conv_find(conn, name);
+  return conv ? conv : purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, name);
+}
 
-  if (conv == NULL)
-    conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, name);
+static void
+send_status_write(TbConn *conn, const TbOutboxItem *item, const char *text)
+{
+  PurpleConversation *conv = tb_conv_of_item(conn, item);
+
   if (!g_str_equal(purple_core_get_ui(), "BitlBee")) {
     g_autofree char *html = tb_conv_escape(text);
     purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_ERROR, time(NULL));

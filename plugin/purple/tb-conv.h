@@ -9,6 +9,7 @@
 
 #include "api/tb-xapi-data.h"
 #include "core/tb-render.h"
+#include "core/tb-route.h"
 #include "tb-conn.h"
 
 G_BEGIN_DECLS
@@ -65,6 +66,10 @@ const char *tb_conv_reply_conv(TbConn *conn, const char *tweet_id, const char *c
 TbThread *tb_conv_thread_by_name(TbConn *conn, const char *name);
 void tb_conv_chat_left(TbConn *conn, int chat_id);
 PurpleConversation *tb_conv_find(TbConn *conn, const char *name);
+/* The conversation an outbox item was typed in (opened again if it was closed). */
+PurpleConversation *tb_conv_of_item(TbConn *conn, const TbOutboxItem *item);
+/* What text typed in conv would send: a post (own buddy), a DM, or a reply in a thread. */
+TbRoute tb_conv_route(TbConn *conn, PurpleConversation *conv);
 
 /* How text from X is made safe for the UI this plugin runs in. */
 TbRenderMode tb_conv_render_mode(void);

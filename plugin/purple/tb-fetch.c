@@ -328,10 +328,15 @@ mentions_finish(TbFetchRun *run, const TbHttpResponse *resp, gboolean capped)
   run->delivered = mentions_delivered;
   run->page_free = (GDestroyNotify)tb_xapi_tweet_page_free;
   if (g_hash_table_size(gathered) > 0) {
+    guint others = g_hash_table_size(gathered);
     g_autofree char *notice = g_strdup_printf(
-        _("%u mentions arrived at once: the newest %u conversations have a chat each, the %u "
-          "others are gathered here."),
-        shown, kept, g_hash_table_size(gathered));
+        g_dngettext(GETTEXT_PACKAGE,
+                    "%u mentions arrived at once: the newest %u conversations have a chat each, "
+                    "the %u other is gathered here.",
+                    "%u mentions arrived at once: the newest %u conversations have a chat each, "
+                    "the %u others are gathered here.",
+                    others),
+        shown, kept, others);
     tb_conv_notice_gathered(conn, notice);
   }
   /* Oldest first: pages run newest to oldest, and each page is newest first. */

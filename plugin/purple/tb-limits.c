@@ -78,8 +78,11 @@ tb_limits_report(TbConn *conn)
   gint64 micros = tb_cost_meter_today(conn->limits->cost, now, &items);
   GString *out = g_string_new(NULL);
 
-  g_string_append_printf(out, _("@%s (%s): about $%.3f spent today (UTC), %u billed items"),
-                         conn->handle, conn->cfg.role, micros / 1e6, items);
+  g_string_append_printf(
+      out,
+      g_dngettext(GETTEXT_PACKAGE, "@%s (%s): about $%.3f spent today (UTC), %u billed item",
+                  "@%s (%s): about $%.3f spent today (UTC), %u billed items", items),
+      conn->handle, conn->cfg.role, micros / 1e6, items);
   for (int k = 1; k < TB_COST_N_KINDS; k++) {
     guint n = tb_cost_meter_count(conn->limits->cost, k, now);
     if (n)
@@ -91,9 +94,9 @@ tb_limits_report(TbConn *conn)
     const TbXapiRateLimit *rl = g_hash_table_lookup(conn->limits->rate_limits, l->data);
     gint64 mins = MAX((rl->reset - now + 59) / 60, 0);
     g_string_append_printf(out,
-                           _(" · %s: %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
-                             " left, resets in %" G_GINT64_FORMAT " min"),
-                           (char *)l->data, rl->remaining, rl->limit, mins);
+                           /* %lld, not G_GINT64_FORMAT: xgettext must see the whole text */
+                           _(" · %s: %lld/%lld left, resets in %lld min"), (char *)l->data,
+                           (long long)rl->remaining, (long long)rl->limit, (long long)mins);
   }
   g_string_append(out, _(" (estimate from X's pay-per-use prices)"));
   return g_string_free(out, FALSE);

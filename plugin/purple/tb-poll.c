@@ -24,6 +24,14 @@ static const struct {
      N_("the connection to X is not trusted. Twinbird tries again every 15 minutes")},
 };
 
+/* One whole sentence per poller, for translators. */
+static const char *
+checking_failed(const char *poller)
+{
+  return g_str_equal(poller, "DMs") ? _("Checking DMs of @%s (%s) failed: %s. X said: %s")
+                                    : _("Checking mentions of @%s (%s) failed: %s. X said: %s");
+}
+
 typedef enum { TB_POLL_TRANSIENT, TB_POLL_LASTING, TB_POLL_FATAL } TbPollFailure;
 
 static TbPollFailure
@@ -32,9 +40,9 @@ poll_lasting_error(TbPoller *p, const GError *error)
   for (gsize i = 0; i < G_N_ELEMENTS(lasting_errors); i++) {
     if (!g_error_matches(error, TB_XAPI_ERROR, lasting_errors[i].code))
       continue;
-    g_autofree char *msg = g_strdup_printf(_("Checking %s of @%s (%s) failed: %s. X said: %s"),
-                                           p->name, p->conn->handle, p->conn->cfg.role,
-                                           _(lasting_errors[i].advice), error->message);
+    g_autofree char *msg =
+        g_strdup_printf(checking_failed(p->name), p->conn->handle, p->conn->cfg.role,
+                        _(lasting_errors[i].advice), error->message);
     if (lasting_errors[i].fatal) {
       g_autofree char *again =
           g_strdup_printf("%s %s", msg, _(tb_config_sign_in_again(p->conn->cfg.auth)));

@@ -4,6 +4,7 @@
 #include "tb-conv.h"
 #include "tb-plugin.h"
 #include "tb-send.h"
+#include "tb-worktime.h"
 #include "twinbird.h"
 
 #include <glib/gi18n-lib.h>
@@ -80,7 +81,7 @@ remote_done(TbConn *conn, const char *outbox_id, const char *new_id, const GErro
 
 gboolean
 tb_remote_send(PurpleAccount *account, TbOutboxKind kind, const char *arg, const char *text,
-               TbRemoteDone done, gpointer data, GError **error)
+               gboolean anyway, TbRemoteDone done, gpointer data, GError **error)
 {
   TbConn *conn = conn_of(account, error);
   g_autofree char *target = NULL;
@@ -103,6 +104,8 @@ tb_remote_send(PurpleAccount *account, TbOutboxKind kind, const char *arg, const
     conv = target;
   }
 
+  if (!anyway && !tb_worktime_may_send(conn, kind, target, text, error))
+    return FALSE;
   TbRemoteCall *call = g_new0(TbRemoteCall, 1);
   call->done = done;
   call->data = data;

@@ -19,9 +19,12 @@ typedef void (*TbRemoteDone)(const char *handle, const char *outbox_id, const ch
                              const GError *error, gpointer data);
 
 /* Queues text from account as kind: arg is the reply's post (short or full id) or the DM's
- * handle, NULL for a post. FALSE with error when refused; else done runs later (or already). */
+ * handle, NULL for a post. No one can answer a question here: where the guard or the work hours
+ * would ask, it is refused (TB_ROUTE_ERROR_GUARDED, _OFF_HOURS) unless anyway. FALSE with error
+ * when refused; else done runs later (or already). */
 gboolean tb_remote_send(PurpleAccount *account, TbOutboxKind kind, const char *arg,
-                        const char *text, TbRemoteDone done, gpointer data, GError **error);
+                        const char *text, gboolean anyway, TbRemoteDone done, gpointer data,
+                        GError **error);
 
 G_END_DECLS
 

@@ -210,12 +210,14 @@ send_failed(TbConn *conn, const char *outbox_id, const GError *error)
   tb_conn_store_changed(conn);
   guint later = count_waiting(conn, outbox_id);
   g_autofree char *why =
-      later ? g_strdup_printf(ngettext("%s (the %u part after it is kept and follows once this one "
-                                       "is sent)",
-                                       "%s (the %u parts after it are kept and follow once this "
-                                       "one is sent)",
-                                       later),
-                              reason, later)
+      later ? g_strdup_printf(
+                  g_dngettext(GETTEXT_PACKAGE,
+                              "%s (the %u part after it is kept and follows once this one "
+                              "is sent)",
+                              "%s (the %u parts after it are kept and follow once this "
+                              "one is sent)",
+                              later),
+                  reason, later)
             : g_strdup(reason);
   tb_conv_show_send_error(conn, item, why);
   if (g_error_matches(error, TB_XAPI_ERROR, TB_XAPI_ERROR_UNAUTHORIZED)) {
@@ -359,7 +361,7 @@ static gboolean
 in_doubt(const TbOutboxItem *item)
 {
   return item->attempted != 0 ||
-         (item->last_error == NULL &&
+         (item->last_error == NULL && item->due == 0 &&
           !g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX));
 }
 
@@ -450,6 +452,16 @@ send_item(TbConn *conn, TbOutboxItem *item)
         create_done, g_strdup(item->id), g_free);
     return;
   }
+}
+
+/* A new item goes now unless it waits: scheduled, or kept back by the gate (work hours, the
+ * guard). Not a send someone waits for (D-Bus): no one could answer, so its caller checked. */
+static void
+send_or_wait(TbConn *conn, TbOutboxItem *item, gboolean gated)
+{
+  if (item->due != 0 || (gated && conn->hooks.gate != NULL && conn->hooks.gate(conn, item)))
+    return;
+  send_item(conn, item);
 }
 
 /* Queues item and, when someone waits for it, notes the waiter before the first try (a request
@@ -553,17 +565,36 @@ queue_rest(TbConn *conn, TbOutboxItem *first, GPtrArray *parts)
   tb_conn_store_changed(conn);
 }
 
+/* Checks text, queues it (due: 0, or when a scheduled send goes) and sends it unless it waits.
+ * The first (or only) item queued, or NULL with error set. */
+static TbOutboxItem *
+queue_new(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv, const char *text,
+          gint64 due, TbSendDone done, gpointer data, GError **error)
+{
+  g_autoptr(GPtrArray) parts = plan_text(conn, kind, text, FALSE, error);
+  if (parts == NULL)
+    return NULL;
+  TbOutboxItem *first = queue_item(conn, kind, target, conv, parts->pdata[0], done, data);
+  if (due != 0)
+    tb_store_outbox_set_due(conn->store, first, due, FALSE);
+  queue_rest(conn, first, parts);
+  send_or_wait(conn, first, done == NULL);
+  return first;
+}
+
 gboolean
 tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
                           const char *text, TbSendDone done, gpointer data, GError **error)
 {
-  g_autoptr(GPtrArray) parts = plan_text(conn, kind, text, FALSE, error);
-  if (parts == NULL)
-    return FALSE;
-  TbOutboxItem *first = queue_item(conn, kind, target, conv, parts->pdata[0], done, data);
-  queue_rest(conn, first, parts);
-  send_item(conn, first);
-  return TRUE;
+  return queue_new(conn, kind, target, conv, text, 0, done, data, error) != NULL;
+}
+
+char *
+tb_send_schedule(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                 const char *text, gint64 due, GError **error)
+{
+  TbOutboxItem *item = queue_new(conn, kind, target, conv, text, due, NULL, NULL, error);
+  return item ? g_strdup(item->id) : NULL;
 }
 
 char *
@@ -595,9 +626,11 @@ tb_send_typed(TbConn *conn, TbOutboxKind kind, const char *target, const char *c
     return g_strdup(first->id);
   }
   tb_conn_store_changed(conn);
-  send_item(conn, first);
+  send_or_wait(conn, first, TRUE);
   return NULL;
 }
+
+static gboolean replan(TbConn *conn, TbOutboxItem *item, gboolean thread);
 
 void
 tb_send_release(TbConn *conn, const char *outbox_id, const char *refusal)
@@ -606,7 +639,9 @@ tb_send_release(TbConn *conn, const char *outbox_id, const char *refusal)
   if (item == NULL || !settled(conn, item))
     return; /* dropped or retried meanwhile */
   if (refusal == NULL) {
-    tb_send_retry(conn, outbox_id);
+    /* answered OK: on its way like any typed send, through the gate (work hours, the guard) */
+    if (replan(conn, item, FALSE))
+      send_or_wait(conn, item, TRUE);
     return;
   }
   tb_store_outbox_set_error(conn->store, item, refusal);
@@ -656,8 +691,8 @@ tb_send_retry(TbConn *conn, const char *outbox_id)
     look->then_send = TRUE; /* sent once the look shows X does not have it */
     return TRUE;
   }
-  if (item == NULL || g_hash_table_contains(conn->send->sending, outbox_id))
-    return FALSE;
+  if (item == NULL || item->due != 0 || g_hash_table_contains(conn->send->sending, outbox_id))
+    return FALSE; /* a scheduled or held item goes with "now" */
   if (item->attempted != 0) {
     /* It may be on X already: look first, and send only if it is not. */
     look_on_x(conn, item, TRUE, NULL, FALSE);
@@ -703,6 +738,22 @@ tb_send_drop(TbConn *conn, const char *outbox_id)
 }
 
 gboolean
+tb_send_due(TbConn *conn, const char *outbox_id, gboolean look_first)
+{
+  TbOutboxItem *item = tb_store_outbox_find(conn->store, outbox_id);
+
+  if (item == NULL || g_hash_table_contains(conn->send->sending, outbox_id))
+    return FALSE;
+  tb_store_outbox_set_due(conn->store, item, 0, FALSE);
+  tb_conn_store_changed(conn);
+  if (look_first || item->attempted != 0)
+    look_on_x(conn, item, TRUE, NULL, FALSE); /* sent only if X does not have it */
+  else
+    send_item(conn, item);
+  return TRUE;
+}
+
+gboolean
 tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text, const char *event_id)
 {
   g_autofree char *text = tb_render_unescape_x(x_text ? x_text : "");
@@ -734,6 +785,8 @@ tb_send_report_pending(TbConn *conn)
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
+    if (item->due != 0 && item->attempted == 0)
+      continue; /* scheduled or held: tb-hours.c says what became of it */
     if (in_doubt(item)) {
       /* sent, or about to be, when Twinbird stopped: X may have it */
       tb_conv_show_send_unknown(conn, item, _("Twinbird stopped before X answered"));

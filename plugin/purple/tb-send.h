@@ -58,6 +58,13 @@ void tb_send_close(TbConn *conn);
 void tb_send_note_own_dm(TbConn *conn, const char *event_id);
 /* A DM of ours is under way: X may list it before its send is answered. */
 gboolean tb_send_dm_under_way(TbConn *conn);
+/* Queues text to go at due (Unix seconds, in the future), checked now as tb_send_new checks it so
+ * nothing queued fails later for its text. The new outbox id, or NULL with error set. */
+char *tb_send_schedule(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                       const char *text, gint64 due, GError **error);
+/* Sends a scheduled or held item now; look_first: it may have gone out before a crash (its due
+ * time passed while closed), so X is asked first. FALSE if no such item or it is under way. */
+gboolean tb_send_due(TbConn *conn, const char *outbox_id, gboolean look_first);
 /* Sends an outbox item again (planned again first: a post too long for X stays kept unless
  * long_posts is thread now); FALSE if no such item or it is already under way. */
 gboolean tb_send_retry(TbConn *conn, const char *outbox_id);

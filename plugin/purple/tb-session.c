@@ -12,6 +12,8 @@
 #include "tb-plugin.h"
 #include "tb-proxy.h"
 #include "tb-send.h"
+#include "tb-stats.h"
+#include "tb-worktime.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -173,6 +175,8 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   tb_conn_remember_user(conn, conn->me);
   tb_blist_add_self(conn);
   tb_send_report_pending(conn);
+  tb_worktime_start(conn);
+  tb_stats_start(conn);
   tb_fetch_start(conn);
 }
 
@@ -287,6 +291,7 @@ tb_session_open(PurpleConnection *gc)
   tb_limits_init(conn);
   tb_send_init(conn);
   tb_confirm_init(conn);
+  tb_worktime_init(conn);
   session_login(conn);
 }
 
@@ -305,6 +310,8 @@ tb_session_close(PurpleConnection *gc)
   tb_conn_shutdown(conn);
   g_clear_pointer(&conn->oauth, tb_auth_free); /* closes a sign-in prompt and the listener */
   tb_confirm_cleanup(conn);
+  tb_stats_cleanup(conn);
+  tb_worktime_cleanup(conn);
   tb_send_cleanup(conn);
   tb_limits_cleanup(conn);
   tb_conv_cleanup(conn);

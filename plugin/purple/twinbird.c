@@ -40,6 +40,11 @@ tb_status_types(PurpleAccount *account)
       types, purple_status_type_new_with_attrs(PURPLE_STATUS_AVAILABLE, TB_STATUS_AVAILABLE, NULL,
                                                TRUE, TRUE, FALSE, "message", _("Message"),
                                                purple_value_new(PURPLE_TYPE_STRING), NULL));
+  /* Not the user's to choose: the work account's own buddy outside its work hours. */
+  types = g_list_append(
+      types, purple_status_type_new_with_attrs(PURPLE_STATUS_AWAY, TB_STATUS_AWAY, NULL, FALSE,
+                                               FALSE, FALSE, "message", _("Message"),
+                                               purple_value_new(PURPLE_TYPE_STRING), NULL));
   types = g_list_append(
       types, purple_status_type_new(PURPLE_STATUS_OFFLINE, TB_STATUS_OFFLINE, NULL, TRUE));
   return types;
@@ -173,9 +178,9 @@ static PurplePluginInfo info = {
     .id = TWINBIRD_PLUGIN_ID,
     .name = TWINBIRD_DISPLAY_NAME,
     .version = TB_VERSION,
-    .summary = "X (Twitter) API v2: personal and work accounts side by side",
-    .description = "DMs and mentions of two X accounts as conversations; every outgoing message "
-                   "is tagged with the account that sent it.",
+    .summary = N_("X (Twitter) API v2: personal and work accounts side by side"),
+    .description = N_("DMs and mentions of two X accounts as conversations; every outgoing message "
+                      "is tagged with the account that sent it."),
     .author = "The Twinbird developers",
     .homepage = "https://github.com/twinbird-im/twinbird",
     .load = tb_plugin_load,
@@ -190,6 +195,9 @@ tb_plugin_init(PurplePlugin *plugin)
   (void)plugin;
   bindtextdomain(GETTEXT_PACKAGE, TB_LOCALEDIR);
   bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+  /* the plugin list shows these: in the user's language, now that the domain is bound */
+  info.summary = (char *)_(info.summary);
+  info.description = (char *)_(info.description);
   prpl_info.protocol_options = tb_account_options();
 }
 

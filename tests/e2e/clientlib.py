@@ -386,10 +386,10 @@ class PatInPidgin:
     accounts, pat_home (personal) and pat_at_acme (work), polling DMs every second; dana
     (token tok-dana) is there to DM them."""
 
-    def start_pidgin(self):
+    def start_pidgin(self, **work):
         """Adds Pat's users and dana to the simulator self.x and starts Pidgin; sets self.d (the
         display), self.pidgin, self.blist (the Buddy List window, once shown) and self.pb
-        (libpurple on Pidgin's bus)."""
+        (libpurple on Pidgin's bus). work: settings added to the work account."""
         for handle in (HOME, WORK):
             self.x.add_user(handle, NAMES[handle], token=TOKENS[handle])
         self.x.add_user('dana', 'Dana Example', token='tok-dana')
@@ -397,12 +397,21 @@ class PatInPidgin:
         self.d = Display(xvfb.display)
         bus = DBusDaemon(self.logdir).start()
         self.pidgin = PidginOnBus([h.account(handle, TOKENS[handle], self.x.api_base,
-                                             role=ROLES[handle], dm_interval=1)
+                                             role=ROLES[handle], dm_interval=1,
+                                             **(work if handle == WORK else {}))
                                    for handle in (HOME, WORK)],
                                   bus, self.logdir, xvfb.display).start()
         self.blist = self.d.wait_window('^Buddy List$', 20)
         self.pb = PurpleBus(bus.address).wait_service()
         self.addCleanup(self.pb.close)
+
+    def wait_log(self, account, peer, regex, timeout=15):
+        """regex in Pidgin's log of account's conversation with peer."""
+        try:
+            return h.wait_until(lambda: re.search(regex, self.pidgin.log_text(account, peer)),
+                                timeout, interval=0.2, what='/%s/ in the log' % regex)
+        except TimeoutError as e:
+            raise AssertionError('%s; log:\n%s' % (e, self.pidgin.log_text(account, peer)))
 
     def type_into(self, window, text):
         """Types text and Return into window, as a person would."""

@@ -15,6 +15,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import unittest
 
 import tbharness as h
 
@@ -25,6 +26,17 @@ NAMES = (API_NAME, MEDIA_NAME)
 HTTP_USER, HTTP_PASSWORD = 'tbuser', 'Tb-pr0xy.pass'  # tinyproxy's BasicAuth takes no specials
 SOCKS_USER, SOCKS_PASSWORD = 'tbsocks', 'S0cks:p@ss/w%rd'
 SOCKS_UID = 60731
+
+def mount_namespaces():
+    """Whether this machine lets us make a mount namespace (a container may not)."""
+    if not hasattr(mount_namespaces, 'ok'):
+        try:
+            mount_namespaces.ok = subprocess.run([program('unshare'), '-m', 'true'],
+                                                 capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            mount_namespaces.ok = False
+    return mount_namespaces.ok
+
 
 PACKAGES = {'tinyproxy': 'tinyproxy-bin', 'danted': 'dante-server', 'unshare': 'util-linux'}
 
@@ -72,6 +84,9 @@ class Proxy:
         self.binds.append((path, '/etc/hosts'))
 
     def start(self, timeout=10.0):
+        if not mount_namespaces():
+            raise unittest.SkipTest('the proxy tests need a mount namespace of their own '
+                                    '(unshare -m, as root): not allowed here')
         self.hosts_file()
         argv = self.command()
         mounts = ' && '.join('mount --bind %s %s' % (src, dst) for src, dst in self.binds)

@@ -21,7 +21,7 @@ import tbharness as h  # noqa: E402
 from twoaccounts import HOME, ROLES, TAGS, TOKENS, WAIT, WORK, TwoAccounts  # noqa: E402
 
 COMMANDS = ('post', 'reply', 'dm', 'rt', 'unrt', 'delete', 'undo', 'whois', 'open', 'limits',
-            'retry', 'help')
+            'retry', 'help', 'schedule', 'scheduled', 'unschedule', 'now', 'stats')
 
 
 class CommandsBitlBee(TwoAccounts, h.E2ETestCase):

@@ -23,7 +23,7 @@ from tbharness import contains, has  # noqa: E402
 from twoaccounts import HOME, TAGS, TOKENS, WAIT, WORK, TwoAccounts  # noqa: E402
 
 COMMANDS = ('post', 'reply', 'dm', 'rt', 'unrt', 'delete', 'undo', 'whois', 'open', 'limits',
-            'retry', 'help')
+            'retry', 'help', 'schedule', 'scheduled', 'unschedule', 'now', 'stats')
 
 
 class CommandsHost(TwoAccounts, h.E2ETestCase):

@@ -8,11 +8,15 @@ libpurple, no D-Bus code of its own) with Pat's two accounts.
 - TwinbirdPost / TwinbirdReply / TwinbirdDm act as the given account and return the id X gave,
   only once X has confirmed; TwinbirdMessageSent carries account, role, tag, kind, id and text;
 - refusals come back as im.twinbird.Error.* with a clear message, X's own refusals included, and
-  a call still waiting when its account closes is answered, not left hanging.
+  a call still waiting when its account closes is answered, not left hanging;
+- issue 13: where the guard or the work hours would ask, a call fails with
+  im.twinbird.Error.Guarded or .OffHours (no one can answer a question), and the ...Anyway
+  methods are the caller's explicit override.
 """
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
@@ -188,6 +192,52 @@ class DBusScripts(h.E2ETestCase):
         self.assertIn('@pat_at_acme', box['error'].get_dbus_message())
         # The other account is untouched.
         self.assertTrue(self.pb.call('TwinbirdPost', self.home, 'still here'))
+
+
+class DBusGuardAndHours(h.E2ETestCase):
+    """The guard on for both accounts, the work account outside its hours (UTC)."""
+
+    def setUp(self):
+        super().setUp()
+        self.x = self.sim()
+        h.raise_dm_limit(self.x)
+        self.x.add_user('pat_home', 'Pat', token=HOME_TOKEN)
+        self.x.add_user('pat_at_acme', 'Pat at Acme', token=WORK_TOKEN)
+        later = time.time() + 3 * 3600
+        hours = 'daily %s-%s' % (time.strftime('%H:%M', time.gmtime(later)),
+                                 time.strftime('%H:%M', time.gmtime(later + 3600)))
+        self.bus = c.DBusDaemon(self.logdir).start()
+        self.host = self.host([
+            h.account('pat_home', HOME_TOKEN, self.x.api_base, role='personal', guard='on'),
+            h.account('pat_at_acme', WORK_TOKEN, self.x.api_base, role='work', guard='on',
+                      work_hours=hours, time_zone='UTC')], env=self.bus.env())
+        self.pb = c.PurpleBus(self.bus.address).wait_service()
+        self.addCleanup(self.pb.close)
+        self.home = self.pb.wait_account('pat_home')
+        self.work = self.pb.wait_account('pat_at_acme')
+
+    def call_error(self, *args):
+        import dbus
+        with self.assertRaises(dbus.DBusException) as cm:
+            self.pb.call(*args)
+        return cm.exception.get_dbus_name(), cm.exception.get_dbus_message()
+
+    def test_guarded_and_off_hours_calls_fail_named_unless_anyway(self):
+        self.pb.call('TwinbirdPost', self.home, 'Big news today')
+        name, msg = self.call_error('TwinbirdPost', self.work, 'big news TODAY')
+        self.assertEqual(name, 'im.twinbird.Error.Guarded')
+        self.assertIn('@pat_home sent the same text', msg)
+        name, msg = self.call_error('TwinbirdPost', self.work, 'a different work post')
+        self.assertEqual(name, 'im.twinbird.Error.OffHours')
+        self.assertIn('outside the work hours of @pat_at_acme', msg)
+        self.assertEqual([p for p in self.x.posted() if p['token'] == WORK_TOKEN], [])
+
+        post_id = self.pb.call('TwinbirdPostAnyway', self.work, 'big news TODAY')
+        [post] = [p for p in self.x.posted() if p['token'] == WORK_TOKEN]
+        self.assertEqual((post['id'], post['text']), (post_id, 'big news TODAY'))
+        event_id = self.pb.call('TwinbirdDmAnyway', self.work, 'pat_home', 'see you at work')
+        self.assertTrue(event_id)
+        self.assertEqual(self.host.find({'event': 'request-action'}), [], 'a script was asked')
 
 
 if __name__ == '__main__':

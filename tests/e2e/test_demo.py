@@ -3,7 +3,8 @@
 """tools/demo, as a user runs it (with --no-wait, and without installing or building: the test
 run has built everything already). Issue 2: the transcript shows both of Pat's accounts coming
 online in BitlBee. Issue 3 item 10: a DM and a mention arrive on each account and tagged answers
-go out from the right account. Everything the demo started is gone when it exits."""
+go out from the right account. Issue 13: the work account away outside its hours, a held post and
+a scheduled one going out tagged when the hours start. Everything the demo started is gone when it exits."""
 
 import os
 import re
@@ -34,7 +35,7 @@ class Demo(unittest.TestCase):
             r = subprocess.run(
                 [DEMO, '--no-wait', '--no-install', '--no-build', '--build-dir', h.BUILD_ROOT,
                  '--logdir', cls.logdir],
-                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=150,
+                stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=270,
                 env=h.base_env())
             cls.rc, cls.out, cls.err = r.returncode, r.stdout, r.stderr
         except subprocess.TimeoutExpired as e:
@@ -85,6 +86,18 @@ class Demo(unittest.TestCase):
                                    r'account twinbird2\)')
         self.assertRegex(self.out, r'\[personal @pat_home\] Friday works!')
         self.assertRegex(self.out, r'\[work @pat_at_acme\] Thanks, it was a team effort!')
+
+    def test_work_hours_held_and_scheduled_posts(self):
+        """Issue 13 item 5."""
+        for scene in ('Work hours: @pat_at_acme away, a work post held, a personal one scheduled',
+                      'Work starts: the held and the scheduled post go out, tagged'):
+            self.assertRegex(self.out, re.compile(r'^   ok  ' + re.escape(scene), re.M),
+                             self.show())
+        self.assertRegex(self.out, r'pat_at_acme is away: .*Outside work hours')
+        self.assertRegex(self.out, r'\*\*\* HELD \(o\d+\)')
+        self.assertRegex(self.out, r'\[work @pat_at_acme\] Our Q3 numbers are out')
+        self.assertRegex(self.out, r'\[personal @pat_home\] Weekend hike photos are up')
+        self.assertIn('pat_at_acme is available again', self.out)
 
 
 if __name__ == '__main__':

@@ -15,7 +15,6 @@
 """
 
 import os
-import re
 import sys
 import time
 
@@ -37,13 +36,6 @@ class PidginWindows(c.PatInPidgin, h.E2ETestCase):
         self.work = self.pb.wait_account('pat_at_acme')
         self.home = self.pb.wait_account('pat_home')
         self.online_at = time.monotonic()
-
-    def wait_log(self, account, peer, regex, timeout=15):
-        try:
-            return h.wait_until(lambda: re.search(regex, self.pidgin.log_text(account, peer)),
-                                timeout, interval=0.2, what='/%s/ in the log' % regex)
-        except TimeoutError as e:
-            raise AssertionError('%s; log:\n%s' % (e, self.pidgin.log_text(account, peer)))
 
     def test_typed_messages_are_tagged_with_the_sending_account(self):
         # Each account's group, with the account's own buddy in it.

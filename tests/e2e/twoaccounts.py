@@ -106,7 +106,8 @@ class TwoAccounts:
         tag = irc.expect_root(r'Account successfully added with tag (\S+)').group(1)
         for key, value in (('api_base', self.x.api_base), ('auth', 'bearer'),
                            ('role', ROLES[handle]), ('dm_interval', '1'),
-                           ('mention_interval', '1'), ('confirm_public', 'off')):
+                           ('mention_interval', '1'), ('guard', 'off'),
+                           ('confirm_public', 'off')):
             irc.root('account %s set %s %s' % (tag, key, value))
             irc.expect_root(r"%s = `%s'" % (key, re.escape(value)))
         return tag

@@ -1,6 +1,7 @@
 /* tb-host: a headless libpurple host for end-to-end tests, driven by JSON lines.
  *
  *   tb-host --user-dir DIR --plugin-dir DIR --accounts FILE.json [--debug-log FILE]
+ *           [--localedir DIR]
  *
  * Everything a UI would show is printed on stdout, one JSON object per line ("event" names the
  * kind); commands arrive on stdin, one JSON object per line, and each gets an "ack" event.
@@ -10,7 +11,11 @@
  * Copyright (C) 2026 The Twinbird developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#define _GNU_SOURCE /* RTLD_NEXT */
+
 #include <dlfcn.h>
+#include <libintl.h>
+#include <locale.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -18,6 +23,7 @@
 #include "tb-host.h"
 
 #define SIGNAL_PLUGIN_DEFAULT "prpl-twinbird"
+#define PLUGIN_TEXT_DOMAIN "twinbird" /* the plugin's GETTEXT_PACKAGE */
 
 /* ---------------------------------------------------------------------------------------------
  * Options and state
@@ -26,6 +32,29 @@ TbHostOptions tb_host_options = {
     .reconnect_ms = 1000,
     .reconnect_max_ms = 60000,
 };
+
+/* ---------------------------------------------------------------------------------------------
+ * Locale. The host runs in the locale of its environment (setlocale in main, like Pidgin and
+ * Finch). The plugin binds its own text domain in its init, to the localedir it was built for
+ * (bindtextdomain("twinbird", TB_LOCALEDIR)); a build tree has its catalogs elsewhere, in
+ * build/po/<lang>/LC_MESSAGES/twinbird.mo. With --localedir DIR the host defines
+ * bindtextdomain so that the plugin's own call for its domain, at the moment the plugin makes it,
+ * binds DIR instead: everything the plugin translates, during its init or later, comes from DIR.
+ * Every other domain, and every call without the option, goes to libc unchanged, and a plugin
+ * that never binds its domain stays untranslated, as it would when installed.
+ */
+char *
+bindtextdomain(const char *domainname, const char *dirname)
+{
+  static char *(*libc_bindtextdomain)(const char *, const char *);
+
+  if (libc_bindtextdomain == NULL)
+    *(void **)(&libc_bindtextdomain) = dlsym(RTLD_NEXT, "bindtextdomain");
+  if (tb_host_options.localedir != NULL && dirname != NULL &&
+      g_strcmp0(domainname, PLUGIN_TEXT_DOMAIN) == 0)
+    dirname = tb_host_options.localedir;
+  return libc_bindtextdomain(domainname, dirname);
+}
 
 static GMainLoop *main_loop;
 static int exit_code;
@@ -188,6 +217,8 @@ main(int argc, char **argv)
        "longest reconnect delay", "MS"},
       {"no-reconnect", 0, 0, G_OPTION_ARG_NONE, &tb_host_options.no_reconnect,
        "never reconnect by itself", NULL},
+      {"localedir", 0, 0, G_OPTION_ARG_FILENAME, &tb_host_options.localedir,
+       "where the plugin's text domain is bound (a build tree's po/ directory)", "DIR"},
       {NULL, 0, 0, 0, NULL, NULL, NULL}};
   GOptionContext *ctx = g_option_context_new("- headless libpurple host for Twinbird tests");
   GError *error = NULL;
@@ -195,6 +226,7 @@ main(int argc, char **argv)
   FILE *out;
   int out_fd;
 
+  setlocale(LC_ALL, ""); /* as a UI does; gettext then also honours LANGUAGE */
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     fprintf(stderr, "tb-host: %s\n", error->message);

@@ -29,6 +29,7 @@ typedef struct {
   gint reconnect_ms;
   gint reconnect_max_ms;
   gboolean no_reconnect;
+  gchar *localedir; /* --localedir: where the plugin's text domain is bound (tb-host-main.c) */
 } TbHostOptions;
 
 extern TbHostOptions tb_host_options;

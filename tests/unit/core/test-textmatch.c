@@ -41,6 +41,17 @@ test_same_reply(void)
   g_assert_false(tb_textmatch_same_reply("@this_handle_is_too_long yes", "yes"));
 }
 
+static void
+test_near(void)
+{
+  /* the guard: the same words from both accounts, whatever the case, spacing or links */
+  g_assert_true(
+      tb_textmatch_near("Launch day! https://acme.com/launch", "launch  DAY! https://t.co/q"));
+  g_assert_true(tb_textmatch_near("two\nlines", "Two Lines"));
+  g_assert_false(tb_textmatch_near("launch day", "launch night"));
+  g_assert_false(tb_textmatch_near(NULL, "x"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -48,5 +59,6 @@ main(int argc, char **argv)
   g_test_add_func("/textmatch/key", test_key);
   g_test_add_func("/textmatch/same", test_same);
   g_test_add_func("/textmatch/same-reply", test_same_reply);
+  g_test_add_func("/textmatch/near", test_near);
   return g_test_run();
 }

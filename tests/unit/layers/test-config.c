@@ -120,9 +120,20 @@ static void
 test_specs(void)
 {
   static const char *const contract[] = {
-      "role",      "api_base",     "auth",
-      "client_id", "consumer_key", "consumer_secret",
-      "ca_file",   "dm_interval",  "mention_interval",
+      "role",
+      "api_base",
+      "auth",
+      "client_id",
+      "consumer_key",
+      "consumer_secret",
+      "ca_file",
+      "dm_interval",
+      "mention_interval",
+      "work_hours",
+      "time_zone",
+      "off_hours",
+      "missed_schedule",
+      "guard",
   };
   gsize n = 0;
   const TbOptionSpec *specs = tb_config_get_specs(&n);
@@ -475,6 +486,30 @@ test_quark_name(void)
   g_assert_cmpstr(g_quark_to_string(tb_config_error_quark()), ==, "tb-config-error-quark");
 }
 
+/* Issue 13: work hours and their zone are read at sign-in; a bad one names the option. */
+static void
+test_work_hours(void)
+{
+  TbConfig cfg;
+
+  assert_accepted("work_hours", "Mon-Thu 08:30-17:00, Fri 08:30-13:00", &cfg);
+  g_assert_cmpstr(cfg.work_hours, ==, "Mon-Thu 08:30-17:00, Fri 08:30-13:00");
+  g_assert_cmpint(cfg.off_hours, ==, TB_OFF_HOURS_HOLD);
+  g_assert_cmpint(cfg.missed_schedule, ==, TB_MISSED_SEND);
+  g_assert_cmpint(cfg.guard, ==, TB_GUARD_ON);
+  tb_config_clear(&cfg);
+  assert_accepted("time_zone", "Europe/London", &cfg);
+  tb_config_clear(&cfg);
+  assert_accepted("off_hours", "ask", &cfg);
+  g_assert_cmpint(cfg.off_hours, ==, TB_OFF_HOURS_ASK);
+  tb_config_clear(&cfg);
+  assert_refused("work_hours", "weekdays 9 to 5", "not the grammar");
+  assert_refused("work_hours", "Mon-Fri", "days without hours");
+  assert_refused("time_zone", "Mars/Olympus", "no such zone");
+  assert_refused("off_hours", "later", "not a choice");
+  assert_refused("guard", "maybe", "not a choice");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -490,5 +525,6 @@ main(int argc, char **argv)
   g_test_add_func("/config/intervals", test_intervals);
   g_test_add_func("/config/late-failure-clears", test_late_failure_clears);
   g_test_add_func("/config/loopback", test_loopback);
+  g_test_add_func("/config/work-hours", test_work_hours);
   return g_test_run();
 }
