@@ -33,6 +33,7 @@ G_BEGIN_DECLS
 #define TB_BOUND_SHORT_IDS 256       /* the short-id ring ("3f"), shared by every account */
 #define TB_BOUND_THREADS_KEPT 300    /* mention threads remembered across restarts, and in memory */
 #define TB_BOUND_THREAD_AUTHORS 1000 /* authors of one thread "nick: text" can answer */
+#define TB_BOUND_COST_SEEN 20000     /* resources the cost meter knows were billed today */
 #define TB_BOUND_SENT_DMS_KEPT 50    /* DM event ids this plugin sent, so polls skip them */
 
 /* A copy of s of at most max_chars characters (s must be valid UTF-8); *cut (may be NULL) says

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-cost.h"
+#include "tb-bounds.h"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
@@ -81,8 +82,15 @@ tb_cost_meter_add(TbCostMeter *m, TbCostKind kind, const char *resource_id, gint
   roll_day(m, now);
   if (resource_id != NULL) {
     char *key = g_strdup_printf("%d:%s", (int)kind, resource_id);
-    if (!g_hash_table_add(m->seen, key))
+    if (g_hash_table_contains(m->seen, key)) {
+      g_free(key);
       return 0; /* X bills the same resource once a day */
+    }
+    /* Bounded: past the cap a resource read again today counts again (the estimate errs high). */
+    if (g_hash_table_size(m->seen) < TB_BOUND_COST_SEEN)
+      g_hash_table_add(m->seen, key);
+    else
+      g_free(key);
   }
   m->counts[kind]++;
   m->micros += prices[kind].micros;

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "core/tb-bounds.h"
 #include "core/tb-cost.h"
 
 #define DAY 86400
@@ -45,11 +46,30 @@ test_dedupe_per_utc_day(void)
   tb_cost_meter_free(m);
 }
 
+static void
+test_seen_is_bounded(void)
+{
+  TbCostMeter *m = tb_cost_meter_new();
+  const gint64 now = 1700000000;
+  char id[24];
+
+  for (int i = 0; i < TB_BOUND_COST_SEEN + 10; i++) {
+    g_snprintf(id, sizeof id, "%d", i);
+    g_assert_cmpint(tb_cost_meter_add(m, TB_COST_READ_DM_EVENT, id, now), ==, 10000);
+  }
+  /* known ones are still free the same day; past the cap a resource counts again */
+  g_assert_cmpint(tb_cost_meter_add(m, TB_COST_READ_DM_EVENT, "5", now), ==, 0);
+  g_snprintf(id, sizeof id, "%d", TB_BOUND_COST_SEEN + 5);
+  g_assert_cmpint(tb_cost_meter_add(m, TB_COST_READ_DM_EVENT, id, now), ==, 10000);
+  tb_cost_meter_free(m);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/cost/prices", test_prices);
   g_test_add_func("/cost/dedupe-per-utc-day", test_dedupe_per_utc_day);
+  g_test_add_func("/cost/seen-is-bounded", test_seen_is_bounded);
   return g_test_run();
 }
