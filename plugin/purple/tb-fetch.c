@@ -59,7 +59,9 @@ typedef struct _TbFetchRun {
 #define TB_DMS_ACTIVE_S (5 * 60)
 /* X allows 15 DM reads a window: one every 60 s is the most a check may go while active. */
 #define TB_DMS_ACTIVE_FLOOR_S 60
-#define TB_DMS_RESERVE 1       /* a window's requests kept for a walk's next page */
+/* No read kept back: checks spread what is left over the window (span / left), so a walk still
+ * finds one until the window's end, and a conversation is checked every 60 s or so. */
+#define TB_DMS_RESERVE 0
 #define TB_MENTIONS_RESERVE 10 /* 800 mentions are 8 pages of 100 */
 
 /* A slice of delivery holds the loop at most this long (a UI must not stall 5 ms). */
