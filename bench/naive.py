@@ -24,7 +24,8 @@ MENTION_QUERY = {'max_results': '20'}
 
 class NaivePoller(threading.Thread):
     """accounts: [(username, token, user_id)]. shown: [(monotonic time, username, kind, text)],
-    kind 'dm' or 'mention'; rounds: how many rounds are done."""
+    kind 'dm' or 'mention'; rounds: how many rounds are done, first_round_at when the first
+    ended."""
 
     def __init__(self, api_base, accounts, interval=60.0, timeout=30.0):
         super().__init__(daemon=True, name='naive-poller')
@@ -36,6 +37,7 @@ class NaivePoller(threading.Thread):
         self.lock = threading.Lock()
         self.shown = []
         self.rounds = 0
+        self.first_round_at = None   # monotonic time the first round ended
         self.errors = []
         self._seen = set()
         self._since = {}
@@ -89,6 +91,8 @@ class NaivePoller(threading.Thread):
                 self.poll_account(username, token, user_id)
             with self.lock:
                 self.rounds += 1
+                if self.first_round_at is None:
+                    self.first_round_at = time.monotonic()
             self.stopping.wait(self.interval)
 
     def stop(self):
