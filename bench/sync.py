@@ -55,7 +55,7 @@ FOLLOWERS = ('alice', 'bob', 'carol', 'frank')         # and is followed by thes
 PAIR = {'twinbird': (('pat_home', 'Pat', 'personal'), ('pat_at_acme', 'Pat at Acme', 'work')),
         'naive': (('naive_home', 'Naive', 'personal'), ('naive_acme', 'Naive at Acme', 'work'))}
 TAG_RE = re.compile(r'\[bm-([a-z0-9-]+)\]')
-TRACE_RE = re.compile(r'tb-trace: slowest callback (\d+) us \(([^)]*)\)')
+TRACE_RE = re.compile(r'tb-trace: slowest callback (\d+) us \((.*)\)\s*$')
 PRICE = {'dm_event': 0.010, 'post': 0.005, 'user': 0.010}
 
 SCENARIOS = ('pair', 'backlog-dm1', 'backlog-dm2', 'backlog-mentions', 'bitlbee-ping',
@@ -113,10 +113,14 @@ ROWS = [
     ('irc_idle', 'bitlbee-ping', 'BitlBee PING round trip, idle: p50 / p99 / max', ''),
     ('irc_backlog', 'bitlbee-ping', 'BitlBee PING round trip during the mention backlog: '
      'p99 / max', 'max <= idle max + 5 ms'),
-    ('irc_shown', 'bitlbee-ping', 'BitlBee mention backlog: shown, JOIN lines, time', 'all'),
+    ('irc_shown', 'bitlbee-ping', 'BitlBee mention backlog: shown, JOIN lines, time, HTTP 429',
+     'all, 0 HTTP 429'),
+    ('irc_callback', 'bitlbee-ping', 'BitlBee: worst main-loop callback (plugin trace)',
+     '<= 5 ms'),
     ('cg_per_msg', 'callgrind', 'CPU instructions per delivered DM (callgrind, less idle)', ''),
     ('cg_totals', 'callgrind', 'callgrind totals: backlog run / idle run (same time)', ''),
-    ('mem_flat', 'memory', 'RSS of tb-host after 10% / all of the messages', 'flat: <= +10%'),
+    ('mem_flat', 'memory', 'RSS of tb-host after 10% / 50% / all of the messages',
+     'flat: second half <= +2%'),
     ('mem_peak', 'memory', 'peak memory of tb-host (VmHWM) over the batches', ''),
 ]
 
@@ -663,6 +667,7 @@ class Bench:
         irc.root('account %s off' % acct)
         time.sleep(1.0)
         self.inject_backlog(username, 'mention', count, time.monotonic() - 2.0)
+        seq1 = self.seq_now()
         self.log('bitlbee-ping: %d mentions while signed out; account on' % count)
         mark = irc.mark()
         t0 = time.monotonic()
@@ -688,6 +693,9 @@ class Bench:
                 tags[t] = tags.get(t, 0) + 1
         joins = len(irc.find(r'^:pat!\S+ JOIN ', mark))
         bb.stop()
+        n429 = sum(1 for e in self.requests(seq1, username) if e['status'] == 429)
+        # BitlBee prints libpurple's debug lines (BITLBEE_DEBUG=1), the plugin's trace too
+        self.put_callback('irc_callback', worst_callback(bb.log_path))
         self.put('irc_idle', '%s / %s / %s (%d pings)' % (
             ms(pctl(idle, 50)), ms(pctl(idle, 99)), ms(max(idle) if idle else None), len(idle)))
         lost = [r for r in rtts if r is None]
@@ -697,9 +705,9 @@ class Bench:
         self.put('irc_backlog', '%s / %s (%d pings%s)' % (
             ms(pctl(got, 99)), ms(peak), len(rtts), ', %d unanswered' % len(lost) if lost
             else ''), '', ok)
-        self.put('irc_shown', '%d / %d, %d JOIN lines, %s' % (
+        self.put('irc_shown', '%d / %d, %d JOIN lines, %s, %d x 429' % (
             len(tags), count, joins, secs(done_at) if done_at is not None else
-            'not all after %s' % secs(timeout)), '', len(tags) == count)
+            'not all after %s' % secs(timeout), n429), '', len(tags) == count and not n429)
 
     # -- scenario: callgrind -----------------------------------------------------------------
     def run_callgrind(self):
@@ -753,14 +761,17 @@ class Bench:
         m = self.m
         username = 'mem_user'
         self.add_account(username, 'Memory', 'bench-memory')
-        # about bounded caches, not cost: 1-second polls and X's DM limit raised
+        # about bounded caches, not cost: 1-second polls, X's DM and mention limits raised
         h.raise_dm_limit(self.x)
+        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/users/{id}/mentions',
+                                            'limit': 100000})
         seq0 = self.seq_now()
         host = self.host([(username, 'personal')], 'memory',
                          extra_settings={'dm_interval': 1, 'mention_interval': 1})
         samples = []
         delivered = 0
         batch = 0
+        stopped = None
         try:
             host.wait_for({'event': 'signed-on', 'account': username}, 60)
             self.wait_round(username, seq0, timeout=120, quiet=0)
@@ -779,9 +790,13 @@ class Bench:
                         'author': list(CONTACTS), 'count': n,
                         'text': '@%s m {i} [bm-%s]' % (username, tag)}, timeout=120)
                 prefix = 'm%d-' % batch
-                h.wait_until(lambda: sum(1 for t in self.shown(host)
-                                         if t.startswith(prefix)) >= n,
-                             180, interval=0.25, what='batch %d (%d %ss)' % (batch, n, kind))
+                try:
+                    h.wait_until(lambda: sum(1 for t in self.shown(host)
+                                             if t.startswith(prefix)) >= n,
+                                 180, interval=0.25, what='batch %d (%d %ss)' % (batch, n, kind))
+                except TimeoutError as e:
+                    stopped = str(e)
+                    break
                 delivered += n
                 batch += 1
                 # libpurple keeps each conversation's history: close them, so what is left
@@ -796,16 +811,25 @@ class Bench:
         finally:
             host.quit()
             self.x.call('DELETE', '/ratelimits')
-        tenth = next(s for d, s in samples if d >= m['memory'] / 10.0)
+            if self.mode == 'smoke':
+                h.raise_dm_limit(self.x)
+        if not samples:
+            raise RuntimeError(stopped or 'no batch delivered')
+        tenth, half = [next(s for d, s in samples if d >= delivered * f) for f in (0.1, 0.5)]
         last = samples[-1][1]
-        growth = (last['VmRSS'] - tenth['VmRSS']) / float(tenth['VmRSS'])
-        self.put('mem_flat', '%s / %s (%+.1f%%) over %d messages' % (
-            mib(tenth['VmRSS']), mib(last['VmRSS']), growth * 100, delivered), '',
-            growth <= 0.10)
+        growth = (last['VmRSS'] - half['VmRSS']) / float(half['VmRSS'])
+        self.put('mem_flat', '%s / %s / %s (second half %+.1f%%) over %d messages%s' % (
+            mib(tenth['VmRSS']), mib(half['VmRSS']), mib(last['VmRSS']), growth * 100,
+            delivered, '; then stopped: ' + stopped if stopped else ''), '',
+            growth <= 0.02 and not stopped)
         self.put('mem_peak', mib(max(s.get('VmHWM', 0) for _d, s in samples)))
+        self.notes.append('Memory, RSS after each batch (messages: MiB): ' + ', '.join(
+            '%d: %.1f' % (d, s.get('VmRSS', 0) / 1024.0)
+            for d, s in samples[::max(1, len(samples) // 12)] + samples[-1:]))
         self.notes.append('Memory: %d batches of DMs and mentions in turn, 1-second polls and '
-                          'the DM limit raised for this scenario only, conversations closed '
-                          'after each batch (libpurple keeps their history).' % batch)
+                          'the DM and mention limits raised for this scenario only, '
+                          'conversations closed after each batch (libpurple keeps their '
+                          'history).' % batch)
 
     # -- the run -----------------------------------------------------------------------------
     def run(self, scenarios):
@@ -838,7 +862,7 @@ class Bench:
             verdict = '' if ok is None or not goal else 'PASS' if ok else 'FAIL'
             if self.mode == 'smoke' and verdict:
                 verdict = '(smoke)'
-            rows.append((section, figure, tb, nv, goal, verdict))
+            rows.append((section, figure, tb, nv or '-', goal, verdict))
             if key == 'idle_requests':
                 rows += self.endpoint_rows
         return rows
@@ -919,6 +943,7 @@ def write_results(bench, rows, path, command):
            '* machine: %s' % machine(),
            '* command: `%s`' % command,
            '* plugin: built from commit %s (%s)' % (git_commit(), h.PLUGIN_DIR),
+           '* seed of the traffic times: %d' % bench.args.seed,
            '* mode: %s%s' % (bench.mode, ' — a smoke run: tiny sizes, 1-second polls, the DM '
                              'limit raised; its figures mean nothing' if bench.mode == 'smoke'
                              else ''),
@@ -964,6 +989,7 @@ def main(argv=None):
     scenarios = [s for s in SCENARIOS if not a.scenario or s in a.scenario]
     command = os.environ.get('TB_BENCH_COMMAND') or ' '.join(
         ['bench/sync.py'] + [shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:])])
+    os.environ['TB_TRACE_CALLBACKS'] = '1'   # every libpurple client started inherits it
     bench = Bench(a)
     bench.log('bench/sync.py, %s mode, scenarios: %s; logs in %s'
               % (bench.mode, ', '.join(scenarios), bench.logdir))

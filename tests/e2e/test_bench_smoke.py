@@ -52,6 +52,17 @@ class BenchSmoke(h.E2ETestCase):
         self.assertNotIn('PASS', text)   # a smoke run judges nothing
         self.assertNotIn('FAIL', text)
 
+    def test_trace_lines_are_read(self):
+        """The plugin's TB_TRACE_CALLBACKS lines, as tb-host's --debug-log and BitlBee write
+        them: the largest is the figure."""
+        path = os.path.join(self.logdir, 'trace.log')
+        with open(path, 'w') as f:
+            f.write('12:00:00.000001 misc twinbird: tb-trace: slowest callback 812 us (poll)\n'
+                    'DEBUG twinbird: tb-trace: slowest callback 4100 us (deliver (DMs))\n'
+                    '12:00:01.000001 misc twinbird: tb-trace: slowest callback 950 us (x)\n')
+        self.assertEqual(sync.worst_callback(path), (4100, 'deliver (DMs)'))
+        self.assertIsNone(sync.worst_callback(os.path.join(self.logdir, 'none.log')))
+
 
 if __name__ == '__main__':
     h.main()
