@@ -233,6 +233,7 @@ class Bench:
         self.req_seq = 0
         self.endpoint_rows = []   # idle requests per day, one row per endpoint seen
         self.started = time.monotonic()
+        self.commit = git_commit()   # now: the tree may move on while a long run goes
 
     # -- output ------------------------------------------------------------------------------
     def log(self, msg):
@@ -942,7 +943,8 @@ def write_results(bench, rows, path, command):
            '* date: %s; run took %.0f min' % (now, (time.monotonic() - bench.started) / 60),
            '* machine: %s' % machine(),
            '* command: `%s`' % command,
-           '* plugin: built from commit %s (%s)' % (git_commit(), h.PLUGIN_DIR),
+           '* plugin: %s, source tree at commit %s when the run began' % (
+               h.PLUGIN_DIR, bench.commit),
            '* seed of the traffic times: %d' % bench.args.seed,
            '* mode: %s%s' % (bench.mode, ' — a smoke run: tiny sizes, 1-second polls, the DM '
                              'limit raised; its figures mean nothing' if bench.mode == 'smoke'
