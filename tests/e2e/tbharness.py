@@ -369,8 +369,9 @@ class Sim:
                                                e.read().decode(errors='replace')))
         return json.loads(raw) if raw.strip() else None
 
-    def add_user(self, username, name=None, token=None):
-        body = {'username': username, 'name': name or username}
+    def add_user(self, username, name=None, token=None, **fields):
+        """fields: any other of POST /users (app, protected, dm_open, ...)."""
+        body = dict(fields, username=username, name=name or username)
         if token is not None:
             body['token'] = token
         return self.call('POST', '/users', body)
@@ -476,7 +477,7 @@ class Host:
     """tests/host/tb-host with a reader thread collecting its JSON events."""
 
     def __init__(self, accounts=(), user_dir=None, plugin_dir=None, logdir=None, debug_log=True,
-                 env=None, args=(), name='host', proxy=None):
+                 env=None, args=(), name='host', proxy=None, wrapper=None):
         self.accounts = list(accounts)
         self.proxy = proxy  # libpurple's global proxy: {"type", "host", "port", ...}
         self.user_dir = user_dir or os.path.join(mkdtemp('host'), 'purple')
@@ -488,6 +489,7 @@ class Host:
         self.events_path = os.path.join(self.logdir, name + '-events.jsonl')
         self.env = env or {}
         self.args = list(args)
+        self.wrapper = HOST_WRAPPER if wrapper is None else wrapper  # a command prefix, {log}
         self.events = []
         self._cond = threading.Condition()
         self._seq = 0
@@ -507,9 +509,9 @@ class Host:
             json.dump(top, f, indent=1)
         args = [HOST_BIN, '--user-dir', self.user_dir, '--plugin-dir', self.plugin_dir,
                 '--accounts', acc_path] + self.args
-        if HOST_WRAPPER:
+        if self.wrapper:
             log = os.path.join(self.logdir, self.name + '-wrapper.log')
-            args = [a.replace('{log}', log) for a in shlex.split(HOST_WRAPPER)] + args
+            args = [a.replace('{log}', log) for a in shlex.split(self.wrapper)] + args
         if self.debug_log:
             args += ['--debug-log', self.debug_log]
         self._stderr = open(self.stderr_path, 'ab')

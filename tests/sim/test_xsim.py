@@ -984,6 +984,140 @@ class TestBilling(SimTestCase):
         self.assertIn('tok-pat', b['by_token'])
 
 
+class TestBenchControls(SimTestCase):
+    """The controls bench/sync.py needs: backlogs made in one call, a new billing day, apps of
+    control-made tokens, and rate-limit windows turned as after a day away."""
+
+    def pages(self, path, token, **query):
+        """Every item of a paged read, newest first, following next_token."""
+        items, q = [], dict(query)
+        for _ in range(100):
+            st, _h, o = self.api('GET', path + '?' + urllib.parse.urlencode(q), token)
+            self.assertEqual(st, 200, o)
+            items += o.get('data', [])
+            if 'next_token' not in o['meta']:
+                return items
+            q['pagination_token'] = o['meta']['next_token']
+        self.fail('more than 100 pages')
+
+    def test_bulk_dms(self):
+        pat = self.user('pat_home', token='tok-pat')
+        self.user('alice')
+        self.user('bob')
+        old = self.dm('alice', 'pat_home', 'before', ago=10)
+        r = self.ctl('POST', '/dms/bulk', {'from': ['alice', 'bob'], 'to': 'pat_home',
+                                           'count': 250, 'text': 'backlog {i}'})
+        self.assertEqual(r['count'], 250)
+        self.assertGreater(int(r['first_id']), int(old['id']))
+        self.assertLess(int(r['first_id']), int(r['last_id']))
+        events = self.pages('/2/dm_events', 'tok-pat', max_results=100,
+                            **{'dm_event.fields': 'created_at,sender_id'})
+        self.assertEqual(len(events), 251)
+        self.assertEqual([e['text'] for e in events[:3]],
+                         ['backlog 249', 'backlog 248', 'backlog 247'])
+        self.assertEqual(events[-1]['text'], 'before')
+        self.assertEqual((events[-2]['id'], events[0]['id']), (r['first_id'], r['last_id']))
+        ids = [int(e['id']) for e in events]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        self.assertEqual(len(set(ids)), 251)
+        times = [e['created_at'] for e in events]
+        self.assertEqual(times, sorted(times, reverse=True))
+        alice = self.ctl('GET', '/users')[1]['id']
+        self.assertEqual({e['sender_id'] for e in events[:2]},
+                         {alice, str(int(alice) + 1)})   # in turn
+        self.assertNotEqual(events[0]['sender_id'], pat['id'])
+        # spread over a span ending some seconds ago
+        r = self.ctl('POST', '/dms/bulk', {'sender': 'alice', 'recipient': 'pat_home',
+                                           'count': 3, 'span_s': 60, 'ago': 30})
+        first, last = xsim.parse_iso(r['first_created_at']), xsim.parse_iso(r['last_created_at'])
+        self.assertAlmostEqual(last - first, 60, delta=0.01)
+        self.assertAlmostEqual(time.time() - last, 30, delta=5)
+        for bad in ({'from': 'alice', 'to': 'pat_home', 'count': 0},
+                    {'from': 'alice', 'to': 'pat_home', 'count': '5'},
+                    {'from': 'alice', 'to': 'pat_home', 'count': 5, 'span_s': 0.001},
+                    {'from': 'alice', 'to': 'pat_home', 'count': 2, 'text': ''}):
+            self.ctl('POST', '/dms/bulk', bad, expect=400)
+        self.ctl('POST', '/dms/bulk', {'from': 'nobody', 'to': 'pat_home', 'count': 1},
+                 expect=404)
+
+    def test_bulk_mentions(self):
+        pat = self.user('pat_home', token='tok-pat')
+        self.user('alice')
+        self.user('bob')
+        r = self.ctl('POST', '/tweets/bulk', {'author': ['alice', 'bob'], 'count': 120,
+                                              'text': '@pat_home mention {i}'})
+        self.assertEqual(r['count'], 120)
+        posts = self.pages('/2/users/%s/mentions' % pat['id'], 'tok-pat', max_results=100,
+                           **{'tweet.fields': 'author_id,entities'})
+        self.assertEqual(len(posts), 120)
+        self.assertEqual(posts[0]['text'], '@pat_home mention 119')
+        self.assertEqual(posts[-1]['id'], r['first_id'])
+        self.assertEqual(posts[0]['entities']['mentions'][0]['id'], pat['id'])
+        self.assertEqual(len({p['author_id'] for p in posts}), 2)
+        self.ctl('POST', '/tweets/bulk', {'author': 'alice', 'count': 2}, expect=400)
+
+    def test_billing_day_offset(self):
+        self.user('pat_home', token='tok-pat')
+        self.user('alice')
+        self.dm('alice', 'pat_home', 'hello')
+        self.api('GET', '/2/dm_events', 'tok-pat')
+        self.api('GET', '/2/dm_events', 'tok-pat')
+        b = self.ctl('GET', '/billing')
+        self.assertAlmostEqual(b['usd'], 0.010)
+        today = self.ctl('GET', '/clock')['billing_day']
+        c = self.ctl('POST', '/clock', {'billing_day_advance': 1})
+        self.assertEqual(c['billing_day_offset'], 1)
+        self.assertGreater(c['billing_day'], today)
+        self.assertEqual(c['offset'], 0)        # the clock itself did not move
+        st, hd, o = self.api('GET', '/2/dm_events', 'tok-pat')
+        self.assertEqual(hd['x-rate-limit-remaining'], '12')   # the same window
+        b = self.ctl('GET', '/billing')
+        self.assertAlmostEqual(b['usd'], 0.020)            # read again on the new day
+        self.assertEqual(sorted(b['by_day_usd'].values()), [0.01, 0.01])
+        self.api('GET', '/2/dm_events', 'tok-pat')
+        self.assertAlmostEqual(self.ctl('GET', '/billing')['usd'], 0.020)
+        # new posts and DMs keep the clock's time
+        made = self.dm('alice', 'pat_home', 'later')
+        self.assertAlmostEqual(xsim.parse_iso(made['created_at']), time.time(), delta=5)
+        self.assertEqual(self.ctl('POST', '/clock', {'billing_day_offset': 0})['billing_day'],
+                         today)
+        self.ctl('POST', '/clock', {'billing_day_advance': 0.5}, expect=400)
+        self.assertEqual(self.ctl('GET', '/state')['billing_day_offset'], 0)
+
+    def test_apps_of_control_tokens(self):
+        self.user('pat_home', token='tok-pat', app='twinbird')
+        self.user('naive_home', token='tok-naive', app='naive')
+        self.user('alice')
+        self.ctl('POST', '/tokens', {'username': 'pat_home', 'token': 'tok-pat-2',
+                                     'app': 'twinbird'})
+        for token in ('tok-pat', 'tok-pat-2', 'tok-naive'):
+            self.api('GET', '/2/users/by/username/alice', token)
+        b = self.ctl('GET', '/billing')
+        self.assertAlmostEqual(b['by_app']['twinbird']['usd'], 0.010)   # once per app
+        self.assertAlmostEqual(b['by_app']['naive']['usd'], 0.010)
+        self.assertNotIn('default', b['by_app'])
+        self.ctl('POST', '/users', {'username': 'x', 'app': 'no spaces'}, expect=400)
+
+    def test_ratelimit_windows_reset(self):
+        self.user('pat_home', token='tok-pat')
+        self.user('pat_work', token='tok-work')
+        self.ctl('POST', '/ratelimits', {'endpoint': 'GET /2/dm_events', 'limit': 2})
+        for token in ('tok-pat', 'tok-pat', 'tok-work'):
+            self.api('GET', '/2/dm_events', token)
+        self.assertEqual(self.api('GET', '/2/dm_events', 'tok-pat')[0], 429)
+        self.assertEqual(self.ctl('POST', '/ratelimits/reset', {'username': 'pat_home'}),
+                         {'reset': 1})
+        st, hd, _o = self.api('GET', '/2/dm_events', 'tok-pat')
+        self.assertEqual((st, hd['x-rate-limit-limit'], hd['x-rate-limit-remaining']),
+                         (200, '2', '1'))             # the override stays
+        st, hd, _o = self.api('GET', '/2/dm_events', 'tok-work')
+        self.assertEqual((st, hd['x-rate-limit-remaining']), (200, '0'))   # untouched
+        self.ctl('POST', '/ratelimits/reset', {'token': 'tok-work'})
+        self.assertEqual(self.api('GET', '/2/dm_events', 'tok-work')[0], 200)
+        self.assertGreaterEqual(self.ctl('POST', '/ratelimits/reset', {})['reset'], 2)
+        self.ctl('POST', '/ratelimits/reset', {'token': 'nope'}, expect=404)
+
+
 class TestValidationAndSchemas(SimTestCase):
 
     def setUp(self):

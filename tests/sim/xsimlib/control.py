@@ -11,7 +11,7 @@ import urllib.parse
 
 from .limits import WINDOW, RateLimiter
 from .responses import CLIENT_FORBIDDEN, TOO_MANY, UNAUTHORIZED, Response, problem
-from .util import PROB, SimError, iso, jdump
+from .util import PROB, SimError, iso, jdump, utc_day
 
 
 class Fault:
@@ -185,11 +185,14 @@ class ControlMixin:
             ('POST', '/tweets'): lambda b, q: self.control_tweet(b),
             ('DELETE', '/tweets'): lambda b, q: self.control_delete_tweet(b),
             ('POST', '/dms'): lambda b, q: self.control_dm(b),
+            ('POST', '/dms/bulk'): lambda b, q: self.control_bulk_dms(b),
+            ('POST', '/tweets/bulk'): lambda b, q: self.control_bulk_tweets(b),
             ('POST', '/faults'): lambda b, q: self.add_fault(b),
             ('GET', '/faults'): lambda b, q: [f.as_json() for f in self.faults],
             ('DELETE', '/faults'): lambda b, q: self.clear_faults(),
             ('POST', '/ratelimits'): lambda b, q: self.set_ratelimit(b),
             ('DELETE', '/ratelimits'): lambda b, q: self.clear_ratelimits(),
+            ('POST', '/ratelimits/reset'): lambda b, q: self.reset_windows(b),
             ('GET', '/posted'): lambda b, q: self.filter_log(self.posted, q),
             ('GET', '/requests'): lambda b, q: self.filter_log(self.requests, q),
             ('DELETE', '/requests'): lambda b, q: self.clear_requests(),
@@ -197,6 +200,7 @@ class ControlMixin:
             ('POST', '/reset'): lambda b, q: self.control_reset(b),
             ('GET', '/state'): lambda b, q: self.state_json(),
             ('POST', '/clock'): lambda b, q: self.set_clock(b),
+            ('GET', '/clock'): lambda b, q: self.clock_json(),
             ('GET', '/config'): lambda b, q: dict(self.config),
             ('POST', '/config'): lambda b, q: self.set_config(b),
             ('POST', '/apps'): lambda b, q: self.register_app(b),
@@ -258,6 +262,19 @@ class ControlMixin:
         self.rl = RateLimiter()
         return {'cleared': True}
 
+    def reset_windows(self, b):
+        token = b.get('token')
+        if b.get('username') is not None:
+            u = self.user_ref(b['username'])
+            tokens = [t.token for t in self.tokens.values() if t.user_id == u.id]
+        elif token is not None:
+            if token not in self.tokens:
+                raise SimError(404, 'no such token')
+            tokens = [token]
+        else:
+            return {'reset': self.rl.reset_windows()}
+        return {'reset': sum(self.rl.reset_windows(t) for t in tokens)}
+
     def clear_requests(self):
         n = len(self.requests)
         self.requests = []
@@ -287,7 +304,19 @@ class ControlMixin:
             self.clock_offset += float(b['advance'])
         if 'offset' in b:
             self.clock_offset = float(b['offset'])
-        return {'now': iso(self.now()), 'offset': self.clock_offset}
+        for key in ('billing_day_offset', 'billing_day_advance'):
+            v = b.get(key)
+            if key in b and (not isinstance(v, int) or isinstance(v, bool)):
+                raise SimError(400, '%s must be a whole number of days' % key)
+        if 'billing_day_offset' in b:
+            self.billing_day_offset = b['billing_day_offset']
+        self.billing_day_offset += b.get('billing_day_advance', 0)
+        return self.clock_json()
+
+    def clock_json(self):
+        return {'now': iso(self.now()), 'offset': self.clock_offset,
+                'billing_day_offset': self.billing_day_offset,
+                'billing_day': utc_day(self.billing_now())}
 
     def set_config(self, b):
         for k, v in b.items():
@@ -298,6 +327,7 @@ class ControlMixin:
 
     def state_json(self):
         return {'now': iso(self.now()), 'clock_offset': self.clock_offset,
+                'billing_day_offset': self.billing_day_offset,
                 'users': [self.user_json(u) for u in self.users.values()],
                 'follows': [{'follower': self.users[a].username, 'followee': self.users[b].username}
                             for _s, a, b in self.follows],

@@ -77,6 +77,7 @@ class Billing:
         self.by_token = {}
         self.by_user = {}
         self.by_app = {}
+        self.by_day = {}
         self.total = 0
 
     @staticmethod
@@ -122,6 +123,7 @@ class Billing:
             if billed_any:
                 s['billed_requests'] += 1
         self.total += cost
+        self.by_day[day] = self.by_day.get(day, 0) + cost
         return cost
 
     def as_json(self):
@@ -133,6 +135,7 @@ class Billing:
                 'by_token': {k: fmt(v) for k, v in self.by_token.items()},
                 'by_user': {k: fmt(v) for k, v in self.by_user.items()},
                 'by_app': {k: fmt(v) for k, v in self.by_app.items()},
+                'by_day_usd': {k: round(v / 1e6, 6) for k, v in sorted(self.by_day.items())},
                 'prices_usd': {k: v / 1e6 for k, v in PRICES.items()},
                 'dedup': 'same resource, same app, same UTC day: billed once'}
 
@@ -181,6 +184,14 @@ class RateLimiter:
             headers[name + '-reset'] = str(int(w[0] + span - offset))
         return allowed, headers
 
+    def reset_windows(self, token=None):
+        """Every window of token (None: of everyone) starts afresh at its next request, as
+        after a day away; the limits and their overrides stay.  -> how many were dropped."""
+        gone = [wk for wk in self.windows if token is None or wk[2] == token]
+        for wk in gone:
+            del self.windows[wk]
+        return len(gone)
+
     def override(self, endpoint, limit, window=None):
         o = {'limit': int(limit)}
         if window:
@@ -211,7 +222,13 @@ class LimitsMixin:
             reads += [('user', u['id'], False) for u in inc.get('users', [])]
             reads += [('post', t['id'], False) for t in inc.get('tweets', [])]
         if reads or r.write:
-            self.billing.charge(req.token, req.user, req.app, self.now(), reads, r.write)
+            self.billing.charge(req.token, req.user, req.app, self.billing_now(), reads,
+                                r.write)
+
+    def billing_now(self):
+        """The time the bill goes by: the clock, moved on by whole UTC days of the control's
+        billing_day_offset (a new billing day without touching windows or timestamps)."""
+        return self.now() + self.billing_day_offset * DAY
 
     def access_level(self, tok):
         if tok is not None and tok.kind == 'app':

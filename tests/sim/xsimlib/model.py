@@ -8,7 +8,7 @@ import secrets
 
 from .text import (_W100, CASHTAG_RE, HASHTAG_RE, MENTION_RE, STATUS_URL_RE, display_url,
                    find_urls, guess_lang, weighted_length)
-from .util import DAY, SimError, parse_iso
+from .util import DAY, SimError, iso, parse_iso
 
 TWEPOCH_MS = 1288834974657           # X snowflake epoch
 FIRST_USER_ID = 1790000000000000001  # user ids: 19 digits, above 2^53
@@ -179,7 +179,7 @@ class ModelMixin:
                 raise SimError(409, 'token already belongs to another user')
             self.users[uid] = u
             self.by_name[username.lower()] = uid
-            self.tokens[token] = Token(token, uid)
+            self.tokens[token] = Token(token, uid, app_id=self.app_name(d))
             if d.get('app_owner'):
                 self.config['app_owner'] = username
             return {'id': str(uid), 'username': username, 'name': u.name, 'token': token}
@@ -196,8 +196,19 @@ class ModelMixin:
                 scopes = scopes.split()
             expires = d.get('expires_in')
             self.tokens[token] = Token(token, u.id, scopes=set(scopes) if scopes else None,
-                                       expires_at=self.now() + float(expires) if expires else None)
+                                       expires_at=self.now() + float(expires) if expires else None,
+                                       app_id=self.app_name(d))
             return {'token': token, 'username': u.username, 'id': str(u.id)}
+
+    @staticmethod
+    def app_name(d):
+        """The developer app a control-made token belongs to: 'default' unless the body names
+        one (billing de-duplicates per app, so two clients measured side by side each get
+        one)."""
+        app = d.get('app', 'default')
+        if not isinstance(app, str) or not re.fullmatch(r'[A-Za-z0-9_.-]{1,64}', app):
+            raise SimError(400, 'app must match ^[A-Za-z0-9_.-]{1,64}$')
+        return app
 
     def follow(self, d, on=True):
         with self.lock:
@@ -406,6 +417,60 @@ class ModelMixin:
                 raise SimError(400, 'text is required')
             e = self.make_dm(s, r, text, created_at=self.when(d))
             return self.full_dm(e)
+
+    def bulk_times(self, d, count):
+        """count creation times, oldest first, 1 ms apart (or spread over span_s seconds)
+        and ending now (or ago seconds before now): a backlog that arrived while away."""
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 100000:
+            raise SimError(400, 'count must be an integer from 1 to 100000')
+        end = self.now() - float(d.get('ago') or 0)
+        span = float(d['span_s']) if d.get('span_s') is not None else (count - 1) * 0.001
+        if span < (count - 1) * 0.001:
+            raise SimError(400, 'span_s must leave at least 1 ms between items')
+        step = span / (count - 1) if count > 1 else 0.0
+        return [end - span + i * step for i in range(count)]
+
+    @staticmethod
+    def bulk_text(d, i, default):
+        text = d.get('text', default)
+        if not isinstance(text, str) or not text:
+            raise SimError(400, 'text is required')
+        return text.replace('{i}', str(i))
+
+    def bulk_refs(self, d, keys, what):
+        """Users named by the first of keys in d: one reference or a non-empty list."""
+        refs = next((d[k] for k in keys if k in d), None)
+        refs = refs if isinstance(refs, list) and refs else [refs]
+        return [self.user_ref(r, what) for r in refs]
+
+    def control_bulk_dms(self, d):
+        """count DM events to recipient (to), from sender (from; a list: in turn), with
+        increasing ids and created_at; text may hold {i} (0, 1, ...)."""
+        with self.lock:
+            senders = self.bulk_refs(d, ('sender', 'from'), 'sender')
+            r = self.user_ref(d.get('recipient', d.get('to')), 'recipient')
+            times = self.bulk_times(d, d.get('count'))
+            made = [self.make_dm(senders[i % len(senders)], r,
+                                 self.bulk_text(d, i, 'backlog DM {i}'), created_at=ts)
+                    for i, ts in enumerate(times)]
+            return self.bulk_json(made)
+
+    def control_bulk_tweets(self, d):
+        """count posts by author (a list: in turn) with increasing ids and created_at; text
+        may hold {i}, and a post that @mentions a user is in that user's mentions."""
+        with self.lock:
+            authors = self.bulk_refs(d, ('author',), 'author')
+            times = self.bulk_times(d, d.get('count'))
+            made = [self.make_tweet(authors[i % len(authors)], self.bulk_text(d, i, ''),
+                                    created_at=ts, lang=d.get('lang'))
+                    for i, ts in enumerate(times)]
+            return self.bulk_json(made)
+
+    @staticmethod
+    def bulk_json(made):
+        return {'count': len(made), 'first_id': str(made[0].id), 'last_id': str(made[-1].id),
+                'first_created_at': iso(made[0].created_at),
+                'last_created_at': iso(made[-1].created_at)}
 
     def load_scenario(self, sc):
         for u in sc.get('users', []):

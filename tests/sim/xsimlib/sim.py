@@ -55,6 +55,7 @@ class Sim(ApiMixin, ControlMixin, OAuthMixin, RenderMixin, LimitsMixin, ModelMix
         with self.lock:
             self.config = dict(DEFAULT_CONFIG)
             self.clock_offset = 0.0
+            self.billing_day_offset = 0
             self.users = {}
             self.by_name = {}
             self.tokens = {}
