@@ -362,6 +362,15 @@ guard_reason(TbConn *conn, TbOutboxKind kind, const char *target, const char *te
         why = g_strdup_printf(_("@%s sent the same text %lld min ago"), other->handle,
                               (long long)((now - sent->at) / 60));
     }
+    /* typed a moment ago and still on its way to X: not in `recent` until X confirms it */
+    GList *items = tb_store_outbox_list(other->store);
+    for (GList *o = items; o && why == NULL; o = o->next) {
+      TbOutboxItem *item = o->data;
+      if (item->attempted != 0 && tb_textmatch_near(item->text, text))
+        why = g_strdup_printf(_("@%s sent the same text just now (X has not confirmed it yet)"),
+                              other->handle);
+    }
+    g_list_free(items);
     if (why == NULL && peer != NULL &&
         !tb_store_idlist_contains(conn->store, TB_STORE_DM_PEERS, peer) &&
         tb_store_idlist_contains(other->store, TB_STORE_DM_PEERS, peer))

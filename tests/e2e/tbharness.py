@@ -394,7 +394,8 @@ class Sim:
         timeout, 500, 502, 503, 504, 429, 402, 401, 403, malformed, truncated, slow, answer);
         path is a regular expression searched in the request path. body replaces the answer's
         body (a dict or list as JSON, a str as raw bytes); kind 'answer' is a 200 with it.
-        after=True: X carries the request out, then the answer fails (the answer is lost).
+        after=True: X carries the request out, then the answer fails (the answer is lost);
+        for 'slow', after=True means X carries it out at once and answers delay s later.
         reset_in: a 429's x-rate-limit-reset, in seconds from now."""
         match = {k: v for k, v in (('method', method), ('path', path), ('token', token))
                  if v is not None}

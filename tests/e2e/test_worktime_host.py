@@ -284,12 +284,14 @@ class WorktimeHost(TwoAccounts, h.E2ETestCase):
 
     def test_guard_same_text_from_the_other_identity(self):
         host = self.start()
+        # X has the personal post but its answer is late: the work post is typed meanwhile
+        self.x.fault('slow', method='POST', path='^/2/tweets$', after=True, delay=4)
         self.im(host, HOME, HOME, 'Big launch today! https://acme.com/launch')
         self.wait_posted('the personal post', token=TOKENS[HOME])
 
         since = self.im(host, WORK, WORK, 'big launch  TODAY! https://acme.com/other')
         act = self.guard_question(host, since, 'a post from @pat_at_acme (work)',
-                                  '@pat_home sent the same text')
+                                  '@pat_home sent the same text just now')
         self.assertEqual(self.posted(token=TOKENS[WORK]), [], 'sent before the answer')
         host.send('request-action-answer', id=act['id'], index=0)  # OK: send
         p = self.wait_posted('the work post answered yes', token=TOKENS[WORK])
@@ -297,8 +299,9 @@ class WorktimeHost(TwoAccounts, h.E2ETestCase):
 
         since = self.im(host, HOME, HOME, 'lunch was great')
         self.wait_posted('the second personal post', raw_text='lunch was great')
+        self.echo(host, HOME, HOME, since, 'lunch was great')  # confirmed by X this time
         since = self.im(host, WORK, WORK, 'Lunch was GREAT')
-        act = self.guard_question(host, since, '@pat_home sent the same text')
+        act = self.guard_question(host, since, '@pat_home sent the same text 0 min ago')
         host.send('request-action-answer', id=act['id'], index=1)  # Cancel: keep
         line = self.notice(host, WORK, WORK, since, 'NOT SENT', 'kept by the guard')
         oid = re.search(r'\((o\d+)\)', line).group(1)
