@@ -67,17 +67,17 @@ MODES = {
                  memory=100000, mem_dm_batch=1000, mem_mention_batch=500,
                  idle_s=900, midnight_s=600, midnight_cap_s=1800, traffic_s=450,
                  traffic_dms=7, traffic_mentions=5, settle_s=240, quiet_s=5, ping_idle_s=30,
-                 mention_timeout_s=600),
+                 conv_dms=16, mention_timeout_s=600),
     'quick': dict(dm1=100, dm2=200, mentions=80, irc_mentions=80, cg_dms=100,
                   memory=10000, mem_dm_batch=500, mem_mention_batch=250,
                   idle_s=240, midnight_s=180, midnight_cap_s=1200, traffic_s=240,
                   traffic_dms=7, traffic_mentions=5, settle_s=240, quiet_s=5, ping_idle_s=15,
-                  mention_timeout_s=300),
+                  conv_dms=8, mention_timeout_s=300),
     'smoke': dict(dm1=10, dm2=20, mentions=10, irc_mentions=6, cg_dms=0,
                   memory=300, mem_dm_batch=100, mem_mention_batch=50,
                   idle_s=2, midnight_s=2, midnight_cap_s=20, traffic_s=3,
                   traffic_dms=3, traffic_mentions=2, settle_s=15, quiet_s=0, ping_idle_s=1.5,
-                  mention_timeout_s=20),
+                  conv_dms=2, conv_gap_s=(1, 2), mention_timeout_s=20),
 }
 
 # Every row of the results, in order: (key, section, figure, goal). The smoke test checks that
@@ -91,9 +91,10 @@ ROWS = [
     ('traffic_cost', 'pair', 'billed under light traffic', "<= the new items' price"),
     ('traffic_shown', 'pair', 'light traffic: shown / injected, duplicates', 'all, 0'),
     ('dm_latency', 'pair', 'DM latency p50 / p95 (all DMs)', ''),
-    ('dm_latency_active', 'pair', 'DM latency p50 while a conversation is active', '<= 35 s'),
+    ('dm_latency_active', 'pair', 'DM latency p50 / p95 in a conversation (a DM every 30-90 s)',
+     'p50 <= 35 s'),
     ('mention_latency', 'pair', 'mention latency p50 / p95', ''),
-    ('pair_429', 'pair', 'HTTP 429, sign-in + idle + traffic', '0'),
+    ('pair_429', 'pair', 'HTTP 429, sign-in + idle + traffic + conversation', '0'),
     ('pair_callback', 'pair', 'worst main-loop callback (plugin trace), whole pair run', '<= 5 ms'),
     ('dm1_time', 'backlog-dm1', 'DM backlog: time until all shown', 'one DM window'),
     ('dm1_shown', 'backlog-dm1', 'DM backlog: shown, duplicates', 'all, 0'),
@@ -444,6 +445,7 @@ class Bench:
 
         # light traffic, injected at seeded random times, mirrored to the naive pair
         self.traffic(host, naive, tb_users, nv_users)
+        self.conversation(host, naive, tb_users, nv_users)
         entries = [e for e in self.requests(seq0) if e.get('username') in tb_users + nv_users]
         n429 = [sum(1 for e in entries if e.get('username') in users and e['status'] == 429)
                 for users in (tb_users, nv_users)]
@@ -529,31 +531,72 @@ class Bench:
                            'ok': not missing and dups == 0}
             lat = {k: [min(sh[t]) - inj[t][0] for t in inj if inj[t][1] == k and t in sh]
                    for k in ('dm', 'mention')}
-            # "active": another DM reached the same account in the 5 minutes before
-            active = []
-            for t, (ti, k, acct) in inj.items():
-                if k != 'dm' or t not in sh:
-                    continue
-                if any(k2 == 'dm' and a2 == acct and 0 < ti - t2 <= 300
-                       for t2, k2, a2 in inj.values()):
-                    active.append(min(sh[t]) - ti)
             cells[side].update(
                 dm='%s / %s%s' % (secs(pctl(lat['dm'], 50)), secs(pctl(lat['dm'], 95)),
                                   '' if len(lat['dm']) == m['traffic_dms'] else ' (%d missing)'
                                   % (m['traffic_dms'] - len(lat['dm']))),
-                active='%s (%d DMs)' % (secs(pctl(active, 50)), len(active)),
-                active_ok=bool(active) and pctl(active, 50) <= 35,
                 mention='%s / %s' % (secs(pctl(lat['mention'], 50)),
                                      secs(pctl(lat['mention'], 95))))
         tb, nv = cells['tb'], cells['nv']
         self.put('traffic_shown', tb['shown'], nv['shown'], tb['ok'])
         self.put('dm_latency', tb['dm'], nv['dm'])
-        self.put('dm_latency_active', tb['active'], nv['active'], tb['active_ok'])
         self.put('mention_latency', tb['mention'], nv['mention'])
         self.notes.append('Latency: from the control call that made the item returning to the '
                           "host's write-conv event of it (the naive poller: the answer that "
-                          'brought it). A DM counts as "in an active conversation" when another '
-                          'DM reached the same account in the 5 minutes before it.')
+                          'brought it).')
+
+    def conversation(self, host, naive, tb_users, nv_users):
+        """Two conversations at once, one per account: a contact writes every 30-90 s (seeded),
+        mirrored to the naive pair. The first DM of each starts it; the latency of the others is
+        the figure (X's 15 DM reads a window allow one check a minute: ~30 s on average)."""
+        m = self.m
+        lo, hi = m.get('conv_gap_s', (30, 90))
+        plan = []
+        for acct, contact in ((0, CONTACTS[4]), (1, CONTACTS[5])):
+            at = self.rng.uniform(0, hi)
+            for i in range(m['conv_dms']):
+                plan.append((at, acct, contact, i))
+                at += self.rng.uniform(lo, hi)
+        plan.sort()
+        self.log('pair: conversations, %d DMs on each account, %d-%d s apart'
+                 % (m['conv_dms'], lo, hi))
+        mark = host.mark()
+        t0 = time.monotonic()
+        injected = {'tb': {}, 'nv': {}}   # tag -> (monotonic time, index in its conversation)
+        for at, acct, contact, i in plan:
+            delay = t0 + at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            for side, users in (('tb', tb_users), ('nv', nv_users)):
+                tag = '%s-c%d-%d' % (side, acct, i)
+                self.x.dm(contact, users[acct], 'and another thing [bm-%s]' % tag)
+                injected[side][tag] = (time.monotonic(), i)
+        t_last = time.monotonic()
+
+        def nv_shown():
+            out = {}
+            for t, _u, _k, text in naive.shown_since(t0):
+                for tag in TAG_RE.findall(text):
+                    out.setdefault(tag, []).append(t)
+            return out
+        while time.monotonic() < t_last + m['settle_s'] and not (
+                set(self.shown(host, mark)) >= set(injected['tb'])
+                and set(nv_shown()) >= set(injected['nv'])):
+            time.sleep(0.5)
+        shown = {'tb': self.shown(host, mark), 'nv': nv_shown()}
+        cells = {}
+        for side in ('tb', 'nv'):
+            inj, sh = injected[side], shown[side]
+            lat = [min(sh[t]) - ti for t, (ti, i) in inj.items() if i > 0 and t in sh]
+            want = sum(1 for _t, (_ti, i) in inj.items() if i > 0)
+            cells[side] = ('%s / %s (%d DMs%s)' % (
+                secs(pctl(lat, 50)), secs(pctl(lat, 95)), len(lat),
+                '' if len(lat) == want else ', %d missing' % (want - len(lat))),
+                bool(lat) and len(lat) == want and pctl(lat, 50) <= 35)
+        self.put('dm_latency_active', cells['tb'][0], cells['nv'][0], cells['tb'][1])
+        self.notes.append('Conversation: %d DMs on each account, %s-%s s apart (seeded), after '
+                          'the light traffic; the first of each is left out (it starts the '
+                          'conversation).' % (m['conv_dms'], lo, hi))
 
     # -- scenario: a backlog in tb-host ------------------------------------------------------
     def signed_in_then_out(self, host, username, seq0):
