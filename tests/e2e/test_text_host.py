@@ -194,7 +194,7 @@ class TextHost(h.E2ETestCase):
         host.send('send-im', account=HOME, to=HOME, raw=True,
                   text='<img src="file:///tmp/cat.png" id="7"> <b> </b>')
         self.refusal(host, since, 'nothing is left once the formatting is taken out',
-                  '<img src="file:///tmp/cat.png" id="7">')
+                     '<img src="file:///tmp/cat.png" id="7">')
         time.sleep(1.5)
         self.assertEqual(self.post_requests(), [], 'markup alone reached X')
 
