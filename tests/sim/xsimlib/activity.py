@@ -322,8 +322,8 @@ class ActivityMixin:
         if 'start_time' in q:
             st = parse_iso(q['start_time'])
             since = st if since is None else min(since, st)
-        if 'end_time' in q:
-            end = parse_iso(q['end_time'])
+        if 'end_time' in q:   # times are shown to the millisecond: the whole one counts
+            end = parse_iso(q['end_time']) + 0.000999
         self.stream_seq += 1
         c = StreamConn('s%d' % self.stream_seq, req.app, req.token, peer_port, now, end,
                        int(q['backfill_minutes']) if 'backfill_minutes' in q else None)
@@ -411,8 +411,9 @@ class ActivityMixin:
                     c.queue.clear()
                 for ev in batch:
                     line = jdump(ev['body']) + b'\r\n'
-                    if c.drop_armed:   # half a line, then the connection is gone
-                        self.chunk(h, line[:max(1, len(line) // 2)])
+                    if c.drop_armed:   # the chunk breaks off half-way: the line is cut
+                        h.wfile.write(b'%X\r\n%s' % (len(line), line[:len(line) // 2]))
+                        h.wfile.flush()
                         h.connection.shutdown(socket.SHUT_RDWR)
                         return
                     self.chunk(h, line)
