@@ -2,6 +2,7 @@
 #include "tb-trace.h"
 
 #include <purple.h>
+#include <time.h>
 
 static gint64 slowest_us;
 
@@ -18,10 +19,32 @@ trace_enabled(void)
   return enabled;
 }
 
+/* The main thread's CPU time: on a loaded machine the wall time of a callback includes the
+ * time other processes ran, its CPU time only what the plugin itself spent. */
+static gint64
+thread_cpu_us(void)
+{
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+    return 0;
+  return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Callbacks run one at a time on the loop; a few levels cover one that runs another. */
+#define TB_TRACE_DEPTH 8
+static gint64 cpu_started[TB_TRACE_DEPTH];
+static guint depth;
+static gint64 most_cpu_us;
+
 gint64
 tb_trace_begin(void)
 {
-  return trace_enabled() ? MAX(g_get_monotonic_time(), 1) : 0;
+  if (!trace_enabled())
+    return 0;
+  if (depth < TB_TRACE_DEPTH)
+    cpu_started[depth] = thread_cpu_us();
+  depth++;
+  return MAX(g_get_monotonic_time(), 1);
 }
 
 void
@@ -30,6 +53,13 @@ tb_trace_end(gint64 start, const char *what)
   if (start == 0)
     return;
   gint64 took = g_get_monotonic_time() - start;
+  depth = depth > 0 ? depth - 1 : 0;
+  gint64 cpu = depth < TB_TRACE_DEPTH ? thread_cpu_us() - cpu_started[depth] : 0;
+  if (cpu > most_cpu_us) {
+    most_cpu_us = cpu;
+    purple_debug_info("twinbird", "tb-trace: most CPU in a callback %" G_GINT64_FORMAT " us (%s)\n",
+                      cpu, what);
+  }
   if (took <= slowest_us)
     return;
   slowest_us = took;

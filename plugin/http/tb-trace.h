@@ -1,7 +1,9 @@
 /* How long the plugin holds libpurple's event loop: with TB_TRACE_CALLBACKS=1 in the
  * environment, every event-loop callback of the plugin (HTTP sockets and timers, the
  * connection's timers) is timed, and each new slowest one is logged at debug level as
- * "tb-trace: slowest callback N us (what)". Off, it costs one branch. For bench/.
+ * "tb-trace: slowest callback N us (what)", and each new largest CPU time of the main thread
+ * in one as "tb-trace: most CPU in a callback N us (what)" (the figure a loaded machine does
+ * not inflate). Off, it costs one branch. For bench/.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */

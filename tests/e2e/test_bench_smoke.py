@@ -59,8 +59,11 @@ class BenchSmoke(h.E2ETestCase):
         with open(path, 'w') as f:
             f.write('12:00:00.000001 misc twinbird: tb-trace: slowest callback 812 us (poll)\n'
                     'DEBUG twinbird: tb-trace: slowest callback 4100 us (deliver (DMs))\n'
-                    '12:00:01.000001 misc twinbird: tb-trace: slowest callback 950 us (x)\n')
-        self.assertEqual(sync.worst_callback(path), (4100, 'deliver (DMs)'))
+                    '12:00:01.000001 misc twinbird: tb-trace: slowest callback 950 us (x)\n'
+                    'DEBUG twinbird: tb-trace: most CPU in a callback 700 us (poll)\n'
+                    'DEBUG twinbird: tb-trace: most CPU in a callback 2300 us (store-save)\n')
+        self.assertEqual(sync.worst_callback(path), (4100, 'deliver (DMs)',
+                                                     (2300, 'store-save')))
         self.assertIsNone(sync.worst_callback(os.path.join(self.logdir, 'none.log')))
 
 
