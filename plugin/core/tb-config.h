@@ -42,7 +42,7 @@ typedef enum { TB_GUARD_ON, TB_GUARD_OFF } TbGuard;
 
 /* The home timeline as a chat of its own (purple/tb-timeline.c): off, or read every
  * timeline_interval seconds. Off by default: X bills every post it returns. */
-typedef enum { TB_TIMELINE_OFF, TB_TIMELINE_ON } TbTimeline;
+typedef enum { TB_TIMELINE_OFF, TB_TIMELINE_ON } TbTimelineMode;
 
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
@@ -56,7 +56,7 @@ typedef struct {
   int dm_interval; /* seconds */
   int mention_interval;
   TbMentionMode mention_mode;
-  TbTimeline timeline;
+  TbTimelineMode timeline;
   int timeline_interval; /* seconds */
   char *tag_format;      /* e.g. "[{role} @{handle}]" */
   TbLongPosts long_posts;
