@@ -497,7 +497,7 @@ test_timeline(void)
 {
   static const struct {
     const char *value;
-    TbTimeline want;
+    TbTimelineMode want;
   } modes[] = {{"off", TB_TIMELINE_OFF}, {"on", TB_TIMELINE_ON}, {" ON ", TB_TIMELINE_ON}};
   for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
     TbConfig cfg;
