@@ -479,7 +479,8 @@ timeline_thread(TbConn *conn)
   threads_trim(conn);
   t = g_new0(TbThread, 1);
   t->key = g_strdup(TB_TIMELINE_KEY);
-  t->name = g_strdup_printf("%s-timeline", role); /* like "personal-mentions" */
+  /* named like "personal-mentions" */
+  t->name = g_strdup_printf("%s-timeline", role);
   t->title = g_strdup_printf(_("Home timeline of @%s (%s)"), conn->handle, conn->cfg.role);
   t->last_by_author = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   t->timeline = TRUE;
