@@ -89,8 +89,6 @@ class TimelineHost(TwoAccounts, h.E2ETestCase):
         # before sign-in: what the first, small read finds (carol is not followed)
         a1 = x.tweet('alice', 'alice before sign-in')
         x.tweet('carol', 'carol is not followed')
-        w1 = x.tweet(WORK, 'work account before sign-in')
-        p1 = x.tweet(HOME, 'personal post before sign-in')
         b1 = x.tweet('bob', 'bob before sign-in')
         host = self.start(timeline='on', timeline_interval=INTERVAL)
 
@@ -103,35 +101,24 @@ class TimelineHost(TwoAccounts, h.E2ETestCase):
             self.assertIn('up to 100 per read', price)
             self.assertIn('every %d s' % INTERVAL, price)
 
-        # the first read: the newest 20, no since_id
+        # the first read: the newest 20, no since_id, oldest first
         self.wait_post(HOME, 'bob before sign-in')
+        self.wait_post(WORK, 'bob before sign-in')
         first = self.timeline_requests(HOME)[0]
         self.assertEqual(first['query'].get('max_results'), '20')
         self.assertNotIn('since_id', first['query'])
-
         home = self.posts_in(HOME)
-        self.assertEqual([t for _s, t, _e in home],
-                         ['alice before sign-in', '(your work account) work account before sign-in',
-                          '(your post) personal post before sign-in', 'bob before sign-in'])
-        self.assertEqual(len({s for s, _t, _e in home}), 4, 'short ids must differ')
-        by_text = {t: e for _s, t, e in home}
-        own = by_text['(your post) personal post before sign-in']
-        self.assertIn('send', own['flags'], 'the own post is the user\'s own line')
-        other = by_text['(your work account) work account before sign-in']
-        self.assertEqual(other['who'], WORK)
-        self.assertIn('recv', other['flags'])
-        self.assertEqual(by_text['alice before sign-in']['who'], 'alice')
-        self.assertNotIn('carol', ' '.join(by_text))
+        self.assertEqual([t for _s, t, _e in home], ['alice before sign-in', 'bob before sign-in'])
+        self.assertEqual(home[0][2]['who'], 'alice')
+        self.assertEqual([t for _s, t, _e in self.posts_in(WORK)], ['bob before sign-in'])
+        self.assertNotIn('carol', ' '.join(t for _s, t, _e in home))
 
-        self.wait_post(WORK, 'bob before sign-in')
-        work = [t for _s, t, _e in self.posts_in(WORK)]
-        self.assertEqual(work, ['(your post) work account before sign-in',
-                                '(your personal account) personal post before sign-in',
-                                'bob before sign-in'])
-
-        # new posts: read since the newest id of the read before, shown once each, in order
-        newest = max(int(t['id']) for t in (a1, w1, p1, b1))
+        # new posts, both accounts signed in: read since the newest id of the read before,
+        # shown once each, in order; the own post and the other account's marked
+        newest = max(int(a1['id']), int(b1['id']))
         since = host.mark()
+        w2 = x.tweet(WORK, 'work account after sign-in')
+        p2 = x.tweet(HOME, 'personal post after sign-in')
         a2 = x.tweet('alice', '@pat_home lunch tomorrow?')
         b2 = x.tweet('bob', 'bob after sign-in')
         self.wait_post(HOME, 'bob after sign-in', since)
@@ -139,17 +126,34 @@ class TimelineHost(TwoAccounts, h.E2ETestCase):
         self.assertTrue(later, 'no read with since_id')
         self.assertEqual(later[0]['query']['since_id'], str(newest))
         self.assertEqual(later[0]['query']['max_results'], '100')
-        self.assertEqual([t for _s, t, _e in self.posts_in(HOME, since)],
-                         ['@pat_home lunch tomorrow?', 'bob after sign-in'])
+        home = self.posts_in(HOME, since)
+        self.assertEqual([t for _s, t, _e in home],
+                         ['(your work account) work account after sign-in',
+                          '(your post) personal post after sign-in',
+                          '@pat_home lunch tomorrow?', 'bob after sign-in'])
+        self.assertEqual(len({s for s, _t, _e in self.posts_in(HOME)}), 6,
+                         'short ids must differ')
+        by_text = {t: e for _s, t, e in home}
+        own = by_text['(your post) personal post after sign-in']
+        self.assertIn('send', own['flags'], 'the own post is the user\'s own line')
+        other = by_text['(your work account) work account after sign-in']
+        self.assertEqual(other['who'], WORK)
+        self.assertIn('recv', other['flags'])
+        self.wait_post(WORK, 'bob after sign-in', since)
+        self.assertEqual([t for _s, t, _e in self.posts_in(WORK, since)],
+                         ['(your post) work account after sign-in',
+                          '(your personal account) personal post after sign-in',
+                          'bob after sign-in'])
+
         reads = len(self.timeline_requests(HOME))
         h.wait_until(lambda: len(self.timeline_requests(HOME)) >= reads + 2, TL_WAIT * 2,
                      what='two more reads')
+        newest = str(max(int(t['id']) for t in (w2, p2, a2, b2)))
+        self.assertEqual(self.timeline_requests(HOME)[-1]['query']['since_id'], newest)
         for text in ('alice before sign-in', 'bob before sign-in', '@pat_home lunch tomorrow?',
-                     'bob after sign-in'):
+                     'bob after sign-in', '(your post) personal post after sign-in'):
             self.assertEqual(len([p for p in self.posts_in(HOME) if p[1] == text]), 1,
                              '%r shown more than once' % text)
-        last = self.timeline_requests(HOME)[-1]
-        self.assertEqual(last['query']['since_id'], str(max(int(a2['id']), int(b2['id']))))
 
         # reply and rt typed in each chat go out from that chat's account
         sid_a2 = [s for s, t, _e in self.posts_in(HOME) if t == '@pat_home lunch tomorrow?'][0]
