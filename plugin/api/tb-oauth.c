@@ -484,6 +484,66 @@ tb_oauth2_token_clear(TbOAuth2Token *token)
   memset(token, 0, sizeof(*token));
 }
 
+/* --- OAuth 2.0 client credentials ------------------------------------------------------------
+ */
+
+TbHttpRequest *
+tb_oauth2_app_token_request(const char *api_base, const char *consumer_key,
+                            const char *consumer_secret)
+{
+  g_autofree char *url = endpoint_url(api_base, "/oauth2/token");
+  const char *pairs[] = {"grant_type", "client_credentials", NULL};
+  TbHttpRequest *req = form_request(url, pairs);
+  GString *cred = g_string_new(NULL);
+
+  append_pct(cred, consumer_key ? consumer_key : "");
+  g_string_append_c(cred, ':');
+  append_pct(cred, consumer_secret ? consumer_secret : "");
+  char *b64 = g_base64_encode((const guchar *)cred->str, cred->len);
+  char *value = g_strconcat("Basic ", b64, NULL);
+  tb_http_request_add_header(req, "Authorization", value);
+  /* every copy of the secret is wiped, not just freed */
+  tb_oauth_secret_free(value);
+  tb_oauth_secret_free(b64);
+  tb_oauth_secret_free(g_string_free(cred, FALSE));
+  return req;
+}
+
+char *
+tb_oauth2_app_token_parse(const TbHttpResponse *resp, GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new();
+
+  if (transport_failed(resp, error))
+    return NULL;
+  JsonObject *obj = parse_object(resp, parser);
+  if (resp->status < 200 || resp->status >= 300) {
+    /* X answers a wrong key or secret with 403 {"errors":[{"code":99,"message":...}]} */
+    JsonArray *errors = tb_xapi_json_array(obj, "errors");
+    JsonNode *first =
+        errors && json_array_get_length(errors) > 0 ? json_array_get_element(errors, 0) : NULL;
+    const char *message = first && JSON_NODE_HOLDS_OBJECT(first)
+                              ? json_str(json_node_get_object(first), "message")
+                              : NULL;
+    const char *desc = json_str(obj, "error_description");
+    g_set_error(error, TB_OAUTH_ERROR, status_code(resp->status, TRUE), "%s (HTTP %d)",
+                message ? message
+                : desc  ? desc
+                        : _("X refused the app's key and secret"),
+                resp->status);
+    return NULL;
+  }
+  const char *access = json_str(obj, "access_token");
+  const char *type = json_str(obj, "token_type");
+  if (access == NULL || *access == '\0' || type == NULL ||
+      g_ascii_strcasecmp(type, "bearer") != 0 || strlen(access) > 4096) {
+    g_set_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_MALFORMED,
+                _("X's token answer has no bearer access token (HTTP %d)"), resp->status);
+    return NULL;
+  }
+  return g_strdup(access);
+}
+
 /* --- OAuth 1.0a --------------------------------------------------------------------------- */
 
 /* scheme://host[:port]/path with scheme and host in lower case and the default port dropped

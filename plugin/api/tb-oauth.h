@@ -99,6 +99,19 @@ typedef struct {
 gboolean tb_oauth2_token_parse(const TbHttpResponse *resp, TbOAuth2Token *out, GError **error);
 void tb_oauth2_token_clear(TbOAuth2Token *token);
 
+/* --- OAuth 2.0 client credentials: the app's own bearer token (xapi.md §4) ---------------- */
+
+/* POST /oauth2/token (X's app-only endpoint, not /2/oauth2/token) with grant_type
+ * client_credentials and "Authorization: Basic base64(pct(key):pct(secret))", the consumer key
+ * and secret each percent-encoded first as X asks. The app's token is what
+ * GET /2/activity/stream takes. */
+TbHttpRequest *tb_oauth2_app_token_request(const char *api_base, const char *consumer_key,
+                                           const char *consumer_secret);
+/* The answer {"token_type": "bearer", "access_token": "..."}: the token, newly allocated and a
+ * secret (free it with tb_oauth_secret_free, never log it), or NULL with a TB_OAUTH_ERROR
+ * (CLIENT when X refuses the key or secret). */
+char *tb_oauth2_app_token_parse(const TbHttpResponse *resp, GError **error);
+
 /* --- OAuth 1.0a (xapi.md §3.2) ----------------------------------------------------------- */
 
 typedef struct {

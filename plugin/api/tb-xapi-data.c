@@ -288,10 +288,19 @@ tb_xapi_tweet_page_parse(JsonNode *root)
   return page;
 }
 
-static void
-dm_event_free(gpointer data)
+TbXapiDmEvent *
+tb_xapi_dm_event_new(void)
 {
-  TbXapiDmEvent *e = data;
+  TbXapiDmEvent *e = g_new0(TbXapiDmEvent, 1);
+  e->entities = g_ptr_array_new_with_free_func(entity_free);
+  return e;
+}
+
+void
+tb_xapi_dm_event_free(TbXapiDmEvent *e)
+{
+  if (e == NULL)
+    return;
   g_free(e->id);
   g_free(e->event_type);
   g_free(e->text);
@@ -320,7 +329,7 @@ tb_xapi_dm_page_parse(JsonNode *root)
   JsonObject *meta = tb_xapi_json_object(obj, "meta");
   TbXapiDmPage *page = g_new0(TbXapiDmPage, 1);
 
-  page->events = g_ptr_array_new_with_free_func(dm_event_free);
+  page->events = g_ptr_array_new_with_free_func((GDestroyNotify)tb_xapi_dm_event_free);
   page->users = parse_include_users(tb_xapi_json_object(obj, "includes"));
   page->next_token = dup_str(meta, "next_token");
   page->result_count = (int)tb_xapi_json_int(meta, "result_count", 0);
@@ -331,19 +340,18 @@ tb_xapi_dm_page_parse(JsonNode *root)
     if (!JSON_NODE_HOLDS_OBJECT(node))
       continue;
     JsonObject *o = json_node_get_object(node);
-    TbXapiDmEvent *e = g_new0(TbXapiDmEvent, 1);
+    TbXapiDmEvent *e = tb_xapi_dm_event_new();
     e->id = dup_str(o, "id");
     e->event_type = dup_str(o, "event_type");
     e->text = tb_bounds_dup(tb_xapi_json_string(o, "text"), TB_BOUND_DM_CHARS, &e->cut);
     e->sender_id = dup_str(o, "sender_id");
     e->dm_conversation_id = dup_str(o, "dm_conversation_id");
     e->created_at = dup_str(o, "created_at");
-    e->entities = g_ptr_array_new_with_free_func(entity_free);
     parse_entities(o, e->entities); /* a DM event carries urls, mentions... at its top level */
     if (!tb_xapi_id_is_valid(e->id)) {
       /* nothing to show and nothing a cursor could move past: left out, the page stays */
       g_debug("a DM event without a valid id: skipped");
-      dm_event_free(e);
+      tb_xapi_dm_event_free(e);
       continue;
     }
     g_ptr_array_add(page->events, e);

@@ -80,6 +80,10 @@ typedef struct {
   int result_count;
 } TbXapiDmPage;
 
+/* A DM event with its (empty) entities array, for parsers of other shapes (tb-activity). */
+TbXapiDmEvent *tb_xapi_dm_event_new(void);
+void tb_xapi_dm_event_free(TbXapiDmEvent *event);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TbXapiDmEvent, tb_xapi_dm_event_free)
 void tb_xapi_tweet_free(TbXapiTweet *tweet);
 void tb_xapi_tweet_page_free(TbXapiTweetPage *page);
 void tb_xapi_dm_page_free(TbXapiDmPage *page);

@@ -30,6 +30,13 @@ typedef enum {
   TB_XAPI_ERROR_MALFORMED,    /* success status with a body that is not the promised JSON */
   TB_XAPI_ERROR_OTHER,
   TB_XAPI_ERROR_TLS, /* certificate not trusted, or refused by policy: retrying will not help */
+  /* The Activity API's (api/tb-activity.h); X documents no problem of its own for them, so
+   * they are read from the problem type, the status and the detail's words */
+  TB_XAPI_ERROR_SUB_CAP,       /* the app has as many subscriptions as its tier allows */
+  TB_XAPI_ERROR_SUB_DUPLICATE, /* that very subscription exists already */
+  TB_XAPI_ERROR_SCOPE,         /* the user's token lacks the scope the event type needs */
+  TB_XAPI_ERROR_AUTH_KIND,     /* the wrong kind of token (the stream takes the app's bearer) */
+  TB_XAPI_ERROR_STREAM_LIMIT,  /* the app has its allowed number of streams open already */
 } TbXapiError;
 
 /* TRUE for no answer, a 5xx, a 429, garbage, and any TB_HTTP_PROXY_ERROR: tb_xapi_response_parse

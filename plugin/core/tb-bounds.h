@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 
 /* Bodies: the HTTP driver refuses an answer larger than this (bytes). */
 #define TB_BOUND_BODY_BYTES (8u * 1024u * 1024u)
+/* One line of the Activity stream (an event with its includes: a few KB; a DM of 10,000
+ * characters and its two users stay far below). A longer line is skipped, never held. */
+#define TB_BOUND_ACTIVITY_LINE_BYTES (1024u * 1024u)
 /* JSON nesting, checked before json-glib parses (core/tb-json-guard.h). */
 #define TB_BOUND_JSON_DEPTH 64
 

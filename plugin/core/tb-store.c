@@ -391,26 +391,38 @@ tb_store_save(TbStore *store, GError **error)
   return TRUE;
 }
 
+/* The lists are "id,id,...": searched and trimmed in place, without splitting, since a DM or a
+ * mention may look one up (2,000 ids) on every delivery. */
 void
 tb_store_idlist_add(TbStore *store, const char *key, const char *id, guint keep)
 {
   const char *list = tb_store_get(store, key);
-  g_auto(GStrv) ids = list && *list ? g_strsplit(list, ",", -1) : g_new0(char *, 1);
-  guint n = g_strv_length(ids);
-  guint skip = keep > 0 && n >= keep ? n - keep + 1 : 0;
-  GString *out = g_string_new(NULL);
+  const char *from = list && *list ? list : NULL;
+  guint n = 0;
 
-  for (guint i = skip; i < n; i++)
-    g_string_append_printf(out, "%s,", ids[i]);
-  g_string_append(out, id);
-  tb_store_set(store, key, out->str);
-  g_string_free(out, TRUE);
+  for (const char *p = from; p && *p; p++)
+    n += *p == ',';
+  n += from != NULL;
+  /* drop the oldest so that, with id, keep are left */
+  for (guint drop = keep > 0 && n >= keep ? n - keep + 1 : 0; from && drop > 0; drop--) {
+    from = strchr(from, ',');
+    from = from ? from + 1 : NULL;
+  }
+  g_autofree char *out = from && *from ? g_strconcat(from, ",", id, NULL) : g_strdup(id);
+  tb_store_set(store, key, out);
 }
 
 gboolean
 tb_store_idlist_contains(TbStore *store, const char *key, const char *id)
 {
   const char *list = tb_store_get(store, key);
-  g_auto(GStrv) ids = list ? g_strsplit(list, ",", -1) : NULL;
-  return ids != NULL && g_strv_contains((const char *const *)ids, id);
+  gsize n = id ? strlen(id) : 0;
+
+  if (list == NULL || n == 0)
+    return FALSE;
+  for (const char *p = strstr(list, id); p != NULL; p = strstr(p + 1, id)) {
+    if ((p == list || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+      return TRUE;
+  }
+  return FALSE;
 }

@@ -27,6 +27,7 @@ typedef enum {
   TB_HTTP_FAIL_POLICY,     /* refused before sending (e.g. plain http to a remote host) */
   TB_HTTP_FAIL_PROXY_AUTH, /* the proxy refused its user name or password: nothing reached X */
   TB_HTTP_FAIL_PROXY,      /* the proxy cannot be reached or refused to connect: nor did this */
+  TB_HTTP_FAIL_STALL,      /* a stream (tb_http_stream) sent no byte for its stall timeout */
 } TbHttpOutcome;
 
 typedef struct {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #define TB_HTTP_DEFAULT_MAX_BODY TB_BOUND_BODY_BYTES
+#define TB_HTTP_DEFAULT_STREAM_STALL_S 60
 
 typedef struct {
   TbHttp *http;
@@ -33,6 +34,14 @@ typedef struct {
   gboolean via_proxy;
   gboolean tunnel; /* an https request through an HTTP proxy: CONNECT first */
   char errbuf[CURL_ERROR_SIZE];
+  /* streams only (tb_http_stream) */
+  gboolean stream;
+  TbHttpStreamOps ops;
+  GByteArray *pending; /* 2xx body bytes that came in curl's callback, handed over after it */
+  gboolean head_ready; /* the final headers are in */
+  gboolean head_sent;  /* ops.head has run */
+  gint64 last_byte;    /* monotonic time of the last byte, header or body */
+  guint stall_timer;   /* purple timeout that checks last_byte */
 } TbHttpJob;
 
 typedef struct {
@@ -137,12 +146,35 @@ on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
   return 0;
 }
 
+/* The final status is in once a 2xx or later status line's headers end (1xx are interim; a
+ * proxy's CONNECT answer is kept from us by CURLOPT_SUPPRESS_CONNECT_HEADERS). */
+static long
+job_status(TbHttpJob *job)
+{
+  long status = 0;
+  curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
 static size_t
 on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
   TbHttpJob *job = userdata;
   size_t n = size * nmemb;
 
+  if (job->stream) {
+    job->last_byte = g_get_monotonic_time();
+    job->head_ready = TRUE;
+    if (job_status(job) / 100 == 2) {
+      /* handed over from the loop right after curl returns: bounded all the same */
+      if (job->pending->len + n > job->http->max_body) {
+        job->too_large = TRUE;
+        return 0;
+      }
+      g_byte_array_append(job->pending, (const guint8 *)ptr, (guint)n);
+      return n;
+    }
+  }
   if (job->body->len + n > job->http->max_body) {
     job->too_large = TRUE;
     return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
@@ -161,6 +193,11 @@ on_header(char *buffer, size_t size, size_t nitems, void *userdata)
   /* A new status line (redirect, 100-continue) starts a fresh header set. */
   if (n >= 5 && strncmp(buffer, "HTTP/", 5) == 0)
     g_hash_table_remove_all(job->resp->headers);
+  if (job->stream) {
+    job->last_byte = g_get_monotonic_time();
+    if ((n == 2 && buffer[0] == '\r') || (n == 1 && buffer[0] == '\n'))
+      job->head_ready = job->head_ready || job_status(job) >= 200;
+  }
   if (colon != NULL) {
     char *name = g_ascii_strdown(buffer, colon - buffer);
     char *value = g_strstrip(g_strndup(colon + 1, n - (colon + 1 - buffer)));
@@ -309,6 +346,41 @@ job_finish(TbHttpJob *job, CURLcode code)
   }
 }
 
+/* Hands each stream's head and the body bytes that came since over to its callbacks. Runs
+ * right after curl returns, never inside it; a callback may cancel any job or free the driver,
+ * so every job is looked up again by id after each call. */
+static void
+flush_streams(TbHttp *http)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init(&iter, http->jobs);
+  while (g_hash_table_iter_next(&iter, &key, &value)) {
+    TbHttpJob *job = value;
+    if (job->stream && ((job->head_ready && !job->head_sent) || job->pending->len > 0))
+      g_ptr_array_add(ids, key);
+  }
+  http->dispatching++;
+  for (guint i = 0; i < ids->len && !http->doomed; i++) {
+    TbHttpJob *job = g_hash_table_lookup(http->jobs, ids->pdata[i]);
+    if (job != NULL && job->head_ready && !job->head_sent) {
+      job->head_sent = TRUE;
+      job->resp->status = (int)job_status(job);
+      if (job->ops.head != NULL)
+        job->ops.head(job->resp, job->user_data);
+      job = http->doomed ? NULL : g_hash_table_lookup(http->jobs, ids->pdata[i]);
+    }
+    if (job != NULL && job->pending->len > 0) {
+      g_autoptr(GByteArray) chunk = g_steal_pointer(&job->pending);
+      job->pending = g_byte_array_new();
+      job->ops.data((const char *)chunk->data, chunk->len, job->user_data);
+    }
+  }
+  http->dispatching--;
+}
+
 /* Collects finished transfers first, then calls back: a callback may cancel other requests or
  * free the whole driver, which must not happen while curl_multi_info_read iterates. */
 static void
@@ -318,7 +390,8 @@ drain(TbHttp *http)
   CURLMsg *msg;
   int left;
 
-  while ((msg = curl_multi_info_read(http->multi, &left)) != NULL) {
+  flush_streams(http); /* a stream's last bytes go before its end */
+  while (!http->doomed && (msg = curl_multi_info_read(http->multi, &left)) != NULL) {
     if (msg->msg != CURLMSG_DONE)
       continue;
     TbHttpJob *job = NULL;
@@ -351,6 +424,10 @@ job_free(TbHttpJob *job)
     curl_multi_remove_handle(job->http->multi, job->easy);
     curl_easy_cleanup(job->easy);
   }
+  if (job->stall_timer)
+    purple_timeout_remove(job->stall_timer);
+  if (job->pending)
+    g_byte_array_unref(job->pending);
   curl_slist_free_all(job->req_headers);
   tb_http_request_free(job->req);
   g_byte_array_unref(job->body);
@@ -475,31 +552,78 @@ setup_easy(TbHttp *http, TbHttpJob *job)
   }
 }
 
+/* The stall check: X's keep-alives are a couple of bytes every few seconds, far below curl's
+ * low-speed limit of 1 byte/s averaged, so the stream measures silence itself. One timer a
+ * stream, moved on only when it fires (never re-armed for each chunk). */
+static gboolean
+stall_fired(gpointer data)
+{
+  TbHttpJob *job = data;
+  TbHttp *http = job->http;
+  gint64 quiet_ms = (g_get_monotonic_time() - job->last_byte) / 1000;
+  gint64 limit_ms = (gint64)job->ops.stall_timeout_s * 1000;
+
+  job->stall_timer = 0;
+  if (quiet_ms < limit_ms) {
+    job->stall_timer = purple_timeout_add((guint)(limit_ms - quiet_ms), stall_fired, job);
+    return FALSE;
+  }
+  gint64 trace = tb_trace_begin();
+  g_hash_table_steal(http->jobs, GUINT_TO_POINTER(job->id));
+  TbHttpResponse *resp = job->resp;
+  resp->outcome = TB_HTTP_FAIL_STALL;
+  resp->status = (int)job_status(job);
+  g_bytes_unref(resp->body);
+  resp->body = g_bytes_new(job->body->data, job->body->len);
+  resp->error = g_strdup_printf(g_dngettext(GETTEXT_PACKAGE, "no data for %ld second",
+                                            "no data for %ld seconds", job->ops.stall_timeout_s),
+                                job->ops.stall_timeout_s);
+  http->dispatching++;
+  job->done(resp, job->user_data);
+  job->destroy = NULL; /* end owned user_data */
+  http->dispatching--;
+  job_free(job);
+  tb_trace_end(trace, "HTTP stream stall");
+  if (http->doomed && http->dispatching == 0)
+    tb_http_free(http);
+  return FALSE;
+}
+
+/* A stream has no total timeout and no low-speed limit (its own stall check instead), and never
+ * sees a proxy's CONNECT answer as its own head. */
+static void
+setup_stream(TbHttpJob *job)
+{
+  CURL *e = job->easy;
+
+  curl_easy_setopt(e, CURLOPT_TIMEOUT, 0L);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 0L);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, 0L);
+  curl_easy_setopt(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  job->last_byte = g_get_monotonic_time();
+  job->stall_timer = purple_timeout_add((guint)(job->ops.stall_timeout_s * 1000), stall_fired, job);
+}
+
 guint
 tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data, GError **error)
 {
   return tb_http_send_full(http, req, done, user_data, NULL, error);
 }
 
-guint
-tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
-                  GDestroyNotify destroy, GError **error)
+/* Starts job (its request and callbacks set): 0 with error set, job freed and user_data left
+ * to the caller, when refused. */
+static guint
+job_start(TbHttp *http, TbHttpJob *job, GDestroyNotify destroy, GError **error)
 {
-  if (!url_allowed(req->url, error)) {
-    tb_http_request_free(req);
-    return 0; /* user_data stays the caller's */
-  }
-
-  TbHttpJob *job = g_new0(TbHttpJob, 1);
   job->http = http;
   job->id = ++http->next_id ? http->next_id : ++http->next_id;
-  job->req = req;
   job->body = g_byte_array_new();
   job->resp = tb_http_response_new();
-  job->done = done;
-  job->user_data = user_data;
   job->easy = curl_easy_init();
   setup_easy(http, job);
+  if (job->stream)
+    setup_stream(job);
 
   /* Adding the handle arms curl's timer; the transfer starts from the event loop. */
   CURLMcode added = curl_multi_add_handle(http->multi, job->easy);
@@ -514,6 +638,41 @@ tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer us
   job->destroy = destroy;
   g_hash_table_insert(http->jobs, GUINT_TO_POINTER(job->id), job);
   return job->id;
+}
+
+guint
+tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
+                  GDestroyNotify destroy, GError **error)
+{
+  if (!url_allowed(req->url, error)) {
+    tb_http_request_free(req);
+    return 0; /* user_data stays the caller's */
+  }
+  TbHttpJob *job = g_new0(TbHttpJob, 1);
+  job->req = req;
+  job->done = done;
+  job->user_data = user_data;
+  return job_start(http, job, destroy, error);
+}
+
+guint
+tb_http_stream(TbHttp *http, TbHttpRequest *req, const TbHttpStreamOps *ops, gpointer user_data,
+               GDestroyNotify destroy, GError **error)
+{
+  if (!url_allowed(req->url, error)) {
+    tb_http_request_free(req);
+    return 0;
+  }
+  TbHttpJob *job = g_new0(TbHttpJob, 1);
+  job->req = req;
+  job->stream = TRUE;
+  job->ops = *ops;
+  if (job->ops.stall_timeout_s <= 0)
+    job->ops.stall_timeout_s = TB_HTTP_DEFAULT_STREAM_STALL_S;
+  job->done = ops->end;
+  job->user_data = user_data;
+  job->pending = g_byte_array_new();
+  return job_start(http, job, destroy, error);
 }
 
 void

@@ -38,6 +38,37 @@ guint tb_http_send(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer u
  * (cancelled, or the driver freed). When refused (0), user_data stays the caller's. */
 guint tb_http_send_full(TbHttp *http, TbHttpRequest *req, TbHttpDone done, gpointer user_data,
                         GDestroyNotify destroy, GError **error);
+/* --- streams (GET /2/activity/stream) ----------------------------------------------------------
+ * A request whose body never ends: its bytes are handed over as they arrive, nothing is
+ * accumulated, and there is no total timeout. What ends it:
+ *  - the server closing cleanly: end with outcome TB_HTTP_OK;
+ *  - no byte at all (keep-alives included, headers too) for stall_timeout_s: end with
+ *    TB_HTTP_FAIL_STALL and an error saying so;
+ *  - any other failure, as tb_http_send reports it (proxies honoured the same way);
+ *  - tb_http_cancel or tb_http_free: no callback, only destroy.
+ * Every callback runs from the event loop, never inside libcurl: each may cancel this stream or
+ * any other request, or free the driver. */
+
+/* Once, when the final status line and headers are in (resp->status, resp->headers; resp->body
+ * is empty), before any data. */
+typedef void (*TbHttpStreamHead)(const TbHttpResponse *resp, gpointer user_data);
+/* Body bytes of a 2xx answer, in chunks of any size and split anywhere (core/tb-ndjson joins
+ * the lines again). A non-2xx answer's body is never handed here: it is collected whole (up to
+ * max_body) and given to end in resp->body, so X's problem+json can be read. */
+typedef void (*TbHttpStreamData)(const char *data, gsize len, gpointer user_data);
+
+typedef struct {
+  TbHttpStreamHead head; /* may be NULL */
+  TbHttpStreamData data;
+  TbHttpDone end;       /* exactly once, unless cancelled */
+  long stall_timeout_s; /* 0 = 60 s; X sends a keep-alive well within that */
+} TbHttpStreamOps;
+
+/* Takes ownership of req; ops is copied. Returns the request id (> 0, for tb_http_cancel), or 0
+ * with error set when refused (user_data stays the caller's). */
+guint tb_http_stream(TbHttp *http, TbHttpRequest *req, const TbHttpStreamOps *ops,
+                     gpointer user_data, GDestroyNotify destroy, GError **error);
+
 /* Cancels one request; its callback is never called. Unknown ids are ignored. */
 void tb_http_cancel(TbHttp *http, guint id);
 guint tb_http_pending(TbHttp *http);

@@ -5,6 +5,7 @@
 
 typedef struct {
   TbConn *conn;
+  guint id;
   void *ui_handle; /* libpurple's request, NULL without a request UI */
   TbConfirmAnswer answer;
   gpointer data;
@@ -13,6 +14,7 @@ typedef struct {
 
 struct _TbConfirm {
   GList *open; /* TbQuestion, asked and not yet answered */
+  guint last_id;
 };
 
 void
@@ -71,18 +73,37 @@ cancel_cb(gpointer data, int action)
   answered(data, FALSE);
 }
 
-void
+guint
 tb_confirm_ask(TbConn *conn, const char *title, const char *primary, const char *secondary,
                TbConfirmAnswer answer, gpointer data, GDestroyNotify destroy)
 {
   TbQuestion *q = g_new0(TbQuestion, 1);
   q->conn = conn;
+  q->id = ++conn->confirm->last_id;
   q->answer = answer;
   q->data = data;
   q->destroy = destroy;
   conn->confirm->open = g_list_prepend(conn->confirm->open, q);
-  /* Cancel is the default: Enter on a stray line never posts it */
+  /* Cancel is the default: Enter on a stray line never posts it. BitlBee answers captions that
+   * contain OK and Cancel; it never translates messages (bitlbee-behaviour.md "Language"), so
+   * the translated captions reach only the clients that show buttons. */
   q->ui_handle =
       purple_request_action(conn->gc, title, primary, secondary, 1, conn->account, NULL, NULL, q, 2,
                             _("OK"), G_CALLBACK(ok_cb), _("Cancel"), G_CALLBACK(cancel_cb));
+  return q->id;
+}
+
+void
+tb_confirm_close(TbConn *conn, guint id)
+{
+  for (GList *l = conn->confirm ? conn->confirm->open : NULL; l; l = l->next) {
+    TbQuestion *q = l->data;
+    if (q->id != id)
+      continue;
+    conn->confirm->open = g_list_delete_link(conn->confirm->open, l);
+    if (q->ui_handle != NULL)
+      purple_request_close(PURPLE_REQUEST_ACTION, q->ui_handle);
+    question_free(q);
+    return;
+  }
 }

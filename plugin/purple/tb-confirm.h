@@ -21,9 +21,12 @@ void tb_confirm_cleanup(TbConn *conn);
 typedef void (*TbConfirmAnswer)(TbConn *conn, gboolean ok, gpointer data);
 
 /* Asks in the account's name; primary says what yes and what no do (BitlBee shows only the
- * texts, never the buttons), secondary is what would go out. */
-void tb_confirm_ask(TbConn *conn, const char *title, const char *primary, const char *secondary,
-                    TbConfirmAnswer answer, gpointer data, GDestroyNotify destroy);
+ * texts, never the buttons), secondary is what would go out. Returns the question's id (> 0). */
+guint tb_confirm_ask(TbConn *conn, const char *title, const char *primary, const char *secondary,
+                     TbConfirmAnswer answer, gpointer data, GDestroyNotify destroy);
+/* Closes one question unanswered (its answer is never called, its data is destroyed); an id
+ * already answered or closed is ignored. */
+void tb_confirm_close(TbConn *conn, guint id);
 
 G_END_DECLS
 

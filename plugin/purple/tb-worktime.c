@@ -4,6 +4,7 @@
 #include "core/tb-route.h"
 #include "core/tb-textmatch.h"
 #include "tb-blist.h"
+#include "tb-confirm.h"
 #include "tb-conv.h"
 #include "tb-send.h"
 
@@ -26,7 +27,7 @@
 struct _TbWorktime {
   TbHours *hours;   /* NULL: no work hours, no policy */
   GTimeZone *tz;    /* time_zone, or the machine's */
-  GHashTable *asks; /* outbox id -> TbWorktimeAsk: questions still open */
+  GHashTable *asks; /* outbox id -> tb-confirm's question id: questions still open */
   GQueue *recent;   /* TbRecentSend: what this account sent in the guard's window, oldest first */
 };
 
@@ -39,11 +40,9 @@ typedef struct {
 typedef enum { TB_ASK_HOURS, TB_ASK_GUARD } TbAskKind;
 
 typedef struct {
-  TbConn *conn;
   char *id;
   TbAskKind kind;
-  char *why;       /* the guard's reason, kept with the item if the answer is no */
-  gpointer handle; /* the UI's request */
+  char *why; /* the guard's reason, kept with the item if the answer is no */
 } TbWorktimeAsk;
 
 static void
@@ -143,12 +142,11 @@ arm_due(TbConn *conn)
 static void
 ask_close(TbConn *conn, const char *id)
 {
-  TbWorktimeAsk *a = g_hash_table_lookup(conn->worktime->asks, id);
-  if (a == NULL)
+  guint question = GPOINTER_TO_UINT(g_hash_table_lookup(conn->worktime->asks, id));
+  if (question == 0)
     return;
-  gpointer handle = a->handle;
   g_hash_table_remove(conn->worktime->asks, id);
-  purple_request_close(PURPLE_REQUEST_ACTION, handle);
+  tb_confirm_close(conn, question);
 }
 
 static gboolean
@@ -237,15 +235,15 @@ say_held(TbConn *conn, const TbOutboxItem *item)
 static gboolean gate_hours(TbConn *conn, TbOutboxItem *item);
 
 static void
-ask_answered(TbWorktimeAsk *a, gboolean send)
+ask_answered(TbConn *conn, gboolean send, gpointer data)
 {
-  TbConn *conn = a->conn;
-  g_autofree char *id = g_strdup(a->id);
-  g_autofree char *why = g_strdup(a->why);
+  TbWorktimeAsk *a = data; /* tb-confirm frees it afterwards */
+  const char *id = a->id, *why = a->why;
   TbAskKind kind = a->kind;
   TbOutboxItem *item = tb_store_outbox_find(conn->store, id);
 
-  g_hash_table_remove(conn->worktime->asks, id); /* frees a */
+  if (conn->worktime != NULL)
+    g_hash_table_remove(conn->worktime->asks, id);
   if (item == NULL)
     return;
   if (kind == TB_ASK_GUARD && !send) {
@@ -264,36 +262,19 @@ ask_answered(TbWorktimeAsk *a, gboolean send)
   }
 }
 
-static void
-ask_yes(gpointer data, int action)
-{
-  (void)action;
-  ask_answered(data, TRUE);
-}
-
-static void
-ask_no(gpointer data, int action)
-{
-  (void)action;
-  ask_answered(data, FALSE);
-}
-
-/* BitlBee offers only the actions whose captions contain OK/Accept and Cancel/Reject, answered
- * by "yes" and "no": the captions stay those words, and the question says what each does. */
+/* Asked through tb-confirm, like confirm_public's questions (OK/Cancel, as BitlBee needs). */
 static void
 ask(TbConn *conn, TbOutboxItem *item, TbAskKind kind, const char *primary, const char *why)
 {
   TbWorktimeAsk *a = g_new0(TbWorktimeAsk, 1);
   g_autofree char *title = g_strdup_printf(_("Twinbird: @%s"), conn->handle);
 
-  a->conn = conn;
   a->id = g_strdup(item->id);
   a->kind = kind;
   a->why = g_strdup(why);
-  g_hash_table_insert(conn->worktime->asks, g_strdup(item->id), a);
-  a->handle =
-      purple_request_action(conn->gc, title, primary, item->text, 1, conn->account, item->conv,
-                            NULL, a, 2, "OK", G_CALLBACK(ask_yes), "Cancel", G_CALLBACK(ask_no));
+  ask_close(conn, item->id); /* one open question per item */
+  guint question = tb_confirm_ask(conn, title, primary, item->text, ask_answered, a, ask_free);
+  g_hash_table_insert(conn->worktime->asks, g_strdup(item->id), GUINT_TO_POINTER(question));
 }
 
 static void
@@ -471,7 +452,7 @@ void
 tb_worktime_init(TbConn *conn)
 {
   TbWorktime *w = g_new0(TbWorktime, 1);
-  w->asks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, ask_free);
+  w->asks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   w->recent = g_queue_new();
   conn->worktime = w;
   conn->hooks.gate = gate;
@@ -542,7 +523,7 @@ tb_worktime_cleanup(TbConn *conn)
   gpointer value;
   g_hash_table_iter_init(&iter, w->asks);
   while (g_hash_table_iter_next(&iter, NULL, &value))
-    purple_request_close(PURPLE_REQUEST_ACTION, ((TbWorktimeAsk *)value)->handle);
+    tb_confirm_close(conn, GPOINTER_TO_UINT(value));
   g_hash_table_destroy(w->asks);
   g_clear_pointer(&w->hours, tb_hours_free);
   g_clear_pointer(&w->tz, g_time_zone_unref);

@@ -420,6 +420,63 @@ class Sim:
     def billing(self):
         return self.call('GET', '/billing')
 
+    # ----- X Activity API (xsim's activity.py; see tests/sim/README.md) ---------------------
+    # Additive block: what the server holds of the Activity API, and its stream faults.
+
+    def app_bearer(self, app='default', token=None):
+        """An app-only Bearer token of app (as POST /oauth2/token would give)."""
+        body = {'app': app}
+        if token is not None:
+            body['token'] = token
+        return self.call('POST', '/tokens/app', body)['token']
+
+    def subscriptions(self, app=None):
+        """Every Activity-API subscription held (of app, if given), oldest first: the API's
+        subscription object plus 'app' and 'created_by' (username, None for app-only)."""
+        return self.call('GET', '/activity/subscriptions' + ('?app=' + app if app else ''))
+
+    def clear_subscriptions(self, app=None):
+        return self.call('DELETE', '/activity/subscriptions' + ('?app=' + app if app else ''))
+
+    def stream_connections(self):
+        """The open GET /2/activity/stream connections: id, app, token, peer_port,
+        opened_at, backfill, events_sent, keepalives, queued, stalled."""
+        return self.call('GET', '/activity/connections')
+
+    def close_streams(self, app=None):
+        """X ends the open streams (of app) at once, as after a server restart."""
+        return self.call('DELETE', '/activity/connections' + ('?app=' + app if app else ''))
+
+    def activity_events(self, app=None, since=None):
+        """Every event made for a subscription: seq, time, app, subscription_id, event_type,
+        user_id, deliveries, body (the line the stream carries)."""
+        q = [('app', app), ('since', since)]
+        q = '&'.join('%s=%s' % (k, v) for k, v in q if v is not None)
+        return self.call('GET', '/activity/events' + ('?' + q if q else ''))
+
+    def set_subscription_cap(self, n):
+        """The per-app subscription cap (X's self-serve 1,500 by default)."""
+        return self.call('POST', '/config', {'activity_subscription_cap': int(n)})
+
+    def set_stream_keepalive(self, seconds):
+        """The idle time before a keep-alive \\r\\n (X's 20 s by default)."""
+        return self.call('POST', '/config', {'activity_keepalive_s': seconds})
+
+    def stream_fault(self, kind, count=1, delay=None, status=503, token=None):
+        """A fault of the activity stream: 'drop' (the next event's line breaks off half-way,
+        then the connection closes), 'stall' (nothing more is sent, keep-alives included, for
+        delay s or until the client goes), 'disconnect' (an in-stream operational-disconnect
+        error, then the stream ends), 'refuse' (the next connect answers status: 503, 429,
+        ...).  token: only the stream of that Bearer token."""
+        kinds = {'drop': 'stream_drop', 'stall': 'stream_stall',
+                 'disconnect': 'stream_disconnect', 'refuse': str(status)}
+        if kind not in kinds:
+            raise ValueError('stream fault kind: one of %s' % ', '.join(kinds))
+        return self.fault(kinds[kind], count=count, method='GET', path='^/2/activity/stream$',
+                          token=token, delay=delay)
+
+    # ----- end of the X Activity API block ------------------------------------------------
+
     def requests_to(self, path, method='GET', token=None):
         """The recorded API requests for exactly this path (query ignored), oldest first."""
         out = []

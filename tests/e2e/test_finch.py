@@ -8,17 +8,17 @@ it, with the id X gave."""
 import os
 import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tbharness as h  # noqa: E402
+import finchconv  # noqa: E402
 
 TOKEN = 'tok-pat-home'
 TAG = '[personal @pat_home]'
 DM_POST = r'^/2/dm_conversations/with/\d+/messages$'
 
 
-class FinchConversation(h.E2ETestCase):
+class FinchConversation(finchconv.FinchConversation, h.E2ETestCase):
 
     def setUp(self):
         super().setUp()
@@ -30,25 +30,6 @@ class FinchConversation(h.E2ETestCase):
                                         dm_interval=1)],
                              logdir=self.logdir, width=160, height=45).start()
 
-    def entry_shows(self, text):
-        # The conversation's entry line: "│text____...│"
-        return re.search(r'│%s_+│' % re.escape(text), self.finch.screen())
-
-    def type_in_conversation(self, text):
-        """Alt+n moves the focus from the buddy list to the conversation window (both are
-        the only windows); the text must land in its entry before Enter sends it."""
-        for _ in range(3):
-            self.finch.keys('M-n')
-            time.sleep(0.3)
-            self.finch.keys('-l', text)
-            try:
-                h.wait_until(lambda: self.entry_shows(text), 2, interval=0.1,
-                             what='the text in the conversation entry')
-                return
-            except TimeoutError:
-                self.finch.keys('Escape')  # typed into another window: drop it, try the next
-        self.fail('could not type into the conversation:\n' + self.finch.screen())
-
     def test_dm_typed_in_the_conversation_is_tagged_after_x_confirms(self):
         self.finch.wait_screen(r'@pat_home \(personal\)', 20)
 
@@ -59,8 +40,7 @@ class FinchConversation(h.E2ETestCase):
         # X takes two seconds to answer: no tag may show before it has.
         self.x.call('POST', '/faults', {'match': {'method': 'POST', 'path': DM_POST},
                                         'count': 1, 'kind': 'slow', 'delay': 2})
-        self.type_in_conversation('See you at noon')
-        self.finch.keys('Enter')
+        self.type_command('See you at noon')  # into the entry (finchconv), then Enter
         h.wait_until(self.dm_requests, 10, what='the DM request, under way at X')
         # (the conversation's first line names the account, issue 14; no tagged echo yet)
         self.assertNotIn(TAG + ' See you', self.finch.screen())

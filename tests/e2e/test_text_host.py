@@ -187,9 +187,16 @@ class TextHost(h.E2ETestCase):
         since = host.mark()
         self.post(host, over)
         self.refusal(host, since, 'too long for X: 281/280 characters')
-        time.sleep(1.5)
-        self.assertEqual(self.post_requests(), [], 'a refused text reached X')
         self.assertEqual(self.posts(), [])
+
+        # markup alone (a pasted image in Pidgin) leaves nothing: said, with what arrived
+        since = host.mark()
+        host.send('send-im', account=HOME, to=HOME, raw=True,
+                  text='<img src="file:///tmp/cat.png" id="7"> <b> </b>')
+        self.refusal(host, since, 'nothing is left once the formatting is taken out',
+                     '<img src="file:///tmp/cat.png" id="7">')
+        time.sleep(1.5)
+        self.assertEqual(self.post_requests(), [], 'markup alone reached X')
 
         # ... and 256 + 1 + 23 = 280 fits, though it has 381 characters
         fits = 'b' * 256 + ' ' + url

@@ -18,6 +18,11 @@ from .responses import (PAGE_NOT_FOUND, TOO_MANY, UNAUTHORIZED, Response, body_e
 from .util import PROB, iso, parse_iso
 
 
+# Operations whose scope depends on the request, checked by their handler: a subscription
+# needs the scope of its event_type (dm.read for dm.*, tweet.read for post.*, ...).
+HANDLER_SCOPES = {'createActivitySubscription'}
+
+
 class Req:
     """One API request as the pipeline sees it."""
 
@@ -86,6 +91,7 @@ class ApiMixin:
                     entry['body'] = dict(urllib.parse.parse_qsl(req.body.decode('utf-8')))
             except (ValueError, UnicodeDecodeError):
                 entry['body'] = None
+        req.peer_port = h.client_address[1]
         with self.lock:
             entry['seq'] = self.next_seq()
             self.requests.append(entry)
@@ -116,8 +122,13 @@ class ApiMixin:
             if f is not None:
                 entry['fault'] = f.kind
         if f is not None:
+            if resp is not None and resp.stream is not None:
+                self.stream_close(resp.stream)   # a fault after a stream opened: no stream
             status = self.deliver_fault(h, req, f, resp)
         else:
+            if resp.stream is not None:   # logged as answered while the stream runs
+                with self.lock:
+                    entry['status'] = resp.status
             self.deliver(h, req, resp)
             status = resp.status
         with self.lock:
@@ -202,7 +213,17 @@ class ApiMixin:
                                    'for this endpoint.  Supported authentication types are '
                                    '[OAuth 1.0a User Context, OAuth 2.0 User Context].',
                                    ptype=PROB + 'unsupported-authentication')
-            elif tok.scopes is not None and not self.spec.scopes(req.op) <= tok.scopes:
+            elif schemes == {'BearerToken'}:
+                # app-only operations (the activity stream and subscription deletes)
+                return problem(403, 'Unsupported Authentication',
+                               'Authenticating with %s is forbidden for this endpoint.  '
+                               'Supported authentication types are [OAuth 2.0 '
+                               'Application-Only].' % ('OAuth 1.0a User Context'
+                                                       if tok.kind == 'oauth1' else
+                                                       'OAuth 2.0 User Context'),
+                               ptype=PROB + 'unsupported-authentication')
+            elif tok.scopes is not None and req.operation not in HANDLER_SCOPES and \
+                    not self.spec.scopes(req.op) <= tok.scopes:
                 return problem(403, 'Forbidden')
             req.tok = tok
             req.token = tok.token
@@ -351,6 +372,17 @@ class ApiMixin:
             self.log('SELF-CHECK FAILED %s %s: %s' % (req.method, req.path, '; '.join(errs[:5])))
 
     def deliver(self, h, req, resp):
+        if resp.stream is not None:
+            # a stream: chunked, one JSON object per line, until one side ends it
+            h.send_response(resp.status)
+            for k, v in self.common_headers(req, resp).items():
+                h.send_header(k, v)
+            h.send_header('Content-Type', resp.ctype)
+            h.send_header('Transfer-Encoding', 'chunked')
+            h.end_headers()
+            h.wfile.flush()
+            self.run_stream(h, req, resp.stream)
+            return
         self.self_check(req, resp)
         payload = resp.payload()
         h.send_response(resp.status)

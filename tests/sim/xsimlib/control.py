@@ -16,7 +16,11 @@ from .util import PROB, SimError, iso, jdump, utc_day
 
 class Fault:
     KINDS = ('drop', 'timeout', '500', '502', '503', '504', '429', '402', '401', '403',
-             'malformed', 'truncated', 'slow', 'answer')
+             'malformed', 'truncated', 'slow', 'answer',
+             'stream_drop', 'stream_stall', 'stream_disconnect')
+    # Faults of an open activity stream (activity.py): they wait for a matching stream
+    # instead of failing a request.
+    STREAM_KINDS = ('stream_drop', 'stream_stall', 'stream_disconnect')
 
     def __init__(self, fid, spec):
         m = spec.get('match') or {}
@@ -68,7 +72,19 @@ class ControlMixin:
             username = self.users[tok.user_id].username if tok and tok.user_id in self.users \
                 else None
             for f in self.faults:
-                if f.matches(req.method, req.path, req.token, username):
+                if f.kind not in Fault.STREAM_KINDS and \
+                        f.matches(req.method, req.path, req.token, username):
+                    f.count -= 1
+                    f.hits += 1
+                    return f
+        return None
+
+    def take_stream_fault(self, req):
+        """The next stream fault that matches an open stream's request, used up."""
+        with self.lock:
+            for f in self.faults:
+                if f.kind in Fault.STREAM_KINDS and \
+                        f.matches(req.method, req.path, req.token, None):
                     f.count -= 1
                     f.hits += 1
                     return f
@@ -208,6 +224,14 @@ class ControlMixin:
             ('POST', '/authorize'): lambda b, q: self.control_authorize(b),
             ('POST', '/authorize1'): lambda b, q: self.control_authorize1(b),
             ('GET', '/selfcheck'): lambda b, q: list(self.selfcheck_failures),
+            ('POST', '/tokens/app'): lambda b, q: self.add_app_token(b),
+            ('GET', '/activity/subscriptions'): lambda b, q: self.control_subscriptions(q),
+            ('DELETE', '/activity/subscriptions'):
+                lambda b, q: self.control_clear_subscriptions(q),
+            ('GET', '/activity/connections'):
+                lambda b, q: [c.as_json() for c in self.stream_conns.values()],
+            ('DELETE', '/activity/connections'): lambda b, q: self.control_close_streams(q),
+            ('GET', '/activity/events'): lambda b, q: self.control_events(q),
         }
 
     def user_json(self, u):

@@ -41,6 +41,14 @@ RATE_LIMITS = {
     'POST /2/users/{id}/retweets': {'limit': 50},
     'DELETE /2/users/{id}/retweets/{source_tweet_id}': {'limit': 50},
     'POST /2/users/{id}/following': {'limit': 50},
+    # X Activity API: per app, not per user (DOCS:x-api/fundamentals/rate-limits.mdx,
+    # "Activity & Webhooks"); the stream also allows 2 connections at once (activity.py).
+    'GET /2/activity/stream': {'limit': 450, 'per_app': True},
+    'POST /2/activity/subscriptions': {'limit': 500, 'per_app': True},
+    'GET /2/activity/subscriptions': {'limit': 500, 'per_app': True},
+    'DELETE /2/activity/subscriptions': {'limit': 500, 'per_app': True},
+    'PUT /2/activity/subscriptions/{subscription_id}': {'limit': 500, 'per_app': True},
+    'DELETE /2/activity/subscriptions/{subscription_id}': {'limit': 500, 'per_app': True},
 }
 
 # Pay-per-use prices in micro-dollars (xapi.md §2.4).
@@ -50,6 +58,9 @@ PRICES = {
     'write:post_create': 15000, 'write:post_with_url': 200000,
     'write:summoned_reply': 10000, 'write:dm_create': 15000,
     'write:interaction_create': 15000, 'write:interaction_delete': 10000,
+    # Activity-API events delivered on the stream: post.* as a Post, dm.received as a DM
+    # event; dm.sent, dm.read and typing are not billed.
+    'event:post': 5000, 'event:dm_received': 10000,
 }
 # Endpoints where {id} == the authenticated app owner gives "Owned Reads".
 OWNED_READ_OPS = {'getUsersMentions', 'getUsersPosts', 'getUsersFollowers',
@@ -126,6 +137,32 @@ class Billing:
         self.by_day[day] = self.by_day.get(day, 0) + cost
         return cost
 
+    def event(self, tok, app, now, event_type, bill):
+        """One Activity-API event delivered on the app's stream.  bill: (price, kind,
+        resource_id) or None (not billed).  The resource is de-duplicated per app and UTC day
+        together with the reads of the same kind (a post delivered as an event and read the
+        same day is one Post)."""
+        day = utc_day(now)
+        slots = self._slots(tok, None, app)
+        for s in slots:
+            ev = s.setdefault('events', {})
+            ev[event_type] = ev.get(event_type, 0) + 1
+            s.setdefault('events_billed', {})
+        if bill is None:
+            return 0
+        price, kind, rid = bill
+        key = (app, kind, rid, day)
+        if key in self.seen:
+            return 0
+        self.seen.add(key)
+        cost = PRICES[price]
+        for s in slots:
+            s['events_billed'][event_type] = s['events_billed'].get(event_type, 0) + 1
+            s['micro_usd'] += cost
+        self.total += cost
+        self.by_day[day] = self.by_day.get(day, 0) + cost
+        return cost
+
     def as_json(self):
         def fmt(d):
             out = dict(d)
@@ -168,7 +205,8 @@ class RateLimiter:
         """-> (allowed, headers).  Counts the request when allowed.  Resets are
         reported on the client's clock (without the control clock offset)."""
         sp = self.spec_for(key)
-        wins = [('x-rate-limit', (key, 'user15', token), sp['limit'], sp['window'])]
+        who = ('app15', app) if sp.get('per_app') else ('user15', token)
+        wins = [('x-rate-limit', (key,) + who, sp['limit'], sp['window'])]
         if 'user24' in sp:
             wins.append(('x-user-limit-24hour', (key, 'user24', token), sp['user24'], DAY))
         if 'app24' in sp:

@@ -360,6 +360,7 @@ class ModelMixin:
                 t.retweet_of = retweet.id
             t.lang = lang or guess_lang(final)
             self.tweets[t.id] = t
+            self.activity_on_tweet(t)
             return t
 
     def make_dm(self, sender, recipient, text, created_at=None, conv_id=None):
@@ -379,6 +380,7 @@ class ModelMixin:
                 if int(x) in self.tweets and int(x) not in e.referenced:
                     e.referenced.append(int(x))
             self.dms[e.id] = e
+            self.activity_on_dm(e)
             return e
 
     def when(self, d):

@@ -30,6 +30,7 @@ class Response:
         self.ctype = ctype
         self.write = None      # billing kind of a write, set by handlers
         self.posted = None     # entry for GET /posted
+        self.stream = None     # a StreamConn: the answer is a stream (activity.py)
 
     def payload(self):
         if self.raw is not None:
@@ -101,4 +102,15 @@ CLIENT_FORBIDDEN = {
     'registration_url': 'https://developer.twitter.com/en/docs/projects/overview',
     'title': 'Client Forbidden', 'required_enrollment': 'Appropriate Level of API Access',
     'reason': 'client-not-enrolled', 'type': PROB + 'client-forbidden'}
+# Streams (DOCS:x-api/fundamentals/handling-disconnections.mdx): a connection over the
+# limit, and the in-stream message of an operational disconnect.
+TOO_MANY_CONNECTIONS = {'title': 'ConnectionException',
+                        'detail': 'This stream is currently at the maximum allowed connection '
+                                  'limit.',
+                        'connection_issue': 'TooManyConnections',
+                        'type': PROB + 'streaming-connection', 'status': 429}
+OPERATIONAL_DISCONNECT = {'errors': [{
+    'title': 'operational-disconnect', 'disconnect_type': 'UpstreamOperationalDisconnect',
+    'detail': 'This stream has been disconnected upstream for operational reasons.',
+    'type': PROB + 'operational-disconnect'}]}
 PAGE_NOT_FOUND = {'errors': [{'message': 'Sorry, that page does not exist', 'code': 34}]}

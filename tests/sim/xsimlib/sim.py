@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Sim: the one simulated X.  Its state (users, posts, DMs, tokens, apps, faults, limits,
 billing, logs, clock, config) lives here and is set up by reset(); what it does is split by
-area into the mixins it is made of (model, render, limits, oauth, control, api)."""
+area into the mixins it is made of (model, render, limits, oauth, control, api, activity)."""
 
 import threading
 import time
 
+from .activity import ActivityMixin
 from .api import ApiMixin
 from .control import ControlMixin
 from .limits import Billing, LimitsMixin, RateLimiter
@@ -28,10 +29,16 @@ DEFAULT_CONFIG = {
     'app_owner': None,         # username owning the developer app (Owned Reads)
     'account_id': '1790000000000000000',  # developer account, shown in 402 bodies
     'oauth1_timestamp_skew': 300,
+    # X Activity API (xapi.md §4; DOCS:x-api/activity/introduction.mdx, rate-limits.mdx,
+    # fundamentals/handling-disconnections.mdx)
+    'activity_subscription_cap': 1500,  # self-serve maximum subscriptions per app
+    'activity_max_connections': 2,      # stream connections at once per app
+    'activity_keepalive_s': 20,         # a \r\n after this long without anything sent
 }
 
 
-class Sim(ApiMixin, ControlMixin, OAuthMixin, RenderMixin, LimitsMixin, ModelMixin):
+class Sim(ApiMixin, ControlMixin, OAuthMixin, RenderMixin, LimitsMixin, ActivityMixin,
+          ModelMixin):
     """The simulated X: every piece of state, one lock over it; the behaviour is in the
     mixins, by area."""
 
@@ -81,6 +88,7 @@ class Sim(ApiMixin, ControlMixin, OAuthMixin, RenderMixin, LimitsMixin, ModelMix
             self.request_tokens = {}
             self.nonces = set()
             self.selfcheck_failures = []
+            self.reset_activity()
             if reload_scenario and self.scenario:
                 self.load_scenario(self.scenario)
 

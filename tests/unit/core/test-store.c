@@ -276,6 +276,19 @@ test_idlist_is_bounded(void)
   tb_store_set(store, "other", "");
   tb_store_idlist_add(store, "other", "9", 3);
   g_assert_cmpstr(tb_store_get(store, "other"), ==, "9");
+  /* a whole id in the middle and at either end; parts of ids are not ids */
+  tb_store_set(store, "other", "112,12,123");
+  g_assert_true(tb_store_idlist_contains(store, "other", "12"));
+  g_assert_true(tb_store_idlist_contains(store, "other", "112"));
+  g_assert_true(tb_store_idlist_contains(store, "other", "123"));
+  g_assert_false(tb_store_idlist_contains(store, "other", "1"));
+  g_assert_false(tb_store_idlist_contains(store, "other", "23"));
+  g_assert_false(tb_store_idlist_contains(store, "other", ""));
+  /* keep 0: unbounded; keep 1: only the newest */
+  tb_store_idlist_add(store, "other", "7", 0);
+  g_assert_cmpstr(tb_store_get(store, "other"), ==, "112,12,123,7");
+  tb_store_idlist_add(store, "other", "8", 1);
+  g_assert_cmpstr(tb_store_get(store, "other"), ==, "8");
   tb_store_free(store);
   remove_tree(path);
 }

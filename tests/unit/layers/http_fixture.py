@@ -15,6 +15,9 @@ never outlives the test that started it). The path selects a behaviour:
   /chunked?bytes=N    N bytes in chunked encoding (no length known up front)
   /gzip?bytes=N       N zero bytes gzip-compressed (a few hundred bytes on the wire)
   /close-mid          promises 1000 bytes, sends 100, closes
+  /stream?then=T      200 chunked NDJSON, slowly: a keep-alive ("\r\n") every 0.3 s for 1.8 s,
+                      a line split over two chunks 0.3 s apart, another line, then (T) "stall":
+                      silence for 30 s, or "close": the last chunk
   /barrier?key=K&n=N  answers 200 once N requests with key K are in flight together, 504 if not
                       within 5 s: proves requests run concurrently
   /log                the request lines seen so far (absolute-form ones too: proxy requests)
@@ -132,6 +135,29 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header('Content-Length', '100')
         self.end_headers()
         self.wfile.flush()
+        time.sleep(30)
+        self.close_connection = True
+
+    def route_stream(self, query, body):
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Transfer-Encoding', 'chunked')
+        self.end_headers()
+        self.wfile.flush()
+
+        def chunk(data):
+            self.wfile.write(b'%x\r\n' % len(data) + data + b'\r\n')
+            self.wfile.flush()
+
+        for _ in range(6):  # longer than the test's stall and total timeouts together
+            time.sleep(0.3)
+            chunk(b'\r\n')
+        chunk(b'{"data":{"event_uuid":"1",')
+        time.sleep(0.3)
+        chunk(b'"event_type":"dm.sent"}}\r\n{"data":{}}\r\n')
+        if query.get('then') == 'close':
+            self.wfile.write(b'0\r\n\r\n')
+            return
         time.sleep(30)
         self.close_connection = True
 

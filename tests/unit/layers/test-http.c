@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "http/tb-http.h"
+#include "core/tb-ndjson.h"
 #include "fake-loop.h"
 
 #include <eventloop.h>
@@ -600,6 +601,190 @@ test_stall(Fixture *f, gconstpointer data)
   result_clear(&r);
 }
 
+/* --- streams ----------------------------------------------------------------------------- */
+
+typedef struct {
+  TbHttp *http;
+  guint id;
+  int heads, chunks, ends, destroyed;
+  int head_status;
+  gboolean data_before_head;
+  GString *bytes;
+  TbNdjson *nd;
+  gint64 started, ended;
+  Result end; /* what end was given */
+  gboolean cancel_in_data;
+} StreamRun;
+
+static gboolean
+on_stream_line(TbNdjsonKind kind, const char *line, gsize len, gpointer user_data)
+{
+  (void)kind;
+  (void)line;
+  (void)len;
+  (void)user_data;
+  return TRUE;
+}
+
+static void
+on_stream_head(const TbHttpResponse *resp, gpointer user_data)
+{
+  StreamRun *s = user_data;
+  s->heads++;
+  s->head_status = resp->status;
+  g_assert_cmpuint(g_bytes_get_size(resp->body), ==, 0);
+  g_assert_nonnull(tb_http_response_header(resp, "content-type"));
+}
+
+static void
+on_stream_data(const char *data, gsize len, gpointer user_data)
+{
+  StreamRun *s = user_data;
+  if (s->heads == 0)
+    s->data_before_head = TRUE;
+  s->chunks++;
+  g_string_append_len(s->bytes, data, (gssize)len);
+  tb_ndjson_feed(s->nd, data, len);
+  if (s->cancel_in_data)
+    tb_http_cancel(s->http, s->id);
+}
+
+static void
+on_stream_end(const TbHttpResponse *resp, gpointer user_data)
+{
+  StreamRun *s = user_data;
+  s->ends++;
+  s->ended = g_get_monotonic_time();
+  on_done(resp, &s->end);
+}
+
+static void
+on_stream_destroy(gpointer user_data)
+{
+  StreamRun *s = user_data;
+  s->destroyed++;
+}
+
+static void
+stream_start(StreamRun *s, const char *path, long stall_s)
+{
+  g_autofree char *url = url_for(path);
+  g_autoptr(GError) error = NULL;
+  TbHttpStreamOps ops = {on_stream_head, on_stream_data, on_stream_end, stall_s};
+
+  s->bytes = g_string_new(NULL);
+  s->nd = tb_ndjson_new(1024, on_stream_line, NULL);
+  s->started = g_get_monotonic_time();
+  s->id =
+      tb_http_stream(s->http, tb_http_request_new("GET", url), &ops, s, on_stream_destroy, &error);
+  g_assert_no_error(error);
+  g_assert_cmpuint(s->id, >, 0);
+}
+
+static void
+stream_clear(StreamRun *s)
+{
+  g_string_free(s->bytes, TRUE);
+  tb_ndjson_free(s->nd);
+  result_clear(&s->end);
+}
+
+#define STREAM_BODY                                                                                \
+  "\r\n\r\n\r\n\r\n\r\n\r\n{\"data\":{\"event_uuid\":\"1\",\"event_type\":\"dm.sent\"}}\r\n{"      \
+  "\"data\":{}}\r\n"
+
+/* Slow chunks and keep-alives for longer than both the stall and the total timeouts: only the
+ * silence after them ends the stream, as a stall. */
+static void
+test_stream_stall(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  TbHttpConfig cfg = {.total_timeout_s = 1, .stall_timeout_s = 1};
+  StreamRun s = {.http = http_new(&cfg)};
+
+  stream_start(&s, "/stream?then=stall", 1);
+  run_until(&s.end.done, "the stream's stall");
+  g_assert_cmpint(s.heads, ==, 1);
+  g_assert_cmpint(s.head_status, ==, 200);
+  g_assert_false(s.data_before_head);
+  g_assert_cmpint(s.chunks, >=, 7); /* handed over as they came, not at the end */
+  g_assert_cmpstr(s.bytes->str, ==, STREAM_BODY);
+  g_assert_cmpuint(tb_ndjson_keepalives(s.nd), ==, 6);
+  g_assert_cmpuint(tb_ndjson_lines(s.nd), ==, 2);
+  g_assert_cmpint(s.ends, ==, 1);
+  g_assert_cmpint(s.end.outcome, ==, TB_HTTP_FAIL_STALL);
+  g_assert_cmpstr(s.end.error, ==, "no data for 1 second");
+  g_assert_cmpuint(g_bytes_get_size(s.end.body), ==, 0); /* nothing accumulated */
+  gint64 ms = (s.ended - s.started) / 1000;
+  g_assert_cmpint(ms, >=, 2500); /* 2.1 s of data, then 1 s of silence */
+  g_assert_cmpint(ms, <, 6000);
+  g_assert_cmpint(s.destroyed, ==, 0); /* end owned user_data */
+  g_assert_cmpuint(tb_http_pending(s.http), ==, 0);
+  tb_http_free(s.http);
+  stream_clear(&s);
+}
+
+static void
+test_stream_close(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  StreamRun s = {.http = http_new(NULL)};
+
+  stream_start(&s, "/stream?then=close", 2);
+  run_until(&s.end.done, "the stream's clean end");
+  g_assert_cmpint(s.heads, ==, 1);
+  g_assert_cmpint(s.end.outcome, ==, TB_HTTP_OK);
+  g_assert_cmpint(s.end.status, ==, 200);
+  g_assert_cmpstr(s.bytes->str, ==, STREAM_BODY);
+  tb_http_free(s.http);
+  stream_clear(&s);
+}
+
+/* A refused stream's problem+json reaches end whole; data never sees it. */
+static void
+test_stream_status(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  StreamRun s = {.http = http_new(NULL)};
+
+  stream_start(&s, "/status?code=429", 2);
+  run_until(&s.end.done, "the refused stream");
+  g_assert_cmpint(s.heads, ==, 1);
+  g_assert_cmpint(s.head_status, ==, 429);
+  g_assert_cmpint(s.chunks, ==, 0);
+  g_assert_cmpint(s.end.outcome, ==, TB_HTTP_OK);
+  g_assert_cmpint(s.end.status, ==, 429);
+  g_assert_nonnull(s.end.json);
+  g_assert_cmpstr(json_object_get_string_member(json_obj(&s.end), "title"), ==, "Status 429");
+  tb_http_free(s.http);
+  stream_clear(&s);
+}
+
+static void
+test_stream_cancel(Fixture *f, gconstpointer data)
+{
+  (void)f;
+  (void)data;
+  StreamRun s = {.http = http_new(NULL), .cancel_in_data = TRUE};
+
+  stream_start(&s, "/stream?then=stall", 2);
+  gboolean destroyed = FALSE;
+  while (!destroyed && !guard.expired) {
+    g_main_context_iteration(NULL, TRUE);
+    destroyed = s.destroyed > 0;
+  }
+  g_assert_cmpint(s.chunks, ==, 1);
+  g_assert_cmpint(s.destroyed, ==, 1);
+  run_for(1500); /* past the stall timeout: cancelled means no callback at all */
+  g_assert_cmpint(s.ends, ==, 0);
+  g_assert_cmpuint(tb_http_pending(s.http), ==, 0);
+  tb_http_free(s.http);
+  stream_clear(&s);
+}
+
 static void
 test_connect_refused(Fixture *f, gconstpointer data)
 {
@@ -1001,6 +1186,10 @@ main(int argc, char **argv)
   ADD("/http/cancel-and-send-in-callback", test_cancel_in_callback);
   ADD("/http/body-cap", test_body_cap);
   ADD("/http/stall-timeout", test_stall);
+  ADD("/http/stream-stall", test_stream_stall);
+  ADD("/http/stream-close", test_stream_close);
+  ADD("/http/stream-status", test_stream_status);
+  ADD("/http/stream-cancel", test_stream_cancel);
   ADD("/http/connect-refused", test_connect_refused);
   ADD("/http/close-mid-body", test_close_mid_body);
   ADD("/http/tls-to-plain-server", test_tls_to_plain);

@@ -599,6 +599,67 @@ test_oauth_port_option(void)
   }
 }
 
+/* The client-credentials grant (xapi.md §4): the app's bearer token for the Activity stream. */
+static void
+test_app_token(void)
+{
+  g_autoptr(TbHttpRequest) req =
+      tb_oauth2_app_token_request("https://api.x.com/", "key+1", "se/cret=");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr(req->method, ==, "POST");
+  g_assert_cmpstr(req->url, ==, "https://api.x.com/oauth2/token"); /* not /2/oauth2/token */
+  g_assert_cmpstr(header_value(req, "Content-Type"), ==, "application/x-www-form-urlencoded");
+  gsize len = 0;
+  const char *body = g_bytes_get_data(req->body, &len);
+  g_assert_cmpmem(body, len, "grant_type=client_credentials", 29);
+  /* each half percent-encoded before the join and the base64 */
+  const char *auth = header_value(req, "Authorization");
+  g_assert_true(g_str_has_prefix(auth, "Basic "));
+  gsize n = 0;
+  g_autofree guchar *raw = g_base64_decode(auth + 6, &n);
+  g_assert_cmpmem(raw, n, "key%2B1:se%2Fcret%3D", 20);
+
+  g_autoptr(TbHttpResponse) ok =
+      response_new(200, "{\"token_type\":\"bearer\",\"access_token\":\"AAAA%2FAAA\"}");
+  char *token = tb_oauth2_app_token_parse(ok, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(token, ==, "AAAA%2FAAA");
+  tb_oauth_secret_free(token);
+
+  static const struct {
+    int status;
+    const char *body;
+    TbOAuthError code;
+    const char *text;
+  } bad[] = {
+      {403,
+       "{\"errors\":[{\"code\":99,\"label\":\"authenticity_token_error\",\"message\":"
+       "\"Unable to verify your credentials\"}]}",
+       TB_OAUTH_ERROR_CLIENT, "Unable to verify your credentials (HTTP 403)"},
+      {401, "", TB_OAUTH_ERROR_CLIENT, "HTTP 401"},
+      {503, "<html>", TB_OAUTH_ERROR_SERVER, "HTTP 503"},
+      {200, "{\"access_token\":\"AT\"}", TB_OAUTH_ERROR_MALFORMED, "HTTP 200"},
+      {200, "{\"token_type\":\"mac\",\"access_token\":\"AT\"}", TB_OAUTH_ERROR_MALFORMED,
+       "HTTP 200"},
+      {200, "{\"token_type\":\"bearer\",\"access_token\":\"\"}", TB_OAUTH_ERROR_MALFORMED,
+       "HTTP 200"},
+      {200, "[[[[", TB_OAUTH_ERROR_MALFORMED, "HTTP 200"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(TbHttpResponse) resp = response_new(bad[i].status, bad[i].body);
+    g_assert_null(tb_oauth2_app_token_parse(resp, &error));
+    g_assert_error(error, TB_OAUTH_ERROR, (gint)bad[i].code);
+    g_assert_nonnull(strstr(error->message, bad[i].text));
+    g_clear_error(&error);
+  }
+  g_autoptr(TbHttpResponse) net = tb_http_response_new();
+  net->outcome = TB_HTTP_FAIL_CONNECT;
+  net->error = g_strdup("Connection refused");
+  g_assert_null(tb_oauth2_app_token_parse(net, &error));
+  g_assert_error(error, TB_OAUTH_ERROR, TB_OAUTH_ERROR_NETWORK);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -617,6 +678,7 @@ main(int argc, char **argv)
   g_test_add_func("/oauth2/authorize-url", test_authorize_url);
   g_test_add_func("/oauth2/token-requests", test_token_requests);
   g_test_add_func("/oauth2/token-parse", test_token_parse);
+  g_test_add_func("/oauth2/app-token", test_app_token);
   g_test_add_func("/oauth2/parse-redirect", test_parse_redirect);
   g_test_add_func("/oauth2/port-option", test_oauth_port_option);
   return g_test_run();
