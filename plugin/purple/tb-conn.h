@@ -65,19 +65,20 @@ struct _TbConn {
   GHashTable *users_by_handle; /* lower-case handle -> TbXapiUser (same objects) */
 
   /* each module's own state, private to it: NULL until that module starts */
-  struct _TbSession *session;   /* tb-session.c: sign-in attempts */
-  struct _TbAuth *oauth;        /* tb-auth.c: OAuth sign-in, renewal, sign-out */
-  struct _TbConvState *conv;    /* tb-conv.c: threads and chats */
-  struct _TbSendState *send;    /* tb-send.c: sends under way, looks on X, who waits */
-  struct _TbFetchState *fetch;  /* tb-fetch.c: the pollers */
-  struct _TbTimeline *timeline; /* tb-timeline.c: the home timeline chat (timeline=on) */
-  struct _TbLimits *limits;     /* tb-limits.c: rate limits seen, the cost meter */
-  struct _TbConfirm *confirm;   /* tb-confirm.c: questions before public sends */
+  struct _TbSession *session;  /* tb-session.c: sign-in attempts */
+  struct _TbAuth *oauth;       /* tb-auth.c: OAuth sign-in, renewal, sign-out */
+  struct _TbConvState *conv;   /* tb-conv.c: threads and chats */
+  struct _TbSendState *send;   /* tb-send.c: sends under way, looks on X, who waits */
+  struct _TbFetchState *fetch; /* tb-fetch.c: the pollers */
+  struct _TbLimits *limits;    /* tb-limits.c: rate limits seen, the cost meter */
+  struct _TbConfirm *confirm;  /* tb-confirm.c: questions before public sends */
 
   /* tb-worktime.c: work hours, presence, scheduled and held sends */
   struct _TbWorktime *worktime;
   /* tb-stats.c: the account's own numbers (counted into the state file) */
   struct _TbStats *stats;
+  /* tb-timeline.c: the home timeline chat (timeline=on) */
+  struct _TbTimeline *timeline;
 };
 
 TbConn *tb_conn_new(PurpleConnection *gc);
