@@ -397,6 +397,31 @@ tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_base, const cha
 }
 
 TbHttpRequest *
+tb_xapi_home_request(const TbXapiAuth *auth, const char *api_base, const char *user_id,
+                     const char *since_id, int max_results)
+{
+  g_autofree char *escaped = g_uri_escape_string(user_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf("/2/users/%s/timelines/reverse_chronological", escaped);
+  g_autofree char *max = g_strdup_printf("%d", CLAMP(max_results, 1, 100));
+  // clang-format off (name, value pairs)
+  const char *query[] = {"max_results",
+                         max,
+                         "since_id",
+                         since_id,
+                         "tweet.fields",
+                         TWEET_FIELDS,
+                         "expansions",
+                         TWEET_EXPANSIONS,
+                         "media.fields",
+                         MEDIA_FIELDS,
+                         "user.fields",
+                         USER_FIELDS,
+                         NULL};
+  // clang-format on
+  return tb_xapi_request(auth, "GET", api_base, path, query);
+}
+
+TbHttpRequest *
 tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,
                           const char *pagination_token, int max_results, gboolean expand)
 {

@@ -106,6 +106,11 @@ TbHttpRequest *tb_xapi_mentions_request(const TbXapiAuth *auth, const char *api_
                                         const char *user_id, const char *since_id,
                                         const char *start_time, const char *pagination_token,
                                         int max_results);
+/* GET /2/users/:id/timelines/reverse_chronological (id = the account itself), newest first,
+ * since since_id (NULL: the newest max_results, 1..100), with the fields and expansions a
+ * mention is shown with. */
+TbHttpRequest *tb_xapi_home_request(const TbXapiAuth *auth, const char *api_base,
+                                    const char *user_id, const char *since_id, int max_results);
 /* GET /2/dm_events (MessageCreate only), with sender and participants expanded if expand (X
  * bills each user included: a check asks for none). */
 TbHttpRequest *tb_xapi_dm_events_request(const TbXapiAuth *auth, const char *api_base,

@@ -38,6 +38,7 @@ G_BEGIN_DECLS
 #define TB_BOUND_THREAD_AUTHORS 1000 /* authors of one thread "nick: text" can answer */
 #define TB_BOUND_COST_SEEN 20000     /* resources the cost meter knows were billed today */
 #define TB_BOUND_SENT_DMS_KEPT 50    /* DM event ids this plugin sent, so polls skip them */
+#define TB_BOUND_TIMELINE_SEEN 1000  /* post ids the home timeline chat has shown */
 
 /* A copy of s of at most max_chars characters (s must be valid UTF-8); *cut (may be NULL) says
  * whether anything was left out. NULL for NULL. */

@@ -35,6 +35,7 @@ static const char *const confirm_choices[] = {"off", "replies", "all", NULL};
 static const char *const off_hours_choices[] = {"hold", "ask", "send", NULL};
 static const char *const missed_choices[] = {"send", "hold", NULL};
 static const char *const guard_choices[] = {"on", "off", NULL};
+static const char *const timeline_choices[] = {"off", "on", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -224,6 +225,12 @@ static const TbOptionSpec option_specs[] = {
             mention_interval),
     {"mention_mode", TB_OPT_CHOICE, N_("Mentions appear as (thread, single, author)"), "thread",
      mention_choices, 0, 0, NULL, offsetof(TbConfig, mention_mode)},
+    /* off by default: each post the home timeline returns is billed */
+    {"timeline", TB_OPT_CHOICE, N_("Home timeline as a chat (off, on; each post read is billed)"),
+     "off", timeline_choices, 0, 0, NULL, offsetof(TbConfig, timeline)},
+    /* 5 s: X's 180 reads per 15 minutes; the poller's pace keeps to what is left */
+    INT_OPT("timeline_interval", N_("Seconds between home timeline checks"), 300, 5, 86400,
+            timeline_interval),
     STR_OPT("tag_format", N_("Tag on sent messages ({role}, {handle})"), "[{role} @{handle}]",
             check_tag_format, tag_format),
     {"long_posts", TB_OPT_CHOICE, N_("Posts over 280 characters (refuse, thread)"), "refuse",

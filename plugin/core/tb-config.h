@@ -40,6 +40,10 @@ typedef enum { TB_MISSED_SEND, TB_MISSED_HOLD } TbMissedSchedule;
 
 typedef enum { TB_GUARD_ON, TB_GUARD_OFF } TbGuard;
 
+/* The home timeline as a chat of its own (purple/tb-timeline.c): off, or read every
+ * timeline_interval seconds. Off by default: X bills every post it returns. */
+typedef enum { TB_TIMELINE_OFF, TB_TIMELINE_ON } TbTimelineMode;
+
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
   char *api_base; /* scheme://host[:port], no trailing slash */
@@ -52,7 +56,9 @@ typedef struct {
   int dm_interval; /* seconds */
   int mention_interval;
   TbMentionMode mention_mode;
-  char *tag_format; /* e.g. "[{role} @{handle}]" */
+  TbTimelineMode timeline;
+  int timeline_interval; /* seconds */
+  char *tag_format;      /* e.g. "[{role} @{handle}]" */
   TbLongPosts long_posts;
   TbCommandsMode commands;
   TbConfirmPublic confirm_public;

@@ -12,6 +12,7 @@ static const struct {
     {"GET /2/users/me", TB_COST_READ_USER},
     {"GET /2/users/by/username/:username", TB_COST_READ_USER},
     {"GET /2/users/:id/mentions", TB_COST_READ_POST},
+    {"GET /2/users/:id/timelines/reverse_chronological", TB_COST_READ_POST},
     {"GET /2/users/:id/followers", TB_COST_READ_FOLLOW},
     {"GET /2/users/:id/following", TB_COST_READ_FOLLOW},
     {"GET /2/users", TB_COST_READ_USER},

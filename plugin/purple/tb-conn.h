@@ -77,6 +77,8 @@ struct _TbConn {
   struct _TbWorktime *worktime;
   /* tb-stats.c: the account's own numbers (counted into the state file) */
   struct _TbStats *stats;
+  /* tb-timeline.c: the home timeline chat (timeline=on) */
+  struct _TbTimeline *timeline;
 };
 
 TbConn *tb_conn_new(PurpleConnection *gc);

@@ -429,6 +429,21 @@ thread_for(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page, 
   return t;
 }
 
+/* What the home timeline chat is, said first (Pidgin and Finch; BitlBee drops system lines). */
+static void
+write_timeline_line(TbConn *conn, PurpleConversation *conv)
+{
+  if (g_str_equal(purple_core_get_ui(), "BitlBee"))
+    return;
+  g_autofree char *line = g_strdup_printf(
+      _("The home timeline of %s: text typed here is not sent; commands such as reply <id> "
+        "<text> and rt <id> act as this account."),
+      conn->tag ? conn->tag : "");
+  g_autofree char *html = tb_conv_escape(line);
+  purple_conversation_write(conv, NULL, html, PURPLE_MESSAGE_SYSTEM | PURPLE_MESSAGE_NO_LOG,
+                            time(NULL));
+}
+
 static PurpleConversation *
 open_chat(TbConn *conn, TbThread *t)
 {
@@ -444,8 +459,39 @@ open_chat(TbConn *conn, TbThread *t)
   purple_conversation_set_title(conv, t->title);
   purple_conv_chat_set_topic(PURPLE_CONV_CHAT(conv), NULL, t->title);
   purple_conv_chat_add_user(PURPLE_CONV_CHAT(conv), conn->handle, NULL, PURPLE_CBFLAGS_NONE, FALSE);
-  write_first_line(conn, conv, TB_OUTBOX_REPLY);
+  if (t->timeline)
+    write_timeline_line(conn, conv);
+  else
+    write_first_line(conn, conv, TB_OUTBOX_REPLY);
   return conv;
+}
+
+/* ":": never a conversation id, "all" or a handle, the other keys of threads */
+#define TB_TIMELINE_KEY ":timeline"
+
+static TbThread *
+timeline_thread(TbConn *conn)
+{
+  TbThread *t = g_hash_table_lookup(conn->conv->threads, TB_TIMELINE_KEY);
+  if (t != NULL)
+    return t;
+  g_autofree char *role = irc_safe(conn->cfg.role);
+  threads_trim(conn);
+  t = g_new0(TbThread, 1);
+  t->key = g_strdup(TB_TIMELINE_KEY);
+  /* named like "personal-mentions" */
+  t->name = g_strdup_printf("%s-timeline", role);
+  t->title = g_strdup_printf(_("Home timeline of @%s (%s)"), conn->handle, conn->cfg.role);
+  t->last_by_author = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  t->timeline = TRUE;
+  g_hash_table_insert(conn->conv->threads, t->key, t);
+  return t;
+}
+
+PurpleConversation *
+tb_conv_timeline(TbConn *conn)
+{
+  return open_chat(conn, timeline_thread(conn));
 }
 
 TbRenderMode
@@ -584,6 +630,36 @@ tb_conv_show_mention(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPa
                           tweet->conversation_id,
                           tweet->note_text ? tweet->note_text : tweet->text);
   (void)safe_author;
+  return short_id;
+}
+
+const char *
+tb_conv_show_timeline(TbConn *conn, const TbXapiTweet *tweet, const TbXapiTweetPage *page,
+                      const char *mark, gboolean own)
+{
+  const char *author = own ? conn->handle : author_handle(conn, tweet, page);
+  const char *short_id = tb_shortids_add(tb_plugin_shortids(), tweet->id, conn->handle, author,
+                                         tweet->conversation_id);
+  g_autofree char *body = render_tweet(conn, tweet, page);
+  g_autofree char *safe_mark = mark ? tb_conv_escape(mark) : NULL;
+  g_autofree char *line = safe_mark ? g_strdup_printf("[%s] %s %s", short_id, safe_mark, body)
+                                    : g_strdup_printf("[%s] %s", short_id, body);
+  time_t when = (time_t)tb_xapi_time_parse(tweet->created_at, time(NULL));
+  PurpleConversation *conv = tb_conv_timeline(conn);
+  PurpleConvChat *chat = PURPLE_CONV_CHAT(conv);
+
+  if (own) {
+    /* written as sent: the way the user's own line reaches IRC, as the tagged echoes do */
+    purple_conversation_write(conv, conn->handle, line,
+                              PURPLE_MESSAGE_SEND | PURPLE_MESSAGE_REMOTE_SEND, when);
+    return short_id;
+  }
+  /* bounded: everyone the account follows could post; past the bound a line still shows */
+  if (!purple_conv_chat_find_user(chat, author) &&
+      g_list_length(purple_conv_chat_get_users(chat)) < TB_BOUND_THREAD_AUTHORS)
+    purple_conv_chat_add_user(chat, author, NULL, PURPLE_CBFLAGS_NONE, FALSE);
+  serv_got_chat_in(conn->gc, purple_conv_chat_get_id(chat), author, PURPLE_MESSAGE_RECV, line,
+                   when);
   return short_id;
 }
 

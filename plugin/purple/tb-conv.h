@@ -21,6 +21,7 @@ typedef struct {
   int chat_id;                /* 0 while no chat is open (IM in author mode) */
   char *reply_to;             /* newest post by someone else in it: what typed text answers */
   GHashTable *last_by_author; /* lower-case handle -> newest post id (for "nick: text") */
+  gboolean timeline;          /* the home timeline: commands only, typed text replies to none */
 } TbThread;
 
 typedef struct _TbConvState TbConvState;
@@ -38,6 +39,13 @@ const char *tb_conv_mention_key(TbConn *conn, const TbXapiTweet *tweet,
                                 const TbXapiTweetPage *page);
 /* A line in the account's chat of all mentions (gathered ones go there), opened if need be. */
 void tb_conv_notice_gathered(TbConn *conn, const char *text);
+/* The account's home timeline chat ("personal-timeline"), opened if need be (tb-timeline.c). */
+PurpleConversation *tb_conv_timeline(TbConn *conn);
+/* Shows one post of the home timeline there with its short id, mark (may be NULL) before its
+ * text; own: the account's own post, written as sent (BitlBee drops a chat line "from" the
+ * user). Returns the short id. */
+const char *tb_conv_show_timeline(TbConn *conn, const TbXapiTweet *tweet,
+                                  const TbXapiTweetPage *page, const char *mark, gboolean own);
 /* Shows one DM: incoming from peer, or sent by this account from elsewhere (X's own app). */
 void tb_conv_show_dm(TbConn *conn, const TbXapiDmEvent *event, const char *peer, gboolean from_me);
 

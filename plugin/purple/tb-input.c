@@ -94,5 +94,14 @@ tb_input_chat(PurpleConnection *gc, int id, const char *message, PurpleMessageFl
     return -EINVAL;
   if (nothing_left(conn, conv, message, text))
     return 0;
+  /* The home timeline is not a conversation of the account's: a stray line there must never
+   * become a public reply to a stranger's newest post, so only commands run. */
+  if (thread->timeline) {
+    if (!tb_cmds_try_inband(conn, conv, text, TRUE))
+      tb_conv_notice(conn, conv,
+                     _("Text typed in the home timeline is not sent: use reply <id> <text>, "
+                       "rt <id> or post <text>."));
+    return 0;
+  }
   return route_typed(conn, conv, thread->name, text, tb_route_chat(thread->reply_to));
 }

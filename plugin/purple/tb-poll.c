@@ -28,8 +28,17 @@ static const struct {
 static const char *
 checking_failed(const char *poller)
 {
-  return g_str_equal(poller, "DMs") ? _("Checking DMs of @%s (%s) failed: %s. X said: %s")
-                                    : _("Checking mentions of @%s (%s) failed: %s. X said: %s");
+  static const struct {
+    const char *name, *text;
+  } texts[] = {
+      {"DMs", N_("Checking DMs of @%s (%s) failed: %s. X said: %s")},
+      {"timeline", N_("Checking the home timeline of @%s (%s) failed: %s. X said: %s")},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(texts); i++) {
+    if (g_str_equal(poller, texts[i].name))
+      return _(texts[i].text);
+  }
+  return _("Checking mentions of @%s (%s) failed: %s. X said: %s");
 }
 
 typedef enum { TB_POLL_TRANSIENT, TB_POLL_LASTING, TB_POLL_FATAL } TbPollFailure;

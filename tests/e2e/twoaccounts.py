@@ -82,15 +82,16 @@ class TwoAccounts:
             self.first_polls(handle)
         return host
 
-    def start_bitlbee(self):
+    def start_bitlbee(self, settings=()):
         """BitlBee (self.bb) with an IRC user "pat" (self.irc) who adds both accounts with
-        `account add twinbird ...` and turns them on; self.acct maps each handle to BitlBee's
-        account tag, also the host part of its nicks."""
+        `account add twinbird ...` (and `account set` each (key, value) of settings) and turns
+        them on; self.acct maps each handle to BitlBee's account tag, also the host part of its
+        nicks."""
         self.bb = self.bitlbee()
         self.irc = self.bb.connect('pat').register()
         self.acct = {}
         for handle in (HOME, WORK):
-            self.acct[handle] = self._add_to_bitlbee(handle)
+            self.acct[handle] = self._add_to_bitlbee(handle, settings)
         for handle in (HOME, WORK):
             self.irc.root('account %s on' % self.acct[handle])
             self.irc.expect_root(r'%s - Logging in: Logged in' % re.escape(self.acct[handle]),
@@ -100,14 +101,14 @@ class TwoAccounts:
                             10, since=0)
             self.first_polls(handle)
 
-    def _add_to_bitlbee(self, handle):
+    def _add_to_bitlbee(self, handle, settings=()):
         irc = self.irc
         irc.root('account add twinbird %s %s' % (handle, TOKENS[handle]))
         tag = irc.expect_root(r'Account successfully added with tag (\S+)').group(1)
         for key, value in (('api_base', self.x.api_base), ('auth', 'bearer'),
                            ('role', ROLES[handle]), ('dm_interval', '1'),
                            ('mention_interval', '1'), ('guard', 'off'),
-                           ('confirm_public', 'off')):
+                           ('confirm_public', 'off')) + tuple(settings):
             irc.root('account %s set %s %s' % (tag, key, value))
             irc.expect_root(r"%s = `%s'" % (key, re.escape(value)))
         return tag

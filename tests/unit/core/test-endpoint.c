@@ -14,6 +14,8 @@ test_names(void)
   check_name("GET", "/2/users/me", "GET /2/users/me");
   check_name("GET", "/2/users/1790000000000000001/mentions?max_results=5&since_id=1",
              "GET /2/users/:id/mentions");
+  check_name("GET", "/2/users/1790000000000000001/timelines/reverse_chronological?since_id=1",
+             "GET /2/users/:id/timelines/reverse_chronological");
   check_name("GET", "/2/users/by/username/alice?user.fields=id",
              "GET /2/users/by/username/:username");
   /* a handle made of digits is still a handle */
@@ -35,6 +37,8 @@ test_costs(void)
 {
   g_assert_cmpint(tb_endpoint_cost_kind("GET /2/dm_events"), ==, TB_COST_READ_DM_EVENT);
   g_assert_cmpint(tb_endpoint_cost_kind("GET /2/users/:id/mentions"), ==, TB_COST_READ_POST);
+  g_assert_cmpint(tb_endpoint_cost_kind("GET /2/users/:id/timelines/reverse_chronological"), ==,
+                  TB_COST_READ_POST);
   g_assert_cmpint(tb_endpoint_cost_kind("POST /2/tweets"), ==, TB_COST_WRITE_POST);
   /* the reads that find a send in doubt and the senders of new DMs are billed too */
   g_assert_cmpint(tb_endpoint_cost_kind("GET /2/dm_conversations/with/:id/dm_events"), ==,

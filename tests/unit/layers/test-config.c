@@ -109,6 +109,8 @@ test_defaults(void)
   g_assert_null(cfg.ca_file);
   g_assert_cmpint(cfg.dm_interval, ==, 120);
   g_assert_cmpint(cfg.mention_interval, ==, 60);
+  g_assert_cmpint(cfg.timeline, ==, TB_TIMELINE_OFF); /* every post read is billed */
+  g_assert_cmpint(cfg.timeline_interval, ==, 300);
   tb_config_clear(&cfg);
   assert_cleared(&cfg);
   tb_config_clear(&cfg); /* twice is harmless */
@@ -134,6 +136,8 @@ test_specs(void)
       "off_hours",
       "missed_schedule",
       "guard",
+      "timeline",
+      "timeline_interval",
   };
   gsize n = 0;
   const TbOptionSpec *specs = tb_config_get_specs(&n);
@@ -486,6 +490,47 @@ test_quark_name(void)
   g_assert_cmpstr(g_quark_to_string(tb_config_error_quark()), ==, "tb-config-error-quark");
 }
 
+/* Issue 17: the home timeline is off unless asked for, and read no faster than X's 180 reads per
+ * 15 minutes (one per 5 s) however the option is set. */
+static void
+test_timeline(void)
+{
+  static const struct {
+    const char *value;
+    TbTimelineMode want;
+  } modes[] = {{"off", TB_TIMELINE_OFF}, {"on", TB_TIMELINE_ON}, {" ON ", TB_TIMELINE_ON}};
+  for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
+    TbConfig cfg;
+    assert_accepted("timeline", modes[i].value, &cfg);
+    g_assert_cmpint(cfg.timeline, ==, modes[i].want);
+    tb_config_clear(&cfg);
+  }
+  assert_refused("timeline", "yes", "not a choice");
+  assert_refused("timeline", "", "empty");
+
+  static const struct {
+    const char *value;
+    int want;
+  } ok[] = {{"5", 5}, {"300", 300}, {"86400", 86400}};
+  for (gsize i = 0; i < G_N_ELEMENTS(ok); i++) {
+    TbConfig cfg;
+    assert_accepted("timeline_interval", ok[i].value, &cfg);
+    g_assert_cmpint(cfg.timeline_interval, ==, ok[i].want);
+    tb_config_clear(&cfg);
+  }
+  assert_refused("timeline_interval", "4", "faster than X's budget");
+  assert_refused("timeline_interval", "0", "zero");
+  assert_refused("timeline_interval", "86401", "over a day");
+
+  TbConfig cfg;
+  g_autoptr(GError) error = NULL;
+  g_assert_false(load_one("timeline_interval", "1", &cfg, &error));
+  g_assert_nonnull(strstr(error->message, "5 to 86400 seconds"));
+  g_clear_error(&error);
+  g_assert_false(load_one("timeline", "maybe", &cfg, &error));
+  g_assert_nonnull(strstr(error->message, "off, on"));
+}
+
 /* Issue 13: work hours and their zone are read at sign-in; a bad one names the option. */
 static void
 test_work_hours(void)
@@ -526,5 +571,6 @@ main(int argc, char **argv)
   g_test_add_func("/config/late-failure-clears", test_late_failure_clears);
   g_test_add_func("/config/loopback", test_loopback);
   g_test_add_func("/config/work-hours", test_work_hours);
+  g_test_add_func("/config/timeline", test_timeline);
   return g_test_run();
 }

@@ -128,6 +128,30 @@ test_request_bearer(void)
   g_assert_true(request_has_header(me, "Authorization: Bearer tok-123"));
 }
 
+/* Issue 17: the home timeline reads since the cursor, at most X's 100, with what a post is shown
+ * with; the first read (no cursor) sends no since_id. */
+static void
+test_home_request(void)
+{
+  TbXapiAuth auth = {.kind = TB_XAPI_AUTH_BEARER, .token = (char *)"tok-123"};
+  g_autoptr(TbHttpRequest) first = tb_xapi_home_request(&auth, "https://api.x.com", "42", NULL, 20);
+  g_autoptr(TbHttpRequest) next =
+      tb_xapi_home_request(&auth, "https://api.x.com", "42", "1790000000000000001", 500);
+  g_autoptr(TbHttpRequest) low = tb_xapi_home_request(&auth, "https://api.x.com", "42", NULL, 0);
+
+  g_assert_cmpstr(first->method, ==, "GET");
+  g_assert_true(g_str_has_prefix(
+      first->url,
+      "https://api.x.com/2/users/42/timelines/reverse_chronological?max_results=20&tweet.fields="));
+  g_assert_null(strstr(first->url, "since_id"));
+  g_assert_nonnull(strstr(first->url, "&expansions=attachments.media_keys%2Cauthor_id"));
+  g_assert_true(g_str_has_prefix(next->url, "https://api.x.com/2/users/42/timelines/"
+                                            "reverse_chronological?max_results=100&since_id="
+                                            "1790000000000000001&"));
+  g_assert_nonnull(strstr(low->url, "max_results=1&"));
+  g_assert_true(request_has_header(next, "Authorization: Bearer tok-123"));
+}
+
 /* OAuth 1.0a without its four credentials: never a bearer header, nor a half-signed one. */
 static void
 test_request_oauth1(void)
@@ -649,6 +673,7 @@ main(int argc, char **argv)
   g_test_add_func("/xapi/page/bounds", test_page_bounds);
   g_test_add_func("/xapi/response/deep", test_response_deep);
   g_test_add_func("/xapi/quark-name", test_quark_name);
+  g_test_add_func("/xapi/request/home", test_home_request);
   g_test_add_func("/xapi/url/escaping", test_url);
   g_test_add_func("/xapi/url/no-query", test_url_no_query);
   g_test_add_func("/xapi/request/bearer", test_request_bearer);
