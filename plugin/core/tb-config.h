@@ -40,6 +40,9 @@ typedef enum { TB_MISSED_SEND, TB_MISSED_HOLD } TbMissedSchedule;
 
 typedef enum { TB_GUARD_ON, TB_GUARD_OFF } TbGuard;
 
+/* X's Activity stream for DMs and mentions (needs the app's consumer key and secret). */
+typedef enum { TB_STREAM_OFF, TB_STREAM_ON } TbStreamMode;
+
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
   char *api_base; /* scheme://host[:port], no trailing slash */
@@ -63,6 +66,7 @@ typedef struct {
   TbOffHours off_hours;
   TbMissedSchedule missed_schedule;
   TbGuard guard;
+  TbStreamMode stream;
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;
