@@ -77,6 +77,8 @@ struct _TbConn {
   struct _TbWorktime *worktime;
   /* tb-stats.c: the account's own numbers (counted into the state file) */
   struct _TbStats *stats;
+  /* tb-stream.c: this account's part of its app's Activity stream */
+  struct _TbStream *stream;
 };
 
 TbConn *tb_conn_new(PurpleConnection *gc);
