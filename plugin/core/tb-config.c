@@ -36,6 +36,7 @@ static const char *const off_hours_choices[] = {"hold", "ask", "send", NULL};
 static const char *const missed_choices[] = {"send", "hold", NULL};
 static const char *const guard_choices[] = {"on", "off", NULL};
 static const char *const timeline_choices[] = {"off", "on", NULL};
+static const char *const stream_choices[] = {"off", "on", NULL};
 
 static gboolean
 check_role(const TbOptionSpec *spec, const char *value, GError **error)
@@ -255,6 +256,10 @@ static const TbOptionSpec option_specs[] = {
     {"guard", TB_OPT_CHOICE,
      N_("Ask before the same text or a DM crosses to the other identity (on, off)"), "on",
      guard_choices, 0, 0, NULL, offsetof(TbConfig, guard)},
+    /* off by default: the stream needs the app's keys and holds subscriptions on X */
+    {"stream", TB_OPT_CHOICE,
+     N_("DMs and mentions from X's Activity stream (off, on: needs the consumer key and secret)"),
+     "off", stream_choices, 0, 0, NULL, offsetof(TbConfig, stream)},
 };
 
 const TbOptionSpec *

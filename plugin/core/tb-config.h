@@ -43,6 +43,8 @@ typedef enum { TB_GUARD_ON, TB_GUARD_OFF } TbGuard;
 /* The home timeline as a chat of its own (purple/tb-timeline.c): off, or read every
  * timeline_interval seconds. Off by default: X bills every post it returns. */
 typedef enum { TB_TIMELINE_OFF, TB_TIMELINE_ON } TbTimelineMode;
+/* X's Activity stream for DMs and mentions (needs the app's consumer key and secret). */
+typedef enum { TB_STREAM_OFF, TB_STREAM_ON } TbStreamMode;
 
 typedef struct {
   char *role;     /* "personal", "work" or the user's own label */
@@ -69,6 +71,7 @@ typedef struct {
   TbOffHours off_hours;
   TbMissedSchedule missed_schedule;
   TbGuard guard;
+  TbStreamMode stream;
 } TbConfig;
 
 typedef struct _TbOptionSpec TbOptionSpec;

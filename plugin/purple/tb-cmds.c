@@ -8,6 +8,7 @@
 #include "tb-limits.h"
 #include "tb-plugin.h"
 #include "tb-send.h"
+#include "tb-stream.h"
 #include "tb-stats.h"
 #include "tb-worktime.h"
 #include "twinbird.h"
@@ -472,7 +473,9 @@ cmd_whois(TbCmdCtx *ctx, const char *word, const char *rest)
 static char *
 cmd_limits(TbCmdCtx *ctx, const char *word, const char *rest)
 {
-  g_autofree char *report = tb_limits_report(ctx->conn);
+  g_autofree char *limits = tb_limits_report(ctx->conn);
+  g_autofree char *stream = tb_stream_report(ctx->conn);
+  g_autofree char *report = stream ? g_strdup_printf("%s · %s", limits, stream) : g_strdup(limits);
   (void)word;
   (void)rest;
   tb_conv_notice(ctx->conn, ctx->conv, report);
@@ -763,7 +766,9 @@ action_limits(PurplePluginAction *action)
 {
   PurpleConnection *gc = action->context;
   TbConn *conn = tb_conn_from_gc(gc);
-  g_autofree char *report = tb_limits_report(conn);
+  g_autofree char *limits = tb_limits_report(conn);
+  g_autofree char *stream = tb_stream_report(conn);
+  g_autofree char *report = stream ? g_strdup_printf("%s · %s", limits, stream) : g_strdup(limits);
   g_autofree char *primary = g_strdup_printf(_("Limits and spending of @%s"), conn->handle);
   purple_notify_message(gc, PURPLE_NOTIFY_MSG_INFO, _("Twinbird"), primary, report, NULL, NULL);
 }

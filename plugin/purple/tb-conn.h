@@ -79,6 +79,8 @@ struct _TbConn {
   struct _TbStats *stats;
   /* tb-timeline.c: the home timeline chat (timeline=on) */
   struct _TbTimeline *timeline;
+  /* tb-stream.c: this account's part of its app's Activity stream */
+  struct _TbStream *stream;
 };
 
 TbConn *tb_conn_new(PurpleConnection *gc);

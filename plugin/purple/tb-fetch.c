@@ -73,7 +73,19 @@ struct _TbFetchState {
   TbPoller *mentions, *dms;
   gint64 dms_active_until;   /* Unix seconds: checks go faster until then */
   TbFetchRun *delivering[2]; /* a run being shown, [0] mentions, [1] DMs; freed at stop */
+  gboolean stream_up;        /* tb-stream delivers: polls are only a rare safety check */
 };
+
+/* While the Activity stream is up, a poll only checks that nothing slipped past it. */
+#define TB_STREAM_SAFETY_S (15 * 60)
+
+/* The cursor as stored now: the stream may have moved it past a run's start. */
+static gboolean
+seen_by_cursor(TbConn *conn, const char *key, const char *id)
+{
+  const char *live = tb_store_get(conn->store, key);
+  return live != NULL && tb_id_compare(id, live) <= 0;
+}
 
 static const char *const deliver_slots[2] = {"fetch-deliver-mentions", "fetch-deliver-dms"};
 
@@ -257,6 +269,8 @@ mention_deliver(TbFetchRun *run, const TbDelivery *d)
   const TbXapiTweet *t = d->item;
 
   if (t != NULL && (run->since == NULL || tb_id_compare(t->id, run->since) > 0) &&
+      (g_strcmp0(run->newest, tb_store_get(conn->store, TB_CURSOR_MENTIONS)) == 0 ||
+       !seen_by_cursor(conn, TB_CURSOR_MENTIONS, t->id)) &&
       run_first_sight(run, t->id) &&
       /* The account's own posts (a repost of a mention, a self-mention) were echoed, tagged,
        * when they were sent: they are not something received. The cursor still moves past. */
@@ -460,6 +474,33 @@ dm_peer_id(TbConn *conn, const TbXapiDmEvent *e, char *buf, gsize len)
   return buf;
 }
 
+/* After the cursor moved past it: shown unless not a message, sent from here, without text or
+ * from someone unknown. */
+static void
+dm_show(TbConn *conn, const TbXapiDmEvent *e)
+{
+  char buf[24];
+
+  if (g_strcmp0(e->event_type, "MessageCreate") != 0 || sent_by_us(conn, e->id))
+    return;
+  if (e->text == NULL) {
+    purple_debug_warning("twinbird", "@%s: DM %s has no text, skipped\n", conn->handle, e->id);
+    return;
+  }
+  const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
+  TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
+  if (peer == NULL) {
+    purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n", conn->handle,
+                         e->id);
+    return;
+  }
+  gboolean from_me = g_strcmp0(e->sender_id, conn->me->id) == 0;
+  /* A DM of ours whose send was reported failed (the answer was lost) but reached X: it is that
+   * outbox item, confirmed late, not a message from another app. */
+  if (!(from_me && tb_send_reconcile_dm(conn, peer->username, e->text, e->id)))
+    tb_conv_show_dm(conn, e, peer->username, from_me);
+}
+
 /* One event: shown, or skipped (not a message, sent from here, no text, unknown sender). FALSE
  * stops the run before an event of ours whose send may still be answered. */
 static gboolean
@@ -467,9 +508,12 @@ dm_deliver(TbFetchRun *run, const TbDelivery *d)
 {
   TbConn *conn = run->poller->conn;
   const TbXapiDmEvent *e = d->item;
-  char buf[24];
 
   if ((run->since && tb_id_compare(e->id, run->since) <= 0) || !run_first_sight(run, e->id))
+    return TRUE;
+  /* shown by the stream meanwhile (the run's own cursor moves only with what it shows) */
+  if (g_strcmp0(run->newest, tb_store_get(conn->store, TB_CURSOR_DMS)) != 0 &&
+      seen_by_cursor(conn, TB_CURSOR_DMS, e->id))
     return TRUE;
   /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
    * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
@@ -479,24 +523,7 @@ dm_deliver(TbFetchRun *run, const TbDelivery *d)
     return FALSE;
   }
   run_advance(run, TB_CURSOR_DMS, e->id);
-  if (g_strcmp0(e->event_type, "MessageCreate") != 0 || sent_by_us(conn, e->id))
-    return TRUE;
-  if (e->text == NULL) {
-    purple_debug_warning("twinbird", "@%s: DM %s has no text, skipped\n", conn->handle, e->id);
-    return TRUE;
-  }
-  const char *peer_id = dm_peer_id(conn, e, buf, sizeof buf);
-  TbXapiUser *peer = peer_id ? tb_conn_user_by_id(conn, peer_id) : NULL;
-  if (peer == NULL) {
-    purple_debug_warning("twinbird", "@%s: DM %s from an unknown user, skipped\n", conn->handle,
-                         e->id);
-    return TRUE;
-  }
-  gboolean from_me = g_strcmp0(e->sender_id, conn->me->id) == 0;
-  /* A DM of ours whose send was reported failed (the answer was lost) but reached X: it is that
-   * outbox item, confirmed late, not a message from another app. */
-  if (!(from_me && tb_send_reconcile_dm(conn, peer->username, e->text, e->id)))
-    tb_conv_show_dm(conn, e, peer->username, from_me);
+  dm_show(conn, e);
   return TRUE;
 }
 
@@ -507,7 +534,8 @@ dms_delivered(TbFetchRun *run)
 
   /* An empty first fetch still sets a cursor ("0" sorts before every id): from then on every
    * event is new and is paged for, instead of a first run's few recent ones. */
-  if (run->newest == NULL && !run->waited) { /* a first fetch that waited stays a first fetch */
+  if (run->newest == NULL && !run->waited && /* a first fetch that waited stays a first one */
+      tb_store_get(conn->store, TB_CURSOR_DMS) == NULL) { /* nor one the stream moved */
     tb_store_set(conn->store, TB_CURSOR_DMS, "0");
     tb_conn_store_changed(conn);
   }
@@ -816,7 +844,101 @@ dms_floor(TbPoller *poller)
 {
   TbConn *conn = poller->conn;
   gboolean active = g_get_real_time() / G_USEC_PER_SEC < conn->fetch->dms_active_until;
+  if (conn->fetch->stream_up)
+    return MAX(poller->interval_s, TB_STREAM_SAFETY_S);
   return active ? MIN(poller->interval_s, TB_DMS_ACTIVE_FLOOR_S) : poller->interval_s;
+}
+
+static guint
+mentions_floor(TbPoller *poller)
+{
+  return poller->conn->fetch->stream_up ? MAX(poller->interval_s, TB_STREAM_SAFETY_S)
+                                        : poller->interval_s;
+}
+
+/* ---- what the Activity stream brought (tb-stream.c): the pollers' checks and cursors ---- */
+
+void
+tb_fetch_stream_set_up(TbConn *conn, gboolean up)
+{
+  TbFetchState *f = conn->fetch;
+
+  if (f == NULL || f->stream_up == up)
+    return;
+  f->stream_up = up;
+  /* down: back to the usual pace from now, not after a safety check's long pause */
+  if (!up && !f->dms->busy)
+    tb_poller_schedule(f->dms, dms_floor(f->dms) * 1000);
+  if (!up && !f->mentions->busy)
+    tb_poller_schedule(f->mentions, f->mentions->interval_s * 1000);
+}
+
+static void
+stream_advance(TbConn *conn, const char *key, const char *id)
+{
+  const char *live = tb_store_get(conn->store, key);
+  if (live != NULL && tb_id_compare(id, live) <= 0)
+    return;
+  tb_store_set(conn->store, key, id);
+  tb_conn_store_changed(conn);
+}
+
+void
+tb_fetch_stream_dms(TbConn *conn, GPtrArray *dms, GPtrArray *users)
+{
+  if (conn->fetch == NULL || conn->me == NULL)
+    return;
+  for (guint i = 0; users && i < users->len; i++)
+    tb_conn_remember_user(conn, users->pdata[i]);
+  for (guint i = 0; dms && i < dms->len; i++) {
+    const TbXapiDmEvent *e = dms->pdata[i];
+    char buf[24];
+    if (seen_by_cursor(conn, TB_CURSOR_DMS, e->id))
+      continue; /* a poll showed it first */
+    gboolean ours = g_strcmp0(e->sender_id, conn->me->id) == 0;
+    const char *peer = dm_peer_id(conn, e, buf, sizeof buf);
+    /* A send of ours still awaiting X's answer, or a sender not known yet: the poller decides,
+     * as it would have without the stream (it waits, or looks the sender up). */
+    if ((ours && !sent_by_us(conn, e->id) && tb_send_dm_under_way(conn)) ||
+        (peer != NULL && tb_conn_user_by_id(conn, peer) == NULL)) {
+      tb_poller_poke(conn->fetch->dms);
+      return;
+    }
+    stream_advance(conn, TB_CURSOR_DMS, e->id);
+    dm_show(conn, e);
+    tb_fetch_note_activity(conn);
+  }
+}
+
+void
+tb_fetch_stream_mention(TbConn *conn, const TbXapiTweet *post, GPtrArray *users)
+{
+  if (conn->fetch == NULL || conn->me == NULL || post == NULL ||
+      seen_by_cursor(conn, TB_CURSOR_MENTIONS, post->id))
+    return;
+  stream_advance(conn, TB_CURSOR_MENTIONS, post->id);
+  if (g_strcmp0(post->author_id, conn->me->id) == 0)
+    return; /* echoed, tagged, when it was sent */
+  /* a page of one, whose includes are the event's users */
+  TbXapiTweetPage page = {
+      .tweets = g_ptr_array_new(),
+      .users = g_hash_table_new(g_str_hash, g_str_equal),
+      .included_tweets = g_hash_table_new(g_str_hash, g_str_equal),
+      .media = g_hash_table_new(g_str_hash, g_str_equal),
+      .skipped_ids = g_ptr_array_new(),
+  };
+  g_ptr_array_add(page.tweets, (gpointer)post);
+  for (guint i = 0; users && i < users->len; i++) {
+    TbXapiUser *u = users->pdata[i];
+    tb_conn_remember_user(conn, u);
+    g_hash_table_replace(page.users, u->id, u);
+  }
+  tb_conv_show_mention(conn, post, &page, FALSE);
+  g_ptr_array_free(page.tweets, TRUE);
+  g_ptr_array_free(page.skipped_ids, TRUE);
+  g_hash_table_destroy(page.users);
+  g_hash_table_destroy(page.included_tweets);
+  g_hash_table_destroy(page.media);
 }
 
 void
@@ -828,7 +950,7 @@ tb_fetch_start(TbConn *conn)
   mutuals_start(conn);
   f->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
   f->dms = tb_poller_new(conn, "DMs", (guint)conn->cfg.dm_interval, dms_run);
-  tb_poller_set_pace(f->mentions, "GET /2/users/:id/mentions", TB_MENTIONS_RESERVE, NULL);
+  tb_poller_set_pace(f->mentions, "GET /2/users/:id/mentions", TB_MENTIONS_RESERVE, mentions_floor);
   tb_poller_set_pace(f->dms, "GET /2/dm_events", TB_DMS_RESERVE, dms_floor);
   tb_poller_schedule(f->mentions, 0);
   tb_poller_schedule(f->dms, 0);

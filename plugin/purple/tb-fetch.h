@@ -6,6 +6,7 @@
 #ifndef TB_FETCH_H
 #define TB_FETCH_H
 
+#include "api/tb-xapi-data.h"
 #include "tb-conn.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,14 @@ void tb_fetch_resume_from(TbConn *conn, gint64 unix_s);
 void tb_fetch_stop(TbConn *conn);
 /* A DM was typed or arrived: DMs are checked at the pace of a conversation for a while. */
 void tb_fetch_note_activity(TbConn *conn);
+
+/* The Activity stream (tb-stream.c) is up: DM and mention polls slow to a rare safety check;
+ * down: back to their pace. */
+void tb_fetch_stream_set_up(TbConn *conn, gboolean up);
+/* Events the stream brought (TbXapiDmEvent; users TbXapiUser, may be NULL), shown through the
+ * pollers' own checks and cursors, so whichever path sees one first shows it, once. */
+void tb_fetch_stream_dms(TbConn *conn, GPtrArray *dms, GPtrArray *users);
+void tb_fetch_stream_mention(TbConn *conn, const TbXapiTweet *post, GPtrArray *users);
 
 G_END_DECLS
 

@@ -70,6 +70,13 @@ tb_limits_record(TbConn *conn, const char *endpoint, TbCostKind kind, const TbHt
   bill_array(conn, tb_xapi_json_array(includes, "tweets"), TB_COST_READ_POST, now);
 }
 
+void
+tb_limits_count(TbConn *conn, TbCostKind kind, const char *id)
+{
+  if (conn->limits != NULL && kind != TB_COST_NONE)
+    tb_cost_meter_add(conn->limits->cost, kind, id, g_get_real_time() / G_USEC_PER_SEC);
+}
+
 char *
 tb_limits_report(TbConn *conn)
 {

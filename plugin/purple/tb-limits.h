@@ -18,6 +18,8 @@ void tb_limits_cleanup(TbConn *conn);
 /* Every answer (the connection's `answered` hook): its rate-limit headers, and what X bills. */
 void tb_limits_record(TbConn *conn, const char *endpoint, TbCostKind kind,
                       const TbHttpResponse *resp, JsonNode *root);
+/* An item X bills that came another way than an answer (the Activity stream's events). */
+void tb_limits_count(TbConn *conn, TbCostKind kind, const char *id);
 char *tb_limits_report(TbConn *conn);
 
 G_END_DECLS

@@ -4,6 +4,7 @@
 
 static TbShortIds *shortids;
 static GHashTable *app_budgets; /* app id -> TbBudget: X's per-app limits, shared by its accounts */
+static GHashTable *stream_apps; /* api_base + consumer key -> tb-stream.c's shared stream */
 
 void
 tb_plugin_state_init(void)
@@ -13,6 +14,8 @@ tb_plugin_state_init(void)
   if (app_budgets == NULL)
     app_budgets =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)tb_budget_free);
+  if (stream_apps == NULL)
+    stream_apps = g_hash_table_new(g_str_hash, g_str_equal);
 }
 
 void
@@ -20,6 +23,13 @@ tb_plugin_state_cleanup(void)
 {
   g_clear_pointer(&shortids, tb_shortids_free);
   g_clear_pointer(&app_budgets, g_hash_table_destroy);
+  g_clear_pointer(&stream_apps, g_hash_table_destroy); /* empty once every account closed */
+}
+
+GHashTable *
+tb_plugin_stream_apps(void)
+{
+  return stream_apps;
 }
 
 TbShortIds *

@@ -15,5 +15,8 @@ TbShortIds *tb_plugin_shortids(void);
 /* The per-app limits of the X app app_id (an OAuth client id or consumer key), the same object
  * for every account of that app, kept until unload; NULL without an app id. */
 TbBudget *tb_plugin_app_budget(const char *app_id);
+/* The Activity streams, one per app (keys and values are tb-stream.c's, which adds and removes
+ * them as accounts come and go). */
+GHashTable *tb_plugin_stream_apps(void);
 
 #endif

@@ -14,6 +14,7 @@
 #include "tb-send.h"
 #include "tb-stats.h"
 #include "tb-timeline.h"
+#include "tb-stream.h"
 #include "tb-worktime.h"
 
 #include <glib/gi18n-lib.h>
@@ -180,6 +181,7 @@ login_me_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   tb_stats_start(conn);
   tb_fetch_start(conn);
   tb_timeline_start(conn);
+  tb_stream_start(conn); /* after the pollers: it paces them */
 }
 
 static void
@@ -308,10 +310,12 @@ tb_session_close(PurpleConnection *gc)
   if (conn == NULL)
     return;
   tb_send_close(conn);
+  tb_stream_stop(conn); /* the app's stream moves to another account first */
   tb_fetch_stop(conn);
   tb_timeline_stop(conn);
   tb_conn_shutdown(conn);
   g_clear_pointer(&conn->oauth, tb_auth_free); /* closes a sign-in prompt and the listener */
+  tb_stream_cleanup(conn);
   tb_confirm_cleanup(conn);
   tb_stats_cleanup(conn);
   tb_worktime_cleanup(conn);

@@ -138,6 +138,7 @@ test_specs(void)
       "guard",
       "timeline",
       "timeline_interval",
+      "stream",
   };
   gsize n = 0;
   const TbOptionSpec *specs = tb_config_get_specs(&n);
@@ -555,6 +556,20 @@ test_work_hours(void)
   assert_refused("guard", "maybe", "not a choice");
 }
 
+static void
+test_stream(void)
+{
+  TbConfig cfg;
+
+  assert_accepted("role", "personal", &cfg);
+  g_assert_cmpint(cfg.stream, ==, TB_STREAM_OFF); /* off unless asked for */
+  tb_config_clear(&cfg);
+  assert_accepted("stream", "on", &cfg);
+  g_assert_cmpint(cfg.stream, ==, TB_STREAM_ON);
+  tb_config_clear(&cfg);
+  assert_refused("stream", "webhooks", "not a choice");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -572,5 +587,6 @@ main(int argc, char **argv)
   g_test_add_func("/config/loopback", test_loopback);
   g_test_add_func("/config/work-hours", test_work_hours);
   g_test_add_func("/config/timeline", test_timeline);
+  g_test_add_func("/config/stream", test_stream);
   return g_test_run();
 }
