@@ -204,18 +204,6 @@ test_types_and_tags(void)
     g_assert_false(tb_activity_tag_parse(not_ours[i], NULL, NULL));
 }
 
-static const char *
-header(const TbHttpRequest *req, const char *name)
-{
-  gsize n = strlen(name);
-  for (guint i = 0; i < req->headers->len; i++) {
-    const char *h = req->headers->pdata[i];
-    if (g_ascii_strncasecmp(h, name, n) == 0 && h[n] == ':')
-      return h + n + 2;
-  }
-  return NULL;
-}
-
 static void
 test_requests(void)
 {
@@ -227,7 +215,7 @@ test_requests(void)
       tb_activity_sub_create_request(&user, base, ME, TB_ACTIVITY_DM_RECEIVED);
   g_assert_cmpstr(create->method, ==, "POST");
   g_assert_cmpstr(create->url, ==, "https://api.x.com/2/activity/subscriptions");
-  g_assert_cmpstr(header(create, "Authorization"), ==, "Bearer user-token");
+  g_assert_cmpstr(request_header(create, "Authorization"), ==, "Bearer user-token");
   gsize len = 0;
   const char *body = g_bytes_get_data(create->body, &len);
   g_autofree char *text = g_strndup(body, len);
@@ -245,7 +233,7 @@ test_requests(void)
   g_assert_cmpstr(del->url, ==, "https://api.x.com/2/activity/subscriptions/1976325569252868096");
   g_autoptr(TbHttpRequest) stream = tb_activity_stream_request(&app, base, 9);
   g_assert_cmpstr(stream->url, ==, "https://api.x.com/2/activity/stream?backfill_minutes=5");
-  g_assert_cmpstr(header(stream, "Authorization"), ==, "Bearer app-token");
+  g_assert_cmpstr(request_header(stream, "Authorization"), ==, "Bearer app-token");
   g_autoptr(TbHttpRequest) live = tb_activity_stream_request(&app, base, 0);
   g_assert_cmpstr(live->url, ==, "https://api.x.com/2/activity/stream");
 }

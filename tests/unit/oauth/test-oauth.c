@@ -36,18 +36,6 @@ static const TbOAuth1Params vec_params = {
     .timestamp = VEC_TIMESTAMP,
 };
 
-static const char *
-header_value(const TbHttpRequest *req, const char *name)
-{
-  gsize n = strlen(name);
-  for (guint i = 0; i < req->headers->len; i++) {
-    const char *h = req->headers->pdata[i];
-    if (g_ascii_strncasecmp(h, name, n) == 0 && h[n] == ':')
-      return h + n + 2;
-  }
-  return NULL;
-}
-
 static char *
 body_string(const TbHttpRequest *req)
 {
@@ -224,7 +212,7 @@ test_oauth1_requests(void)
       tb_oauth1_request_token_request("http://127.0.0.1:9/", "ck", "c s&");
   g_assert_cmpstr(rt->method, ==, "POST");
   g_assert_cmpstr(rt->url, ==, "http://127.0.0.1:9/oauth/request_token");
-  g_autoptr(GHashTable) hp = header_params(header_value(rt, "Authorization"));
+  g_autoptr(GHashTable) hp = header_params(request_header(rt, "Authorization"));
   g_assert_cmpstr(g_hash_table_lookup(hp, "oauth_callback"), ==, "oob");
   g_assert_false(g_hash_table_contains(hp, "oauth_token"));
   g_assert_cmpuint(strlen(g_hash_table_lookup(hp, "oauth_nonce")), ==, 32);
@@ -241,13 +229,13 @@ test_oauth1_requests(void)
   g_autoptr(TbHttpRequest) at = tb_oauth1_access_token_request("https://api.x.com", "ck", "cs",
                                                                "req-tok", "req-sec", "1234567");
   g_assert_cmpstr(at->url, ==, "https://api.x.com/oauth/access_token");
-  g_autoptr(GHashTable) ap = header_params(header_value(at, "Authorization"));
+  g_autoptr(GHashTable) ap = header_params(request_header(at, "Authorization"));
   g_assert_cmpstr(g_hash_table_lookup(ap, "oauth_verifier"), ==, "1234567");
   g_assert_cmpstr(g_hash_table_lookup(ap, "oauth_token"), ==, "req-tok");
 
   /* two requests never share a nonce */
   g_autoptr(TbHttpRequest) rt2 = tb_oauth1_request_token_request("https://api.x.com", "ck", "cs");
-  g_autoptr(GHashTable) hp2 = header_params(header_value(rt2, "Authorization"));
+  g_autoptr(GHashTable) hp2 = header_params(request_header(rt2, "Authorization"));
   g_assert_cmpstr(g_hash_table_lookup(hp, "oauth_nonce"), !=,
                   g_hash_table_lookup(hp2, "oauth_nonce"));
 
@@ -270,7 +258,7 @@ test_xapi_signs_oauth1(void)
   const char *query[] = {"user.fields", "a,b", NULL};
   g_autoptr(TbHttpRequest) req =
       tb_xapi_request(&auth, "GET", "https://api.x.com", "/2/users/me", query);
-  const char *value = header_value(req, "Authorization");
+  const char *value = request_header(req, "Authorization");
 
   g_assert_nonnull(value);
   g_autoptr(GHashTable) hp = header_params(value);
@@ -289,7 +277,7 @@ test_xapi_signs_oauth1(void)
   /* bearer stays bearer */
   TbXapiAuth bearer = {.kind = TB_XAPI_AUTH_BEARER, .token = (char *)"tok"};
   g_autoptr(TbHttpRequest) b = tb_xapi_request(&bearer, "GET", "https://api.x.com", "/2/x", NULL);
-  g_assert_cmpstr(header_value(b, "Authorization"), ==, "Bearer tok");
+  g_assert_cmpstr(request_header(b, "Authorization"), ==, "Bearer tok");
 }
 
 static void
@@ -408,8 +396,8 @@ test_token_requests(void)
       "https://api.x.com", "cid", "http://127.0.0.1:8765/callback", "c+d", "ver");
   g_assert_cmpstr(code->method, ==, "POST");
   g_assert_cmpstr(code->url, ==, "https://api.x.com/2/oauth2/token");
-  g_assert_cmpstr(header_value(code, "Content-Type"), ==, "application/x-www-form-urlencoded");
-  g_assert_null(header_value(code, "Authorization")); /* public client: no Basic header */
+  g_assert_cmpstr(request_header(code, "Content-Type"), ==, "application/x-www-form-urlencoded");
+  g_assert_null(request_header(code, "Authorization")); /* public client: no Basic header */
   g_autofree char *cb = body_string(code);
   g_assert_cmpstr(cb, ==,
                   "code=c%2Bd&grant_type=authorization_code&client_id=cid&redirect_uri=http%3A%"
@@ -609,12 +597,12 @@ test_app_token(void)
 
   g_assert_cmpstr(req->method, ==, "POST");
   g_assert_cmpstr(req->url, ==, "https://api.x.com/oauth2/token"); /* not /2/oauth2/token */
-  g_assert_cmpstr(header_value(req, "Content-Type"), ==, "application/x-www-form-urlencoded");
+  g_assert_cmpstr(request_header(req, "Content-Type"), ==, "application/x-www-form-urlencoded");
   gsize len = 0;
   const char *body = g_bytes_get_data(req->body, &len);
   g_assert_cmpmem(body, len, "grant_type=client_credentials", 29);
   /* each half percent-encoded before the join and the base64 */
-  const char *auth = header_value(req, "Authorization");
+  const char *auth = request_header(req, "Authorization");
   g_assert_true(g_str_has_prefix(auth, "Basic "));
   gsize n = 0;
   g_autofree guchar *raw = g_base64_decode(auth + 6, &n);
