@@ -44,7 +44,9 @@ endpoint_get(TbBudget *b, const char *endpoint, gboolean create)
 static void
 window_roll(TbWindow *w, gint64 now)
 {
-  if (w->known && now >= w->reset)
+  /* X gives the reset in whole seconds and its clock is not ours: the window is taken to have
+   * turned a second after it (a read sent at the reset second itself met a 429) */
+  if (w->known && now > w->reset)
     w->remaining = w->limit;
 }
 

@@ -78,7 +78,7 @@ class ExactlyOnceHost(h.OneAccountCase):
                            'plain': contains('used up until', text)}, WAIT, since=since,
                           what='the retry held back by X\'s limit')
             self.assertEqual(self.posted(text), [], 'nothing sent before the reset')
-            time.sleep(2.5)
+            time.sleep(3.5)  # the reset (2 s, in X's whole seconds) and the second after it
             self.send(host, kind, conv, '!retry %s' % m.group(1))
         if after:
             host.wait_for({'event': 'write-conv', 'account': HOME, 'flags': has('send'),
