@@ -252,7 +252,8 @@ stream_end(const TbHttpResponse *resp, gpointer data)
     app->down_since = g_get_real_time() / G_USEC_PER_SEC;
   app_set_up(app, FALSE);
   if (resp->outcome == TB_HTTP_OK && resp->status / 100 != 2) {
-    g_autoptr(JsonNode) root = tb_activity_response_parse(resp, &error);
+    g_autoptr(JsonNode) root = tb_activity_response_parse(resp, &error); /* for error's words */
+    (void)root;
     if (resp->status == 401) {
       /* the app's token was refused: ask for a new one, then connect */
       g_clear_pointer(&app->bearer, tb_oauth_secret_free);

@@ -40,8 +40,8 @@ class AccountsBitlBee(TwoAccounts, h.E2ETestCase):
         self.irc.root('account %s set %s %s' % (self.acct[handle], key, value))
         self.irc.expect_root(r"%s = `%s'" % (key, re.escape(value)))
 
-    def _add_to_bitlbee(self, handle):
-        tag = super()._add_to_bitlbee(handle)
+    def _add_to_bitlbee(self, handle, settings=()):
+        tag = super()._add_to_bitlbee(handle, settings)
         if handle == HOME:  # the default, set back from the harness's off (read at sign-in)
             self.irc.root('account %s set confirm_public replies' % tag)
             self.irc.expect_root(r"confirm_public = `replies'")
