@@ -293,6 +293,43 @@ test_idlist_is_bounded(void)
   remove_tree(path);
 }
 
+/* Saves of cursors alone and of the outbox both replace the file whole and leave no
+ * temporary behind; each reads back. */
+static void
+test_saves_replace_the_file(void)
+{
+  g_autofree char *path = temp_path();
+  g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
+  g_autoptr(GError) error = NULL;
+  TbStore *store = tb_store_load(path, &error);
+
+  g_assert_no_error(error);
+  tb_store_set(store, "dm_last_id", "10");
+  g_assert_true(tb_store_save(store, &error)); /* a cursor only */
+  g_assert_no_error(error);
+  g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+  tb_store_outbox_add(store, TB_OUTBOX_POST, NULL, "pat", "hello");
+  tb_store_set(store, "dm_last_id", "11");
+  g_assert_true(tb_store_save(store, &error)); /* the outbox too */
+  g_assert_no_error(error);
+  tb_store_set(store, "dm_last_id", "12");
+  g_assert_true(tb_store_save(store, &error)); /* a cursor again, after an outbox save */
+  g_assert_false(tb_store_is_dirty(store));
+  g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+  tb_store_free(store);
+
+  store = tb_store_load(path, &error);
+  g_assert_no_error(error);
+  g_assert_null(tb_store_damage(store));
+  g_assert_cmpstr(tb_store_get(store, "dm_last_id"), ==, "12");
+  GList *items = tb_store_outbox_list(store);
+  g_assert_cmpuint(g_list_length(items), ==, 1);
+  g_assert_cmpstr(((TbOutboxItem *)items->data)->text, ==, "hello");
+  g_list_free(items);
+  tb_store_free(store);
+  remove_tree(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -304,5 +341,6 @@ main(int argc, char **argv)
   g_test_add_func("/store/damaged-is-set-aside", test_damaged_is_set_aside);
   g_test_add_func("/store/old-format-is-read", test_old_format_is_read);
   g_test_add_func("/store/idlist-is-bounded", test_idlist_is_bounded);
+  g_test_add_func("/store/saves-replace-the-file", test_saves_replace_the_file);
   return g_test_run();
 }
