@@ -531,8 +531,7 @@ tb_activity_stream_request(const TbXapiAuth *app, const char *api_base, int back
   return tb_xapi_request(app, "GET", api_base, "/2/activity/stream", query);
 }
 
-/* --- subscriptions ------------------------------------------------------------------------------
- */
+/* --- subscriptions --- */
 
 void
 tb_activity_sub_free(TbActivitySub *sub)

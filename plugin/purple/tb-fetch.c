@@ -20,11 +20,8 @@
  * events without expansions: one new DM in a conversation costs one request, and an idle day
  * costs two events. Only when all of a page is new does the walk go on, from that page's own
  * token, with growing pages; senders are looked up only when new and not already known. */
-#define TB_DMS_CHECK 2
-/* In a conversation two DMs often come between checks: a check of 10 then needs no walk (a
- * second read of X's 15 a window), and costs nothing more, as X bills an event once a day. */
-#define TB_DMS_CHECK_ACTIVE 10
-#define TB_DMS_GROW 5 /* each page of a walk this many times the one before, up to X's 100 */
+#define TB_DMS_CHECK 2 /* in a conversation too: a day's first check bills its old events again */
+#define TB_DMS_GROW 5  /* each page of a walk this many times the one before, up to X's 100 */
 #define TB_DMS_PAGE_MAX 100
 #define TB_DMS_MAX_PAGES 60 /* 6,000 events: more than 30 days of X's DMs for most people */
 
@@ -436,8 +433,7 @@ static int
 dms_page_size(TbFetchRun *run)
 {
   guint pages = run->pages ? run->pages->len : 0;
-  gboolean active = g_get_real_time() / G_USEC_PER_SEC < run->poller->conn->fetch->dms_active_until;
-  int size = active ? TB_DMS_CHECK_ACTIVE : TB_DMS_CHECK;
+  int size = TB_DMS_CHECK;
 
   if (run->since == NULL)
     return TB_FIRST_RUN_ITEMS;
