@@ -45,16 +45,6 @@ char *tb_home_mark_text(TbHomeMark mark, const char *other_role);
  * (X's pay-per-use prices: a post returned, an author included), translated. */
 char *tb_home_price_notice(const char *handle, const char *role, guint interval_s);
 
-/* The ids shown in the chat, at most cap of them (the oldest forgotten first): an id X sends
- * again (a page overlapping the cursor, a hostile server) is not shown twice. */
-typedef struct _TbHomeSeen TbHomeSeen;
-
-TbHomeSeen *tb_home_seen_new(guint cap);
-void tb_home_seen_free(TbHomeSeen *seen);
-/* TRUE the first time id is added (and then remembered). */
-gboolean tb_home_seen_add(TbHomeSeen *seen, const char *id);
-guint tb_home_seen_size(const TbHomeSeen *seen);
-
 G_END_DECLS
 
 #endif

@@ -123,3 +123,51 @@ tb_ids_is_x_id(const char *id)
   gsize n = id ? strlen(id) : 0;
   return n > 0 && n <= 19 && strspn(id, "0123456789") == n;
 }
+
+struct _TbIdSet {
+  guint cap;
+  GQueue order;    /* ids, oldest first (owned) */
+  GHashTable *ids; /* the same strings, for lookup */
+};
+
+TbIdSet *
+tb_id_set_new(guint cap)
+{
+  TbIdSet *s = g_new0(TbIdSet, 1);
+  s->cap = MAX(cap, 1u);
+  g_queue_init(&s->order);
+  s->ids = g_hash_table_new(g_str_hash, g_str_equal);
+  return s;
+}
+
+void
+tb_id_set_free(TbIdSet *s)
+{
+  if (s == NULL)
+    return;
+  g_hash_table_destroy(s->ids);
+  g_queue_clear_full(&s->order, g_free);
+  g_free(s);
+}
+
+gboolean
+tb_id_set_add(TbIdSet *s, const char *id)
+{
+  if (id == NULL || g_hash_table_contains(s->ids, id))
+    return FALSE;
+  if (g_queue_get_length(&s->order) >= s->cap) {
+    char *oldest = g_queue_pop_head(&s->order);
+    g_hash_table_remove(s->ids, oldest);
+    g_free(oldest);
+  }
+  char *copy = g_strdup(id);
+  g_queue_push_tail(&s->order, copy);
+  g_hash_table_add(s->ids, copy);
+  return TRUE;
+}
+
+guint
+tb_id_set_size(const TbIdSet *s)
+{
+  return s->order.length;
+}

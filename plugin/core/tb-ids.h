@@ -40,6 +40,16 @@ const char *tb_shortids_add(TbShortIds *ids, const char *tweet_id, const char *a
 /* Accepts a short id ("3f"), or a full numeric id known to the ring; NULL if unknown. */
 const TbShortEntry *tb_shortids_lookup(TbShortIds *ids, const char *key);
 
+/* A bounded set of ids: at most cap of them, the oldest forgotten first; an id sent again (a
+ * page overlapping the cursor, a stream's backfill, a hostile server) is known as seen. */
+typedef struct _TbIdSet TbIdSet;
+
+TbIdSet *tb_id_set_new(guint cap);
+void tb_id_set_free(TbIdSet *set);
+/* TRUE the first time id is added (and then remembered); FALSE for NULL. */
+gboolean tb_id_set_add(TbIdSet *set, const char *id);
+guint tb_id_set_size(const TbIdSet *set);
+
 G_END_DECLS
 
 #endif

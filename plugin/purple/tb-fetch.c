@@ -876,8 +876,7 @@ tb_fetch_stream_set_up(TbConn *conn, gboolean up)
 static void
 stream_advance(TbConn *conn, const char *key, const char *id)
 {
-  const char *live = tb_store_get(conn->store, key);
-  if (live != NULL && tb_id_compare(id, live) <= 0)
+  if (seen_by_cursor(conn, key, id))
     return;
   tb_store_set(conn->store, key, id);
   tb_conn_store_changed(conn);

@@ -3,6 +3,7 @@
 #include "api/tb-activity.h"
 #include "api/tb-oauth.h"
 #include "core/tb-bounds.h"
+#include "core/tb-ids.h"
 #include "core/tb-ndjson.h"
 #include "tb-fetch.h"
 #include "tb-limits.h"
@@ -41,9 +42,8 @@ typedef struct {
   TbConn *owner;   /* whose connection holds the stream request and its timers */
   guint stream_id; /* on owner->http, 0 when none */
   TbNdjson *nd;
-  GQueue *queue;     /* TbActivityEvent parsed, waiting to be shown */
-  GHashTable *uuids; /* event_uuid seen (bounded with uuid_order) */
-  GQueue *uuid_order;
+  GQueue *queue;  /* TbActivityEvent parsed, waiting to be shown */
+  TbIdSet *uuids; /* event_uuids seen, bounded: a backfill repeats what was delivered */
   gboolean up;
   gint64 connected_since, down_since; /* Unix seconds; down_since 0: never dropped */
   guint events, reconnects, attempts;
@@ -84,8 +84,7 @@ app_free(TbStreamApp *app)
   tb_oauth_secret_free(app->consumer_secret);
   tb_oauth_secret_free(app->bearer);
   g_queue_free_full(app->queue, (GDestroyNotify)tb_activity_event_free);
-  g_hash_table_destroy(app->uuids);
-  g_queue_free(app->uuid_order);
+  tb_id_set_free(app->uuids);
   if (app->nd)
     tb_ndjson_free(app->nd);
   g_free(app);
@@ -105,8 +104,7 @@ app_get(TbConn *conn)
   app->consumer_key = g_strdup(conn->cfg.consumer_key);
   app->consumer_secret = g_strdup(conn->cfg.consumer_secret);
   app->queue = g_queue_new();
-  app->uuids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  app->uuid_order = g_queue_new();
+  app->uuids = tb_id_set_new(TB_STREAM_UUIDS_KEPT);
   g_hash_table_insert(tb_plugin_stream_apps(), app->key, app);
   return app;
 }
@@ -171,20 +169,6 @@ deliver_slice(gpointer data)
   return FALSE;
 }
 
-/* TRUE the first time uuid comes (a backfill repeats what was delivered). */
-static gboolean
-uuid_first_sight(TbStreamApp *app, const char *uuid)
-{
-  if (g_hash_table_contains(app->uuids, uuid))
-    return FALSE;
-  char *kept = g_strdup(uuid);
-  g_hash_table_add(app->uuids, kept);
-  g_queue_push_tail(app->uuid_order, kept);
-  if (g_queue_get_length(app->uuid_order) > TB_STREAM_UUIDS_KEPT)
-    g_hash_table_remove(app->uuids, g_queue_pop_head(app->uuid_order));
-  return TRUE;
-}
-
 static gboolean
 on_line(TbNdjsonKind kind, const char *line, gsize len, gpointer data)
 {
@@ -198,7 +182,7 @@ on_line(TbNdjsonKind kind, const char *line, gsize len, gpointer data)
     purple_debug_warning("twinbird", "activity stream: %s\n", error->message);
     return TRUE;
   }
-  if (!uuid_first_sight(app, ev->event_uuid) ||
+  if (!tb_id_set_add(app->uuids, ev->event_uuid) ||
       g_queue_get_length(app->queue) >= TB_STREAM_QUEUE_MAX) {
     tb_activity_event_free(ev);
     return TRUE;

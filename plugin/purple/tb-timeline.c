@@ -29,7 +29,7 @@ typedef struct {
 
 struct _TbTimeline {
   TbPoller *poller;
-  TbHomeSeen *seen;          /* ids shown in the chat this session, bounded */
+  TbIdSet *seen;             /* ids shown in the chat this session, bounded */
   TbTimelineRun *delivering; /* freed at stop */
 };
 
@@ -70,7 +70,7 @@ deliver_one(TbTimelineRun *run, const TbXapiTweet *t)
   TbConn *conn = run->conn;
   guint which = 0;
 
-  if (tb_home_is_new(t->id, run->since) && tb_home_seen_add(conn->timeline->seen, t->id)) {
+  if (tb_home_is_new(t->id, run->since) && tb_id_set_add(conn->timeline->seen, t->id)) {
     TbHomeMark mark = tb_home_mark(t->author_id, conn->me->id,
                                    (const char *const *)run->other_ids->pdata, &which);
     g_autofree char *text =
@@ -196,7 +196,7 @@ tb_timeline_start(TbConn *conn)
   }
   TbTimeline *tl = g_new0(TbTimeline, 1);
   conn->timeline = tl;
-  tl->seen = tb_home_seen_new(TB_BOUND_TIMELINE_SEEN);
+  tl->seen = tb_id_set_new(TB_BOUND_TIMELINE_SEEN);
   tl->poller = tb_poller_new(conn, "timeline", (guint)conn->cfg.timeline_interval, home_run);
   tb_poller_set_pace(tl->poller, TB_TIMELINE_ENDPOINT, 0, NULL);
 
@@ -223,6 +223,6 @@ tb_timeline_stop(TbConn *conn)
     run_free(tl->delivering);
   }
   tb_poller_free(tl->poller);
-  tb_home_seen_free(tl->seen);
+  tb_id_set_free(tl->seen);
   g_free(tl);
 }

@@ -59,33 +59,6 @@ test_marks(void)
 }
 
 static void
-test_seen_bounded(void)
-{
-  TbHomeSeen *s = tb_home_seen_new(3);
-  g_assert_true(tb_home_seen_add(s, "1"));
-  g_assert_false(tb_home_seen_add(s, "1")); /* shown once */
-  g_assert_true(tb_home_seen_add(s, "2"));
-  g_assert_true(tb_home_seen_add(s, "3"));
-  g_assert_true(tb_home_seen_add(s, "4")); /* "1" is forgotten: the set stays at its cap */
-  g_assert_cmpuint(tb_home_seen_size(s), ==, 3);
-  g_assert_false(tb_home_seen_add(s, "4"));
-  g_assert_false(tb_home_seen_add(s, "2"));
-  g_assert_true(tb_home_seen_add(s, "1"));
-  g_assert_false(tb_home_seen_add(s, NULL));
-  tb_home_seen_free(s);
-  tb_home_seen_free(NULL);
-
-  char id[24];
-  s = tb_home_seen_new(TB_BOUND_TIMELINE_SEEN);
-  for (int i = 0; i < TB_BOUND_TIMELINE_SEEN * 2; i++) {
-    g_snprintf(id, sizeof id, "%d", i);
-    g_assert_true(tb_home_seen_add(s, id));
-  }
-  g_assert_cmpuint(tb_home_seen_size(s), ==, TB_BOUND_TIMELINE_SEEN);
-  tb_home_seen_free(s);
-}
-
-static void
 test_price_notice(void)
 {
   g_autofree char *text = tb_home_price_notice("pat_home", "personal", 300);
@@ -112,7 +85,6 @@ main(int argc, char **argv)
   g_test_add_func("/home/page-size", test_page_size);
   g_test_add_func("/home/cursor", test_cursor);
   g_test_add_func("/home/marks", test_marks);
-  g_test_add_func("/home/seen-bounded", test_seen_bounded);
   g_test_add_func("/home/price-notice", test_price_notice);
   return g_test_run();
 }

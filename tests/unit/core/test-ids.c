@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "core/tb-bounds.h"
 #include "core/tb-ids.h"
 
 #include <string.h>
@@ -75,6 +76,33 @@ test_from_time(void)
   g_assert_cmpint(strlen(far), <=, 19); /* still an X id, not a wrapped number */
 }
 
+static void
+test_set_bounded(void)
+{
+  TbIdSet *s = tb_id_set_new(3);
+  g_assert_true(tb_id_set_add(s, "1"));
+  g_assert_false(tb_id_set_add(s, "1")); /* shown once */
+  g_assert_true(tb_id_set_add(s, "2"));
+  g_assert_true(tb_id_set_add(s, "3"));
+  g_assert_true(tb_id_set_add(s, "4")); /* "1" is forgotten: the set stays at its cap */
+  g_assert_cmpuint(tb_id_set_size(s), ==, 3);
+  g_assert_false(tb_id_set_add(s, "4"));
+  g_assert_false(tb_id_set_add(s, "2"));
+  g_assert_true(tb_id_set_add(s, "1"));
+  g_assert_false(tb_id_set_add(s, NULL));
+  tb_id_set_free(s);
+  tb_id_set_free(NULL);
+
+  char id[24];
+  s = tb_id_set_new(TB_BOUND_TIMELINE_SEEN);
+  for (int i = 0; i < TB_BOUND_TIMELINE_SEEN * 2; i++) {
+    g_snprintf(id, sizeof id, "%d", i);
+    g_assert_true(tb_id_set_add(s, id));
+  }
+  g_assert_cmpuint(tb_id_set_size(s), ==, TB_BOUND_TIMELINE_SEEN);
+  tb_id_set_free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,5 +110,6 @@ main(int argc, char **argv)
   g_test_add_func("/ids/compare", test_compare);
   g_test_add_func("/ids/from-time", test_from_time);
   g_test_add_func("/ids/shortids-ring", test_shortids_ring);
+  g_test_add_func("/ids/set-bounded", test_set_bounded);
   return g_test_run();
 }
