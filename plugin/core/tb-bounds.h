@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 #define TB_BOUND_DM_CHARS 10000
 /* Any other string field (names, handles, URLs, ids, tokens): far above X's sizes. */
 #define TB_BOUND_FIELD_CHARS 2048
+/* what arrived as formatting alone (a pasted image), kept in the outbox as it was */
+#define TB_BOUND_KEPT_MARKUP_CHARS 10000
 
 /* An avatar kept for a buddy (X's profile images are a few KB; libpurple stores one a buddy). */
 #define TB_BOUND_AVATAR_BYTES (512u * 1024u)

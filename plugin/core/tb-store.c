@@ -69,6 +69,7 @@ load_outbox_item(TbStore *store, GKeyFile *kf, const char *group)
   item->attempted = g_key_file_get_int64(kf, group, "attempted", NULL);
   item->due = g_key_file_get_int64(kf, group, "due", NULL);
   item->held = g_key_file_get_boolean(kf, group, "held", NULL);
+  item->markup_only = g_key_file_get_boolean(kf, group, "markup_only", NULL);
   if (item->text == NULL || !kind_from_name(kind, &item->kind)) {
     item_free(item); /* half-written entry from a foreign editor: skip it */
     return;
@@ -312,6 +313,13 @@ tb_store_outbox_set_due(TbStore *store, TbOutboxItem *item, gint64 when, gboolea
   store->dirty = store->outbox_dirty = TRUE;
 }
 
+void
+tb_store_outbox_set_markup_only(TbStore *store, TbOutboxItem *item)
+{
+  item->markup_only = TRUE;
+  store->dirty = store->outbox_dirty = TRUE;
+}
+
 gboolean
 tb_store_outbox_remove(TbStore *store, const char *id)
 {
@@ -367,6 +375,8 @@ tb_store_save(TbStore *store, GError **error)
       g_key_file_set_int64(kf, group, "due", item->due);
     if (item->held)
       g_key_file_set_boolean(kf, group, "held", TRUE);
+    if (item->markup_only)
+      g_key_file_set_boolean(kf, group, "markup_only", TRUE);
   }
 
   g_autofree char *dir = g_path_get_dirname(store->path);

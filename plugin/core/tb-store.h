@@ -35,6 +35,9 @@ typedef struct {
   /* a scheduled or held send (Unix seconds): not sent before then; 0 when it goes at once */
   gint64 due;
   gboolean held; /* held for the account's next right time (off_hours), not scheduled by hand */
+  /* text is what arrived, and it was formatting alone (a pasted image): kept so that nothing
+   * typed is lost, never sent as it is */
+  gboolean markup_only;
 } TbOutboxItem;
 
 typedef struct _TbStore TbStore;
@@ -72,6 +75,7 @@ void tb_store_outbox_set_error(TbStore *store, TbOutboxItem *item, const char *e
 void tb_store_outbox_set_attempted(TbStore *store, TbOutboxItem *item, gint64 when);
 /* Due at when (0: now), held or scheduled. */
 void tb_store_outbox_set_due(TbStore *store, TbOutboxItem *item, gint64 when, gboolean held);
+void tb_store_outbox_set_markup_only(TbStore *store, TbOutboxItem *item);
 gboolean tb_store_outbox_remove(TbStore *store, const char *id);
 /* Oldest first; the list is the caller's, the items are not. */
 GList *tb_store_outbox_list(TbStore *store);

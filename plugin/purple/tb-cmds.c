@@ -603,7 +603,7 @@ static const TbCmd cmd_table[] = {
      N_("schedule <when> <text>: send it later from this conversation (when: HH:MM, "
         "YYYY-MM-DD HH:MM, +30m, +2h, +1d or next)")},
     {"scheduled", TB_ARGS_NONE, cmd_scheduled,
-     N_("scheduled: this account's scheduled and held sends")},
+     N_("scheduled: this account's scheduled and held sends, and what is kept unsent")},
     {"unschedule", TB_ARGS_WORD, cmd_unschedule,
      N_("unschedule <oN>: drop a scheduled or held send")},
     {"now", TB_ARGS_WORD, cmd_now, N_("now <oN>: send a scheduled or held send at once")},

@@ -826,9 +826,22 @@ kept_choices(const TbOutboxItem *item)
 }
 
 /* head says what happened ("NOT SENT from @x: why"); the rest is the same for every kept item. */
+#define TB_SHOWN_MARKUP_CHARS 300
+
 static void
 show_kept(TbConn *conn, const TbOutboxItem *item, const char *head)
 {
+  if (item->markup_only) {
+    /* nothing in it can be sent: show what arrived (a long run cut), not "retry" */
+    g_autofree char *cut = g_utf8_substring(item->text, 0, TB_SHOWN_MARKUP_CHARS);
+    g_autofree char *raw = g_strconcat(cut, strlen(cut) < strlen(item->text) ? "\u2026" : "", NULL);
+    g_autofree char *text = g_strdup_printf(
+        _("%s. What arrived is kept as %s and never sent as it is: type the text again to send "
+          "it, or \"!drop %s\" to forget it. What arrived: %s"),
+        head, item->id, item->id, raw);
+    send_status_write(conn, item, text);
+    return;
+  }
   g_autofree char *choices = kept_choices(item);
   g_autofree char *text = g_strdup_printf(_("%s. Your text is kept (%s): %s. Text: %s"), head,
                                           item->id, choices, item->text);

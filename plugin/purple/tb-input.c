@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-input.h"
+#include "core/tb-bounds.h"
 #include "core/tb-route.h"
 #include "tb-cmds.h"
 #include "tb-conv.h"
@@ -17,28 +18,28 @@ typed_text(const char *message)
   return g_strstrip(g_steal_pointer(&plain));
 }
 
-#define TB_SHOWN_RAW_CHARS 300
-
-/* Markup alone (a pasted image, an empty formatting run) leaves nothing for X: said, with what
- * arrived, so the user sees why and loses nothing. TRUE: said, nothing else to do. */
+/* Markup alone (a pasted image, an empty formatting run) leaves nothing for X: kept in the
+ * outbox as it arrived (bounded), with its id, so the user sees why and loses nothing. TRUE:
+ * kept or said, nothing else to do. */
 static gboolean
-nothing_left(TbConn *conn, PurpleConversation *conv, const char *message, const char *text)
+nothing_left(TbConn *conn, PurpleConversation *conv, const char *conv_name, const char *message,
+             const char *text, TbRoute route)
 {
   if (*text != '\0')
     return FALSE;
   g_autofree char *raw = g_strstrip(g_utf8_make_valid(message ? message : "", -1));
   if (*raw == '\0')
     return FALSE; /* truly empty: tb-send says "nothing to send" */
-  if (g_utf8_strlen(raw, -1) > TB_SHOWN_RAW_CHARS) {
-    g_autofree char *cut = g_utf8_substring(raw, 0, TB_SHOWN_RAW_CHARS);
+  if (route.action == TB_ROUTE_NOTHING) {
+    tb_conv_notice(conn, conv, _("Nothing to reply to in this conversation yet."));
+    return TRUE;
+  }
+  if (g_utf8_strlen(raw, -1) > TB_BOUND_KEPT_MARKUP_CHARS) {
+    g_autofree char *cut = g_utf8_substring(raw, 0, TB_BOUND_KEPT_MARKUP_CHARS);
     g_free(raw);
     raw = g_strconcat(cut, "\u2026", NULL);
   }
-  g_autofree char *msg = g_strdup_printf(
-      _("Not sent from @%s: nothing is left once the formatting is taken out (X takes plain "
-        "text only; images and files are not sent). What arrived: %s"),
-      conn->handle, raw);
-  tb_conv_notice(conn, conv, msg);
+  tb_send_keep_markup(conn, route.kind, route.target, conv_name, raw);
   return TRUE;
 }
 
@@ -73,12 +74,12 @@ tb_input_im(PurpleConnection *gc, const char *who, const char *message, PurpleMe
 
   if (conv == NULL)
     conv = purple_conversation_new(PURPLE_CONV_TYPE_IM, conn->account, who);
-  if (nothing_left(conn, conv, message, text))
-    return 0;
   /* "@author" IMs (mention_mode author) are threads: their newest mention is what text answers */
   TbThread *thread = who[0] == '@' ? tb_conv_thread_by_name(conn, who) : NULL;
-  return route_typed(conn, conv, who, text,
-                     tb_route_im(who, conn->handle, thread ? thread->reply_to : NULL));
+  TbRoute route = tb_route_im(who, conn->handle, thread ? thread->reply_to : NULL);
+  if (nothing_left(conn, conv, who, message, text, route))
+    return 0;
+  return route_typed(conn, conv, who, text, route);
 }
 
 int
@@ -92,7 +93,8 @@ tb_input_chat(PurpleConnection *gc, int id, const char *message, PurpleMessageFl
 
   if (thread == NULL || conv == NULL)
     return -EINVAL;
-  if (nothing_left(conn, conv, message, text))
+  TbRoute route = tb_route_chat(thread->reply_to);
+  if (!thread->timeline && nothing_left(conn, conv, thread->name, message, text, route))
     return 0;
   /* The home timeline is not a conversation of the account's: a stray line there must never
    * become a public reply to a stranger's newest post, so only commands run. */
@@ -103,5 +105,5 @@ tb_input_chat(PurpleConnection *gc, int id, const char *message, PurpleMessageFl
                        "rt <id> or post <text>."));
     return 0;
   }
-  return route_typed(conn, conv, thread->name, text, tb_route_chat(thread->reply_to));
+  return route_typed(conn, conv, thread->name, text, route);
 }

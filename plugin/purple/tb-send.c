@@ -422,11 +422,17 @@ lookup_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   send_dm_to(conn, item, tb_conn_remember_user(conn, user));
 }
 
+static void refuse_markup(TbConn *conn, TbOutboxItem *item);
+
 static void
 send_item(TbConn *conn, TbOutboxItem *item)
 {
   if (g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX))
     return; /* waits for the part before it */
+  if (item->markup_only) {
+    refuse_markup(conn, item); /* every path ("now", a thread's turn) ends here: never posted */
+    return;
+  }
   g_hash_table_add(conn->send->sending, g_strdup(item->id));
   switch (item->kind) {
   case TB_OUTBOX_DM: {
@@ -632,6 +638,25 @@ tb_send_typed(TbConn *conn, TbOutboxKind kind, const char *target, const char *c
 
 static gboolean replan(TbConn *conn, TbOutboxItem *item, gboolean thread);
 
+static void
+refuse_markup(TbConn *conn, TbOutboxItem *item)
+{
+  const char *why = _("nothing is left once the formatting is taken out (X takes plain text "
+                      "only; images and files are not sent)");
+  tb_store_outbox_set_error(conn->store, item, why);
+  tb_conn_store_changed(conn);
+  tb_conv_show_refused(conn, item, why);
+}
+
+void
+tb_send_keep_markup(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                    const char *raw)
+{
+  TbOutboxItem *item = tb_store_outbox_add(conn->store, kind, target, conv, raw);
+  tb_store_outbox_set_markup_only(conn->store, item);
+  refuse_markup(conn, item);
+}
+
 void
 tb_send_release(TbConn *conn, const char *outbox_id, const char *refusal)
 {
@@ -658,6 +683,10 @@ replan(TbConn *conn, TbOutboxItem *item, gboolean thread)
   g_autoptr(GError) refused = NULL;
   if (g_str_has_prefix(item->target ? item->target : "", TB_AFTER_PREFIX))
     return TRUE; /* a later part: split already */
+  if (item->markup_only) {
+    refuse_markup(conn, item);
+    return FALSE;
+  }
   g_autoptr(GPtrArray) parts = plan_text(conn, item->kind, item->text, thread, &refused);
   if (parts == NULL) {
     tb_store_outbox_set_error(conn->store, item, refused->message);
@@ -762,7 +791,8 @@ tb_send_reconcile_dm(TbConn *conn, const char *peer, const char *x_text, const c
 
   for (GList *l = items; l && !match; l = l->next) {
     TbOutboxItem *item = l->data;
-    if (item->kind == TB_OUTBOX_DM && (item->last_error != NULL || item->attempted != 0) &&
+    if (item->kind == TB_OUTBOX_DM && !item->markup_only &&
+        (item->last_error != NULL || item->attempted != 0) &&
         !g_hash_table_contains(conn->send->sending, item->id) &&
         g_ascii_strcasecmp(item->target, peer) == 0 && g_strcmp0(item->text, text) == 0)
       match = item;

@@ -49,6 +49,11 @@ gboolean tb_send_new_with_callback(TbConn *conn, TbOutboxKind kind, const char *
  * refused and kept, or an empty line said in conv). */
 char *tb_send_typed(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
                     const char *text, const char *hold);
+/* What arrived when it held formatting alone (raw: a pasted image, an empty formatting run):
+ * nothing is left for X, so it is kept in the outbox as it arrived, never sent as it is, and
+ * shown with its id and what can be done (drop it, or type the text again). */
+void tb_send_keep_markup(TbConn *conn, TbOutboxKind kind, const char *target, const char *conv,
+                         const char *raw);
 /* A held item: sent (refusal NULL), or kept with refusal as its error and shown so. Nothing if
  * it left the outbox or went out meanwhile. */
 void tb_send_release(TbConn *conn, const char *outbox_id, const char *refusal);

@@ -574,11 +574,31 @@ describe(TbConn *conn, const TbOutboxItem *item)
                          item->text);
 }
 
+/* Kept unsent after a refusal or a failure, and not in doubt: what "retry" and "drop" act on. */
+static gboolean
+kept_unsent(const TbOutboxItem *item)
+{
+  return item->due == 0 && item->last_error != NULL && item->attempted == 0;
+}
+
+#define TB_LISTED_TEXT_CHARS 300
+
+static char *
+describe_kept(const TbOutboxItem *item)
+{
+  g_autofree char *to = item->kind == TB_OUTBOX_DM ? g_strdup_printf(_("DM to @%s"), item->target)
+                        : item->kind == TB_OUTBOX_REPLY ? g_strdup(_("reply"))
+                                                        : g_strdup(_("post"));
+  g_autofree char *cut = g_utf8_substring(item->text, 0, TB_LISTED_TEXT_CHARS);
+  return g_strdup_printf(_("%s (kept unsent: %s) %s: %s%s"), item->id, item->last_error, to, cut,
+                         strlen(cut) < strlen(item->text) ? "\u2026" : "");
+}
+
 char *
 tb_worktime_list(TbConn *conn, PurpleConversation *conv)
 {
   GList *items = tb_store_outbox_list(conn->store);
-  guint n = 0;
+  guint n = 0, kept = 0;
 
   for (GList *l = items; l; l = l->next) {
     TbOutboxItem *item = l->data;
@@ -594,9 +614,23 @@ tb_worktime_list(TbConn *conn, PurpleConversation *conv)
     g_autofree char *line = describe(conn, item);
     tb_conv_notice(conn, conv, line);
   }
+  for (GList *l = items; l; l = l->next) {
+    TbOutboxItem *item = l->data;
+    if (!kept_unsent(item))
+      continue;
+    if (kept++ == 0) {
+      g_autofree char *head = g_strdup_printf(
+          _("Kept unsent by @%s (\"!retry oN\" sends one again, \"!drop oN\" forgets it):"),
+          conn->handle);
+      tb_conv_notice(conn, conv, head);
+    }
+    g_autofree char *line = describe_kept(item);
+    tb_conv_notice(conn, conv, line);
+  }
   g_list_free(items);
-  if (n == 0) {
-    g_autofree char *msg = g_strdup_printf(_("Nothing scheduled or held for @%s."), conn->handle);
+  if (n == 0 && kept == 0) {
+    g_autofree char *msg =
+        g_strdup_printf(_("Nothing scheduled, held or kept unsent for @%s."), conn->handle);
     tb_conv_notice(conn, conv, msg);
   }
   return NULL;
@@ -637,6 +671,10 @@ tb_worktime_now(TbConn *conn, PurpleConversation *conv, const char *id)
   TbOutboxItem *item = waiting_item(conn, "now", id, &error);
   if (item == NULL)
     return error;
+  if (item->markup_only)
+    return g_strdup_printf(_("now: %s holds formatting alone, with no text X could take (\"!drop "
+                             "%s\" forgets it)"),
+                           id, id);
   g_autofree char *msg = g_strdup_printf(_("Sending %s now from @%s"), item->id, conn->handle);
   ask_close(conn, id);
   if (!tb_send_due(conn, id, FALSE))

@@ -189,14 +189,42 @@ class TextHost(h.E2ETestCase):
         self.refusal(host, since, 'too long for X: 281/280 characters')
         self.assertEqual(self.posts(), [])
 
-        # markup alone (a pasted image in Pidgin) leaves nothing: said, with what arrived
+        # markup alone (a pasted image in Pidgin) leaves nothing: kept with its id, as it
+        # arrived, and no command ever posts it as it is
         since = host.mark()
-        host.send('send-im', account=HOME, to=HOME, raw=True,
-                  text='<img src="file:///tmp/cat.png" id="7"> <b> </b>')
-        self.refusal(host, since, 'nothing is left once the formatting is taken out',
-                     '<img src="file:///tmp/cat.png" id="7">')
+        pasted = '<img src="file:///tmp/cat.png" id="7"> <b> </b>'
+        host.send('send-im', account=HOME, to=HOME, raw=True, text=pasted)
+        e = self.refusal(host, since, 'nothing is left once the formatting is taken out',
+                         'What arrived: ' + pasted)
+        m = re.search(r'kept as (o\d+) and never sent as it is', e['plain'])
+        self.assertIsNotNone(m, 'the markup is not kept with an id: %r' % e['plain'])
+        kept = m.group(1)
+        self.assertIn('"!drop %s"' % kept, e['plain'])
+        self.assertNotIn('!retry', e['plain'], 'retry offered for what can never be sent')
+        for word in ('retry', 'now', 'thread'):
+            since = host.mark()
+            self.post(host, '!%s %s' % (word, kept))
+            host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME,
+                           'plain': contains(kept)}, WAIT, since=since,
+                          what='the answer to !%s %s' % (word, kept))
+        scheduled = host.mark()
+        self.post(host, '!scheduled')
+        listed = host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME,
+                                'plain': contains(kept)}, WAIT, since=scheduled,
+                               what='the kept markup in the outbox list')
+        self.assertIn('cat.png', listed['plain'])
         time.sleep(1.5)
         self.assertEqual(self.post_requests(), [], 'markup alone reached X')
+        since = host.mark()
+        self.post(host, '!drop ' + kept)
+        host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME,
+                       'plain': contains('dropped ' + kept)}, WAIT, since=since)
+        since = host.mark()
+        self.post(host, '!scheduled')
+        host.wait_for({'event': 'write-conv', 'account': HOME, 'conv': HOME}, WAIT, since=since)
+        time.sleep(0.5)
+        self.assertEqual(host.find({'event': 'write-conv', 'plain': contains(kept)}, since), [],
+                         'the dropped markup is still listed')
 
         # ... and 256 + 1 + 23 = 280 fits, though it has 381 characters
         fits = 'b' * 256 + ' ' + url

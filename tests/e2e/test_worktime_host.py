@@ -234,7 +234,7 @@ class WorktimeHost(TwoAccounts, h.E2ETestCase):
         self.once('see you at six', key='text')
         self.assertEqual(self.posted(raw_text='tomorrow perhaps'), [])
         since = self.im(host, HOME, HOME, 'scheduled')
-        self.notice(host, HOME, HOME, since, 'Nothing scheduled or held for @pat_home')
+        self.notice(host, HOME, HOME, since, 'Nothing scheduled, held or kept unsent for @pat_home')
         self.assertEqual(host.quit(), 0)
 
     def test_queue_survives_restart_and_missed_items(self):

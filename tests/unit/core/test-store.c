@@ -54,6 +54,7 @@ test_round_trip(void)
   tb_store_outbox_set_error(store, b, "X said no");
   tb_store_outbox_set_attempted(store, a, 1700000000);
   tb_store_outbox_set_due(store, b, 1800000000, TRUE); /* held for work hours */
+  tb_store_outbox_set_markup_only(store, b);
   g_assert_true(tb_store_is_dirty(store));
   g_assert_true(tb_store_save(store, &error));
   g_assert_no_error(error);
@@ -83,8 +84,10 @@ test_round_trip(void)
   g_assert_cmpstr(second->last_error, ==, "X said no");
   g_assert_cmpint(second->due, ==, 1800000000);
   g_assert_true(second->held);
+  g_assert_true(second->markup_only);
   g_assert_cmpint(first->due, ==, 0);
   g_assert_false(first->held);
+  g_assert_false(first->markup_only);
   g_list_free(items);
 
   /* ids keep counting after a reload: a new item never takes an old one's id */
