@@ -5,9 +5,11 @@
 #include "core/tb-bounds.h"
 #include "core/tb-ids.h"
 #include "core/tb-ndjson.h"
+#include "tb-build-config.h"
 #include "tb-fetch.h"
 #include "tb-limits.h"
 #include "tb-plugin.h"
+#include "tb-proxy.h"
 
 #include <glib/gi18n-lib.h>
 
@@ -17,8 +19,12 @@
 #define TB_STREAM_SLICE_US 3000
 #define TB_STREAM_QUEUE_MAX 4096 /* events parsed and waiting to be shown */
 #define TB_STREAM_STALL_S 60     /* X sends a keep-alive every 20 s */
+#define TB_STREAM_LIST_PAGES 5   /* X's cap of 1,500 subscriptions is two pages of 1,000 */
+#define TB_STREAM_TIDY_MAX_S 15  /* a sign-out's deletions get this long, then they are let go */
 #define SLOT_RECONNECT "stream-reconnect"
 #define SLOT_DELIVER "stream-deliver"
+/* set while this account may have subscriptions on X: a sign-in with stream=off deletes them */
+#define TB_STORE_STREAM_SUBS "stream_subscribed"
 
 static const TbActivityType wanted[] = {TB_ACTIVITY_DM_RECEIVED, TB_ACTIVITY_DM_SENT,
                                         TB_ACTIVITY_POST_MENTION};
@@ -55,6 +61,13 @@ struct _TbStream {
   gboolean said_cap;  /* the cap was said once */
   guint creating;     /* subscriptions being created */
   gboolean have_some; /* at least one subscription of ours exists */
+  GPtrArray *ours;    /* ids of this account's subscriptions (found or made): gone at sign-out */
+  guint pages;        /* pages of the app's subscriptions read so far */
+  gboolean dropped;   /* closing after a connection error, not signed out */
+  /* stream=off: deleting what an earlier stream=on left (no app, no stream) */
+  char *tidy_bearer;
+  guint tidy_pending;
+  gboolean tidy_failed;
 };
 
 static void app_connect(TbStreamApp *app);
@@ -297,6 +310,27 @@ app_connect(TbStreamApp *app)
 /* ---- subscriptions ---- */
 
 static void
+note_ours(TbConn *conn, const char *subscription_id)
+{
+  TbStream *st = conn->stream;
+  if (subscription_id == NULL ||
+      g_ptr_array_find_with_equal_func(st->ours, subscription_id, g_str_equal, NULL))
+    return;
+  g_ptr_array_add(st->ours, g_strdup(subscription_id));
+  tb_store_set(conn->store, TB_STORE_STREAM_SUBS, "1");
+  tb_conn_store_changed(conn);
+}
+
+static void
+joined(TbConn *conn)
+{
+  TbStream *st = conn->stream;
+  st->joined = TRUE;
+  tb_fetch_stream_set_up(conn, st->app->up);
+  app_connect(st->app);
+}
+
+static void
 sub_created(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
             gpointer data)
 {
@@ -307,9 +341,12 @@ sub_created(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   (void)data;
 
   st->creating--;
-  if (sub != NULL || g_error_matches(why, TB_XAPI_ERROR, TB_XAPI_ERROR_SUB_DUPLICATE))
+  if (sub != NULL) {
     st->have_some = TRUE;
-  else if (g_error_matches(why, TB_XAPI_ERROR, TB_XAPI_ERROR_SUB_CAP) && !st->said_cap) {
+    note_ours(conn, sub->subscription_id);
+  } else if (g_error_matches(why, TB_XAPI_ERROR, TB_XAPI_ERROR_SUB_DUPLICATE)) {
+    st->have_some = TRUE; /* made meanwhile (another client of the account): ours all the same */
+  } else if (g_error_matches(why, TB_XAPI_ERROR, TB_XAPI_ERROR_SUB_CAP) && !st->said_cap) {
     st->said_cap = TRUE;
     say(conn, _("X's limit of subscriptions for this app is reached, so DMs and mentions are not "
                 "streamed for this account: Twinbird keeps checking for them as before."));
@@ -323,39 +360,89 @@ sub_created(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
   }
   if (st->creating > 0 || !st->have_some)
     return;
-  st->joined = TRUE;
-  tb_fetch_stream_set_up(conn, st->app->up);
-  app_connect(st->app);
+  joined(conn);
 }
 
+typedef void (*TbSubsWalked)(TbConn *conn, GPtrArray *mine, const GError *error);
+
+typedef struct {
+  TbSubsWalked then;
+  GPtrArray *mine; /* TbActivitySub of this account's, found so far */
+} TbSubsWalk;
+
 static void
-subs_listed(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
-            gpointer data)
+subs_walk_free(TbSubsWalk *w)
 {
-  TbStream *st = conn->stream;
+  g_ptr_array_unref(w->mine);
+  g_free(w);
+}
+
+/* One page of the app's subscriptions: this account's (by their tag) kept, the next page asked
+ * for (a bounded number of them), then `then` with all of them. */
+static void
+subs_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+               gpointer data)
+{
+  TbSubsWalk *w = data;
   g_autoptr(GError) why = NULL;
   g_autofree char *next = NULL;
   g_autoptr(GPtrArray) subs = resp ? tb_activity_sub_list_parse(resp, &next, &why) : NULL;
-  gboolean have[G_N_ELEMENTS(wanted)] = {FALSE};
   (void)root;
-  (void)data;
 
   if (subs == NULL) {
-    g_autofree char *msg = g_strdup_printf(
-        _("The Activity stream could not start (%s): Twinbird keeps checking for DMs and "
-          "mentions as before."),
-        (why ? why : error)->message);
-    say(conn, msg);
+    w->then(conn, NULL, why ? why : error);
+    subs_walk_free(w);
     return;
   }
   for (guint i = 0; i < subs->len; i++) {
     TbActivitySub *s = subs->pdata[i];
     g_autofree char *uid = NULL;
     TbActivityType type;
-    if (!tb_activity_tag_parse(s->tag, &uid, &type) || g_strcmp0(uid, conn->me->id) != 0)
-      continue;
+    if (tb_activity_tag_parse(s->tag, &uid, &type) && g_strcmp0(uid, conn->me->id) == 0)
+      g_ptr_array_add(w->mine, g_steal_pointer(&subs->pdata[i]));
+  }
+  if (next != NULL && ++conn->stream->pages < TB_STREAM_LIST_PAGES) {
+    tb_conn_send(conn, tb_activity_sub_list_request(&conn->auth, conn->cfg.api_base, next),
+                 subs_page_done, w);
+    return;
+  }
+  w->then(conn, w->mine, NULL);
+  subs_walk_free(w);
+}
+
+static void
+subs_walk(TbConn *conn, TbSubsWalked then)
+{
+  TbSubsWalk *w = g_new0(TbSubsWalk, 1);
+  w->then = then;
+  w->mine = g_ptr_array_new_with_free_func((GDestroyNotify)tb_activity_sub_free);
+  conn->stream->pages = 0;
+  tb_conn_send(conn, tb_activity_sub_list_request(&conn->auth, conn->cfg.api_base, NULL),
+               subs_page_done, w);
+}
+
+/* stream=on: ours from before are reused, the missing ones made. */
+static void
+subs_listed(TbConn *conn, GPtrArray *mine, const GError *error)
+{
+  TbStream *st = conn->stream;
+  gboolean have[G_N_ELEMENTS(wanted)] = {FALSE};
+
+  if (mine == NULL) {
+    g_autofree char *msg = g_strdup_printf(
+        _("The Activity stream could not start (%s): Twinbird keeps checking for DMs and "
+          "mentions as before."),
+        error->message);
+    say(conn, msg);
+    return;
+  }
+  for (guint i = 0; i < mine->len; i++) {
+    TbActivitySub *s = mine->pdata[i];
     for (gsize k = 0; k < G_N_ELEMENTS(wanted); k++)
-      have[k] = have[k] || wanted[k] == type; /* ours from before: reused */
+      if (wanted[k] == s->type && !have[k]) {
+        have[k] = TRUE;
+        note_ours(conn, s->subscription_id);
+      }
   }
   for (gsize k = 0; k < G_N_ELEMENTS(wanted); k++) {
     if (have[k]) {
@@ -368,18 +455,14 @@ subs_listed(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErr
         tb_activity_sub_create_request(&conn->auth, conn->cfg.api_base, conn->me->id, wanted[k]),
         sub_created, NULL);
   }
-  if (st->creating == 0) {
-    st->joined = TRUE;
-    tb_fetch_stream_set_up(conn, st->app->up);
-    app_connect(st->app);
-  }
+  if (st->creating == 0)
+    joined(conn);
 }
 
 static void
 subs_start(TbConn *conn)
 {
-  tb_conn_send(conn, tb_activity_sub_list_request(&conn->auth, conn->cfg.api_base, NULL),
-               subs_listed, NULL);
+  subs_walk(conn, subs_listed);
 }
 
 /* ---- the app's token ---- */
@@ -423,23 +506,184 @@ app_fetch_token(TbStreamApp *app, TbConn *conn)
                token_done, NULL);
 }
 
+/* ---- subscriptions no longer wanted ---- */
+
+/* A sign-out's deletions: carried by a driver of their own, through the account's proxy, since
+ * the account's connection is gone before X answers; let go after TB_STREAM_TIDY_MAX_S. What
+ * fails stays on X, and the store's mark makes the next sign-in with stream=off look again. */
+typedef struct {
+  TbHttp *http;
+  guint pending;
+  guint timer;
+} TbStreamTidy;
+
+static GList *tidies; /* TbStreamTidy under way; freed at unload at the latest */
+static gboolean quitting;
+static int signals_handle; /* its address: what this file's signal callbacks are connected by */
+
+static void
+tidy_free(TbStreamTidy *t)
+{
+  tidies = g_list_remove(tidies, t);
+  if (t->timer != 0)
+    purple_timeout_remove(t->timer);
+  tb_http_free(t->http);
+  g_free(t);
+}
+
+static gboolean
+tidy_give_up(gpointer data)
+{
+  TbStreamTidy *t = data;
+  t->timer = 0;
+  purple_debug_warning("twinbird", "activity subscriptions: %u deletions unanswered, let go\n",
+                       t->pending);
+  tidy_free(t);
+  return FALSE;
+}
+
+static void
+tidy_deleted(const TbHttpResponse *resp, gpointer data)
+{
+  TbStreamTidy *t = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!tb_activity_sub_delete_parse(resp, &error))
+    purple_debug_warning("twinbird", "activity subscription not deleted: %s\n", error->message);
+  if (--t->pending == 0)
+    tidy_free(t);
+}
+
+static void
+signout_delete(TbConn *conn, char *bearer)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TbProxyUrl) proxy = tb_proxy_setup(conn->account, conn->cfg.proxy, &error);
+  TbXapiAuth app = {.kind = TB_XAPI_AUTH_BEARER, .token = bearer};
+
+  if (proxy == NULL) {
+    purple_debug_warning("twinbird", "activity subscriptions kept: %s\n", error->message);
+    return;
+  }
+  TbHttpConfig cfg = {
+      .ca_file = conn->cfg.ca_file, .proxy = proxy, .user_agent = "Twinbird/" TB_VERSION};
+  TbStreamTidy *t = g_new0(TbStreamTidy, 1);
+  t->http = tb_http_new(&cfg);
+  tidies = g_list_prepend(tidies, t);
+  for (guint i = 0; i < conn->stream->ours->len; i++) {
+    const char *id = conn->stream->ours->pdata[i];
+    g_autoptr(GError) refused = NULL;
+    if (tb_http_send(t->http, tb_activity_sub_delete_request(&app, conn->cfg.api_base, id),
+                     tidy_deleted, t, &refused) != 0)
+      t->pending++;
+  }
+  purple_debug_info("twinbird", "@%s signed out: deleting its %u activity subscriptions\n",
+                    conn->handle, t->pending);
+  if (t->pending == 0)
+    tidy_free(t);
+  else
+    t->timer = purple_timeout_add_seconds(TB_STREAM_TIDY_MAX_S, tidy_give_up, t);
+}
+
+/* stream=off at sign-in, with subscriptions left from when it was on: deleted, with the app's
+ * token (X deletes with it), and the store's mark goes once all of them are. */
+static void
+tidy_one_deleted(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+                 gpointer data)
+{
+  TbStream *st = conn->stream;
+  g_autoptr(GError) why = NULL;
+  (void)root;
+  (void)data;
+
+  if (resp == NULL || !tb_activity_sub_delete_parse(resp, &why)) {
+    purple_debug_warning("twinbird", "activity subscription not deleted: %s\n",
+                         (why ? why : error)->message);
+    st->tidy_failed = TRUE;
+  }
+  if (--st->tidy_pending > 0)
+    return;
+  g_clear_pointer(&st->tidy_bearer, tb_oauth_secret_free);
+  if (!st->tidy_failed) {
+    tb_store_set(conn->store, TB_STORE_STREAM_SUBS, NULL);
+    tb_conn_store_changed(conn);
+  }
+}
+
+static void
+tidy_listed(TbConn *conn, GPtrArray *mine, const GError *error)
+{
+  TbStream *st = conn->stream;
+  TbXapiAuth app = {.kind = TB_XAPI_AUTH_BEARER, .token = st->tidy_bearer};
+
+  if (mine == NULL) {
+    purple_debug_warning("twinbird", "activity subscriptions not listed: %s\n", error->message);
+    return; /* the mark stays: looked for again at the next sign-in */
+  }
+  for (guint i = 0; i < mine->len; i++) {
+    TbActivitySub *sub = mine->pdata[i];
+    st->tidy_pending++;
+    tb_conn_send(conn,
+                 tb_activity_sub_delete_request(&app, conn->cfg.api_base, sub->subscription_id),
+                 tidy_one_deleted, NULL);
+  }
+  purple_debug_info("twinbird", "@%s: stream is off, deleting %u activity subscriptions\n",
+                    conn->handle, st->tidy_pending);
+  if (st->tidy_pending == 0) {
+    tb_store_set(conn->store, TB_STORE_STREAM_SUBS, NULL);
+    tb_conn_store_changed(conn);
+  }
+}
+
+static void
+tidy_token_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
+                gpointer data)
+{
+  TbStream *st = conn->stream;
+  g_autoptr(GError) why = NULL;
+  (void)root;
+  (void)data;
+
+  st->tidy_bearer = resp ? tb_oauth2_app_token_parse(resp, &why) : NULL;
+  if (st->tidy_bearer == NULL) {
+    purple_debug_warning("twinbird", "activity subscriptions kept (no app token): %s\n",
+                         (why ? why : error)->message);
+    return;
+  }
+  subs_walk(conn, tidy_listed);
+}
+
 /* ---- the account's part ---- */
+
+static gboolean
+has_keys(TbConn *conn)
+{
+  return conn->cfg.consumer_key && *conn->cfg.consumer_key && conn->cfg.consumer_secret &&
+         *conn->cfg.consumer_secret;
+}
 
 void
 tb_stream_start(TbConn *conn)
 {
-  gboolean keys = conn->cfg.consumer_key && *conn->cfg.consumer_key && conn->cfg.consumer_secret &&
-                  *conn->cfg.consumer_secret;
-
-  if (conn->cfg.stream != TB_STREAM_ON)
+  if (conn->cfg.stream != TB_STREAM_ON) {
+    if (has_keys(conn) && tb_store_get(conn->store, TB_STORE_STREAM_SUBS) != NULL) {
+      conn->stream = g_new0(TbStream, 1);
+      conn->stream->ours = g_ptr_array_new_with_free_func(g_free);
+      tb_conn_send(conn,
+                   tb_oauth2_app_token_request(conn->cfg.api_base, conn->cfg.consumer_key,
+                                               conn->cfg.consumer_secret),
+                   tidy_token_done, NULL);
+    }
     return;
-  if (!keys) {
+  }
+  if (!has_keys(conn)) {
     say(conn, _("The option stream is on, but the account has no consumer key and secret (the X "
                 "app's, which the Activity stream needs): Twinbird keeps checking for DMs and "
                 "mentions as before."));
     return;
   }
   conn->stream = g_new0(TbStream, 1);
+  conn->stream->ours = g_ptr_array_new_with_free_func(g_free);
   conn->stream->app = app_get(conn);
   TbStreamApp *app = conn->stream->app;
   app->conns = g_list_append(app->conns, conn);
@@ -457,6 +701,10 @@ tb_stream_stop(TbConn *conn)
   if (st == NULL || st->app == NULL)
     return;
   TbStreamApp *app = g_steal_pointer(&st->app);
+  /* Signed out: the subscriptions go. Quitting or dropped (a reconnect follows): they stay and
+   * are reused at the next sign-in. */
+  if (!quitting && !st->dropped && st->ours->len > 0 && app->bearer != NULL)
+    signout_delete(conn, app->bearer);
   st->joined = FALSE;
   app->conns = g_list_remove(app->conns, conn);
   tb_fetch_stream_set_up(conn, FALSE);
@@ -488,7 +736,51 @@ tb_stream_stop(TbConn *conn)
 void
 tb_stream_cleanup(TbConn *conn)
 {
-  g_clear_pointer(&conn->stream, g_free);
+  TbStream *st = g_steal_pointer(&conn->stream);
+  if (st == NULL)
+    return;
+  g_ptr_array_unref(st->ours);
+  tb_oauth_secret_free(st->tidy_bearer);
+  g_free(st);
+}
+
+/* A connection error closes the account next, and libpurple may sign it in again: not a
+ * sign-out, so its subscriptions stay. */
+static void
+on_connection_error(PurpleConnection *gc, PurpleConnectionError reason, const char *desc,
+                    gpointer plugin)
+{
+  (void)reason;
+  (void)desc;
+  TbConn *conn = purple_connection_get_prpl(gc) == plugin ? tb_conn_from_gc(gc) : NULL;
+  if (conn != NULL && conn->stream != NULL)
+    conn->stream->dropped = TRUE;
+}
+
+static void
+on_quitting(gpointer data)
+{
+  (void)data;
+  quitting = TRUE; /* the client closes: subscriptions are reused at its next start */
+}
+
+void
+tb_stream_register(PurplePlugin *plugin)
+{
+  quitting = FALSE;
+  purple_signal_connect(purple_connections_get_handle(), "connection-error", &signals_handle,
+                        PURPLE_CALLBACK(on_connection_error), plugin);
+  purple_signal_connect(purple_get_core(), "quitting", &signals_handle,
+                        PURPLE_CALLBACK(on_quitting), NULL);
+}
+
+void
+tb_stream_unregister(PurplePlugin *plugin)
+{
+  (void)plugin;
+  purple_signals_disconnect_by_handle(&signals_handle);
+  while (tidies != NULL)
+    tidy_free(tidies->data);
 }
 
 char *

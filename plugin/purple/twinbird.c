@@ -20,6 +20,7 @@
 #include "tb-remote.h"
 #include "tb-session.h"
 #include "tb-signals.h"
+#include "tb-stream.h"
 #include "twinbird.h"
 
 static const char *
@@ -153,6 +154,7 @@ tb_plugin_load(PurplePlugin *plugin)
 {
   tb_plugin_state_init();
   tb_signals_register(plugin);
+  tb_stream_register(plugin);
   tb_cmds_register();
   /* only when libpurple's bus is up: no bus is no error */
   tb_dbus_register(plugin, &(TbDbusOps){.send = tb_remote_send});
@@ -164,6 +166,7 @@ tb_plugin_unload(PurplePlugin *plugin)
 {
   tb_dbus_unregister(plugin);
   tb_cmds_unregister();
+  tb_stream_unregister(plugin);
   tb_signals_unregister(plugin);
   tb_plugin_state_cleanup();
   return TRUE;

@@ -3,7 +3,9 @@
 """The Activity stream (option stream=on with the app's keys): DMs and mentions of both of Pat's
 accounts come through ONE shared stream within 2 s while polling is slow, nothing is shown twice
 when polling also sees it, a drop mid-event is recovered by backfill, and a stream refused falls
-back to polling with one clear message."""
+back to polling with one clear message. Subscriptions: reused across restarts, deleted at
+sign-out and when the option is turned off, never more than the cap; the app's token renewed
+when X refuses it."""
 
 import time
 
@@ -21,9 +23,10 @@ class StreamHost(TwoAccounts, h.E2ETestCase):
         self.x.call('POST', '/apps', {'client_id': 'default', 'consumer_key': KEY,
                                       'consumer_secret': SECRET, 'replace': True})
 
-    def start_stream_host(self, key=KEY, secret=SECRET, user_dir=None, name='host'):
+    def start_stream_host(self, key=KEY, secret=SECRET, user_dir=None, name='host',
+                          stream='on', interval=600):
         accounts = [h.account(handle, TOKENS[handle], self.x.api_base, role=ROLES[handle],
-                              dm_interval=600, mention_interval=600, stream='on',
+                              dm_interval=interval, mention_interval=interval, stream=stream,
                               consumer_key=key, consumer_secret=secret)
                     for handle in (HOME, WORK)]
         self.host = h.Host(accounts, user_dir=user_dir, logdir=self.logdir, name=name).start()
@@ -90,6 +93,116 @@ class StreamHost(TwoAccounts, h.E2ETestCase):
         self.start_stream_host(user_dir=self.host.user_dir, name='host2')
         self.wait_stream()
         self.assertEqual(sorted(s['subscription_id'] for s in self.x.subscriptions()), before, 'reused')
+
+
+    def subs_of(self, handle):
+        return [s for s in self.x.subscriptions()
+                if s.get('filter', {}).get('user_id') == self.ids[handle]]
+
+    def test_sign_out_deletes_its_subscriptions_and_the_stream_moves(self):
+        host = self.start_stream_host()
+        self.wait_stream()
+        self.assertEqual(len(self.subs_of(HOME)), 3)
+        host.send('disable', account=HOME)
+        h.wait_until(lambda: not self.subs_of(HOME), 10, interval=0.1,
+                     what="@%s's subscriptions deleted at sign-out" % HOME)
+        self.assertEqual(len(self.subs_of(WORK)), 3, "the other account's stay")
+        # the stream goes on for the account still signed in
+        h.wait_until(lambda: len(self.x.stream_connections()) == 1, 10, interval=0.1,
+                     what='the stream on the other account')
+        since = host.mark()
+        self.x.dm('alice', WORK, 'still streamed')
+        self.dm_shown(WORK, 'still streamed', since)
+        host.send('disable', account=WORK)
+        h.wait_until(lambda: not self.x.subscriptions() and not self.x.stream_connections(), 10,
+                     interval=0.1, what='no subscription and no stream left')
+
+    def test_option_off_deletes_what_was_left(self):
+        self.start_stream_host()
+        self.wait_stream()
+        self.host.quit()  # quitting keeps them, for the next start
+        self.assertEqual(len(self.x.subscriptions()), 6)
+        host = self.start_stream_host(user_dir=self.host.user_dir, name='host2', stream='off',
+                                      interval=2)
+        h.wait_until(lambda: not self.x.subscriptions(), 10, interval=0.1,
+                     what='the subscriptions left deleted once stream is off')
+        self.assertEqual(self.x.stream_connections(), [])
+        since = host.mark()
+        self.x.dm('alice', HOME, 'polled again')
+        host.wait_for({'event': 'received-im', 'account': HOME, 'plain': 'polled again'}, 10,
+                      since=since)
+        # the next start with stream=off asks X nothing about subscriptions
+        host.quit()
+        before = len(self.x.requests_to('/2/activity/subscriptions'))
+        self.start_stream_host(user_dir=host.user_dir, name='host3', stream='off', interval=2)
+        time.sleep(2)
+        self.assertEqual(len(self.x.requests_to('/2/activity/subscriptions')), before)
+
+    def test_cap_reached_falls_back_with_one_message(self):
+        self.x.set_subscription_cap(0)
+        host = self.start_stream_host(interval=2)
+        for handle in (HOME, WORK):
+            host.wait_for({'event': 'notify', 'title': h.contains('@%s ' % handle),
+                           'secondary': h.contains('limit of subscriptions')}, 10)
+        time.sleep(1)
+        for handle in (HOME, WORK):
+            said = host.find({'event': 'notify', 'title': h.contains('@%s ' % handle),
+                              'secondary': h.contains('keeps checking')})
+            self.assertEqual(len(said), 1, 'one message for @%s: %r' % (handle, said))
+        self.assertEqual(self.x.subscriptions(), [])
+        self.assertEqual(self.x.stream_connections(), [], 'no stream without subscriptions')
+        since = host.mark()
+        self.x.dm('alice', WORK, 'polled under the cap')
+        host.wait_for({'event': 'received-im', 'account': WORK, 'plain': 'polled under the cap'},
+                      10, since=since)
+
+    def test_no_keys_falls_back_with_one_message(self):
+        host = self.start_stream_host(key=None, secret=None, interval=2)
+        for handle in (HOME, WORK):
+            host.wait_for({'event': 'notify', 'title': h.contains('@%s ' % handle),
+                           'secondary': h.contains('no consumer key and secret')}, 10)
+        since = host.mark()
+        self.x.dm('alice', HOME, 'polled without keys')
+        host.wait_for({'event': 'received-im', 'account': HOME, 'plain': 'polled without keys'},
+                      10, since=since)
+        self.assertEqual(self.x.subscriptions(), [])
+        self.assertEqual(self.x.requests_to('/oauth2/token', method='POST'), [])
+
+    def test_app_token_renewed_when_refused(self):
+        host = self.start_stream_host()
+        self.wait_stream()
+        old = self.x.stream_connections()[0]['token']
+        self.x.call('DELETE', '/tokens', {'token': old})  # X invalidates the app's token
+        self.x.close_streams()
+        h.wait_until(lambda: [c for c in self.x.stream_connections() if c['token'] != old], 15,
+                     interval=0.1, what='the stream back with a new app token')
+        since = host.mark()
+        self.x.dm('alice', HOME, 'after the new token')
+        self.dm_shown(HOME, 'after the new token', since)
+        debug = open(host.debug_log, encoding='utf-8', errors='replace').read()
+        self.assertNotIn(old, debug, 'the app token reached the debug log')
+
+    def test_stranger_and_polls_never_show_a_streamed_dm_twice(self):
+        self.ids['carol'] = self.x.add_user('carol', 'Carol Stranger')['id']
+        host = self.start_stream_host(interval=3)
+        self.wait_stream()
+        since = host.mark()
+        self.x.dm('carol', HOME, 'from someone new')
+        host.wait_for({'event': 'received-im', 'account': HOME, 'who': 'carol',
+                       'plain': 'from someone new'}, FAST, since=since,
+                      what="a stranger's DM through the stream")
+        # the stream goes down for a while: polling takes over at its own pace and reads the
+        # DM the stream showed, without showing it again
+        self.x.stream_fault('refuse', count=4)
+        self.x.close_streams()
+        self.x.dm('alice', HOME, 'while the stream is down')
+        host.wait_for({'event': 'received-im', 'account': HOME,
+                       'plain': 'while the stream is down'}, 15, since=since)
+        h.wait_until(lambda: len(self.x.stream_connections()) == 1, 60, interval=0.2,
+                     what='the stream back')
+        time.sleep(4)  # a poll and the backfill have both been through
+        for text in ('from someone new', 'while the stream is down'):
+            self.assertEqual(len(host.find({'event': 'received-im', 'plain': text})), 1, text)
 
 
 if __name__ == '__main__':
