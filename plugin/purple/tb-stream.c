@@ -21,6 +21,7 @@
 #define TB_STREAM_STALL_S 60     /* X sends a keep-alive every 20 s */
 #define TB_STREAM_LIST_PAGES 5   /* X's cap of 1,500 subscriptions is two pages of 1,000 */
 #define TB_STREAM_TIDY_MAX_S 15  /* a sign-out's deletions get this long, then they are let go */
+#define TB_STREAM_ENDPOINT "GET /2/activity/stream" /* its connects are limited per app */
 #define SLOT_RECONNECT "stream-reconnect"
 #define SLOT_DELIVER "stream-deliver"
 /* set while this account may have subscriptions on X: a sign-in with stream=off deletes them */
@@ -208,11 +209,37 @@ on_line(TbNdjsonKind kind, const char *line, gsize len, gpointer data)
 
 /* ---- the stream ---- */
 
+/* X limits the stream's connects per app (450 a 15-minute window): they go through the app's
+ * budget like every other request, learnt from the answers' headers. */
+static TbBudget *
+app_budget(TbStreamApp *app)
+{
+  return tb_plugin_app_budget(app->consumer_key);
+}
+
+static void
+app_learn(TbStreamApp *app, const TbHttpResponse *resp)
+{
+  TbXapiRateLimit rl = {0};
+  TbBudget *b = app_budget(app);
+  if (b == NULL || resp->outcome != TB_HTTP_OK)
+    return;
+  tb_xapi_rate_limit_read(resp, &rl);
+  if (resp->status == 429) {
+    tb_budget_exhausted(b, TB_STREAM_ENDPOINT, rl.known ? rl.reset : 0,
+                        g_get_real_time() / G_USEC_PER_SEC);
+    return;
+  }
+  TbWindow w = {.known = rl.known, .limit = rl.limit, .remaining = rl.remaining, .reset = rl.reset};
+  tb_budget_update(b, TB_STREAM_ENDPOINT, TB_WINDOW_15MIN, &w);
+}
+
 static void
 stream_head(const TbHttpResponse *resp, gpointer data)
 {
   TbStreamApp *app = data;
 
+  app_learn(app, resp);
   if (resp->status / 100 != 2)
     return;
   app->connected_since = g_get_real_time() / G_USEC_PER_SEC;
@@ -245,6 +272,8 @@ stream_end(const TbHttpResponse *resp, gpointer data)
   g_autoptr(GError) error = NULL;
 
   app->stream_id = 0;
+  if (resp->outcome == TB_HTTP_OK && resp->status / 100 != 2)
+    app_learn(app, resp); /* a refusal's headers (a 2xx's came with its head) */
   if (app->up || app->down_since == 0)
     app->down_since = g_get_real_time() / G_USEC_PER_SEC;
   app_set_up(app, FALSE);
@@ -265,6 +294,7 @@ stream_end(const TbHttpResponse *resp, gpointer data)
   app->attempts++;
   app->reconnects++;
   tb_conn_timeout_set(app->owner, SLOT_RECONNECT, delay * 1000, reconnect_fire, app);
+  /* app_connect waits longer if the app's budget of connects says so */
 }
 
 /* What was missed since the drop, in whole minutes (X's 0..5). */
@@ -295,6 +325,20 @@ app_connect(TbStreamApp *app)
 
   if (app->stream_id != 0 || app->bearer == NULL || (app->owner = app_pick_owner(app)) == NULL)
     return;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  TbBudget *budget = app_budget(app);
+  gint64 wait = budget ? tb_budget_wait_s(budget, TB_STREAM_ENDPOINT, now) : 0;
+  if (wait > 0) {
+    purple_debug_info("twinbird",
+                      "activity stream: X's connects for this app are spent, "
+                      "again in %" G_GINT64_FORMAT " s\n",
+                      wait);
+    tb_conn_timeout_set(app->owner, SLOT_RECONNECT, (guint)MIN(wait, 3600) * 1000, reconnect_fire,
+                        app);
+    return;
+  }
+  if (budget != NULL)
+    tb_budget_spend(budget, TB_STREAM_ENDPOINT, now);
   TbXapiAuth auth = app_auth(app);
   TbHttpStreamOps ops = {stream_head, stream_data, stream_end, TB_STREAM_STALL_S};
   if (app->nd == NULL)

@@ -204,6 +204,22 @@ class StreamHost(TwoAccounts, h.E2ETestCase):
         for text in ('from someone new', 'while the stream is down'):
             self.assertEqual(len(host.find({'event': 'received-im', 'plain': text})), 1, text)
 
+    def test_connects_keep_within_the_apps_limit(self):
+        self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/activity/stream', 'limit': 3})
+        host = self.start_stream_host(interval=2)
+        self.wait_stream()
+        for _ in range(4):  # X ends the stream again and again
+            self.x.close_streams()
+            time.sleep(3)
+        connects = self.x.requests_to('/2/activity/stream')
+        self.assertEqual([r for r in connects if r.get('status') == 429], [],
+                         'a connect beyond the app\'s limit')
+        self.assertEqual(len(connects), 3, 'the limit allows three connects')
+        since = host.mark()
+        self.x.dm('alice', HOME, 'polled while connects wait')
+        host.wait_for({'event': 'received-im', 'account': HOME,
+                       'plain': 'polled while connects wait'}, 10, since=since)
+
 
 if __name__ == '__main__':
     h.main()
