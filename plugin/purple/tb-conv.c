@@ -833,8 +833,9 @@ show_kept(TbConn *conn, const TbOutboxItem *item, const char *head)
 {
   if (item->markup_only) {
     /* nothing in it can be sent: show what arrived (a long run cut), not "retry" */
-    g_autofree char *cut = g_utf8_substring(item->text, 0, TB_SHOWN_MARKUP_CHARS);
-    g_autofree char *raw = g_strconcat(cut, strlen(cut) < strlen(item->text) ? "\u2026" : "", NULL);
+    gboolean long_run = FALSE;
+    g_autofree char *cut = tb_bounds_dup(item->text, TB_SHOWN_MARKUP_CHARS, &long_run);
+    g_autofree char *raw = g_strconcat(cut, long_run ? "\u2026" : "", NULL);
     g_autofree char *text = g_strdup_printf(
         _("%s. What arrived is kept as %s and never sent as it is: type the text again to send "
           "it, or \"!drop %s\" to forget it. What arrived: %s"),

@@ -34,10 +34,11 @@ nothing_left(TbConn *conn, PurpleConversation *conv, const char *conv_name, cons
     tb_conv_notice(conn, conv, _("Nothing to reply to in this conversation yet."));
     return TRUE;
   }
-  if (g_utf8_strlen(raw, -1) > TB_BOUND_KEPT_MARKUP_CHARS) {
-    g_autofree char *cut = g_utf8_substring(raw, 0, TB_BOUND_KEPT_MARKUP_CHARS);
+  gboolean cut = FALSE;
+  g_autofree char *kept = tb_bounds_dup(raw, TB_BOUND_KEPT_MARKUP_CHARS, &cut);
+  if (cut) {
     g_free(raw);
-    raw = g_strconcat(cut, "\u2026", NULL);
+    raw = g_strconcat(kept, "\u2026", NULL);
   }
   tb_send_keep_markup(conn, route.kind, route.target, conv_name, raw);
   return TRUE;

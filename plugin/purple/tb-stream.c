@@ -17,10 +17,11 @@
 #define TB_STREAM_BACKFILL_MAX_MIN 5 /* X's most */
 #define TB_STREAM_UUIDS_KEPT 2048    /* event_uuids remembered to drop a delivery seen twice */
 #define TB_STREAM_SLICE_US 3000
-#define TB_STREAM_QUEUE_MAX 4096 /* events parsed and waiting to be shown */
-#define TB_STREAM_STALL_S 60     /* X sends a keep-alive every 20 s */
-#define TB_STREAM_LIST_PAGES 5   /* X's cap of 1,500 subscriptions is two pages of 1,000 */
-#define TB_STREAM_TIDY_MAX_S 15  /* a sign-out's deletions get this long, then they are let go */
+#define TB_STREAM_QUEUE_MAX 4096 /* lines waiting to be parsed and shown */
+#define TB_STREAM_QUEUE_BYTES (16u * 1024u * 1024u)
+#define TB_STREAM_STALL_S 60    /* X sends a keep-alive every 20 s */
+#define TB_STREAM_LIST_PAGES 5  /* X's cap of 1,500 subscriptions is two pages of 1,000 */
+#define TB_STREAM_TIDY_MAX_S 15 /* a sign-out's deletions get this long, then they are let go */
 #define TB_STREAM_ENDPOINT "GET /2/activity/stream" /* its connects are limited per app */
 #define SLOT_RECONNECT "stream-reconnect"
 #define SLOT_DELIVER "stream-deliver"
@@ -49,7 +50,8 @@ typedef struct {
   TbConn *owner;   /* whose connection holds the stream request and its timers */
   guint stream_id; /* on owner->http, 0 when none */
   TbNdjson *nd;
-  GQueue *queue;  /* TbActivityEvent parsed, waiting to be shown */
+  GQueue *queue; /* GBytes: lines received, waiting to be parsed and shown */
+  gsize queued_bytes;
   TbIdSet *uuids; /* event_uuids seen, bounded: a backfill repeats what was delivered */
   gboolean up;
   gint64 connected_since, down_since; /* Unix seconds; down_since 0: never dropped */
@@ -97,7 +99,7 @@ app_free(TbStreamApp *app)
   g_free(app->consumer_key);
   tb_oauth_secret_free(app->consumer_secret);
   tb_oauth_secret_free(app->bearer);
-  g_queue_free_full(app->queue, (GDestroyNotify)tb_activity_event_free);
+  g_queue_free_full(app->queue, (GDestroyNotify)g_bytes_unref);
   tb_id_set_free(app->uuids);
   if (app->nd)
     tb_ndjson_free(app->nd);
@@ -166,6 +168,24 @@ event_deliver(TbStreamApp *app, TbActivityEvent *ev)
     tb_fetch_stream_dms(conn, ev->dms, ev->users);
 }
 
+/* One line of the stream: parsed, de-duplicated and shown, here rather than where it arrived,
+ * so that a burst (a backfill) is cut in slices like every other delivery. */
+static void
+line_deliver(TbStreamApp *app, GBytes *line)
+{
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  const char *text = g_bytes_get_data(line, &len);
+  g_autoptr(TbActivityEvent) ev = tb_activity_event_parse(text, len, &error);
+
+  if (ev == NULL) {
+    purple_debug_warning("twinbird", "activity stream: %s\n", error->message);
+    return;
+  }
+  if (tb_id_set_add(app->uuids, ev->event_uuid)) /* FALSE: delivered before (a backfill) */
+    event_deliver(app, ev);
+}
+
 static gboolean
 deliver_slice(gpointer data)
 {
@@ -173,8 +193,9 @@ deliver_slice(gpointer data)
   gint64 start = g_get_monotonic_time();
 
   while (!g_queue_is_empty(app->queue)) {
-    g_autoptr(TbActivityEvent) ev = g_queue_pop_head(app->queue);
-    event_deliver(app, ev);
+    g_autoptr(GBytes) line = g_queue_pop_head(app->queue);
+    app->queued_bytes -= g_bytes_get_size(line);
+    line_deliver(app, line);
     if (!g_queue_is_empty(app->queue) && g_get_monotonic_time() - start > TB_STREAM_SLICE_US) {
       tb_conn_timeout_set(app->owner, SLOT_DELIVER, 0, deliver_slice, app);
       return FALSE;
@@ -187,21 +208,18 @@ static gboolean
 on_line(TbNdjsonKind kind, const char *line, gsize len, gpointer data)
 {
   TbStreamApp *app = data;
-  g_autoptr(GError) error = NULL;
 
   if (kind != TB_NDJSON_LINE)
     return TRUE; /* keep-alives; an over-long line is dropped */
-  TbActivityEvent *ev = tb_activity_event_parse(line, len, &error);
-  if (ev == NULL) {
-    purple_debug_warning("twinbird", "activity stream: %s\n", error->message);
+  if (g_queue_get_length(app->queue) >= TB_STREAM_QUEUE_MAX ||
+      app->queued_bytes + len > TB_STREAM_QUEUE_BYTES) {
+    /* a flood: what is dropped here comes back with a poll (the stream only brings it sooner) */
+    purple_debug_warning("twinbird", "activity stream: %u lines waiting, one dropped\n",
+                         g_queue_get_length(app->queue));
     return TRUE;
   }
-  if (!tb_id_set_add(app->uuids, ev->event_uuid) ||
-      g_queue_get_length(app->queue) >= TB_STREAM_QUEUE_MAX) {
-    tb_activity_event_free(ev);
-    return TRUE;
-  }
-  g_queue_push_tail(app->queue, ev);
+  g_queue_push_tail(app->queue, g_bytes_new(line, len));
+  app->queued_bytes += len;
   if (!tb_conn_timeout_is_set(app->owner, SLOT_DELIVER))
     tb_conn_timeout_set(app->owner, SLOT_DELIVER, 0, deliver_slice, app);
   return TRUE;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-worktime.h"
+#include "core/tb-bounds.h"
 #include "core/tb-hours.h"
 #include "core/tb-route.h"
 #include "core/tb-textmatch.h"
@@ -589,9 +590,10 @@ describe_kept(const TbOutboxItem *item)
   g_autofree char *to = item->kind == TB_OUTBOX_DM ? g_strdup_printf(_("DM to @%s"), item->target)
                         : item->kind == TB_OUTBOX_REPLY ? g_strdup(_("reply"))
                                                         : g_strdup(_("post"));
-  g_autofree char *cut = g_utf8_substring(item->text, 0, TB_LISTED_TEXT_CHARS);
+  gboolean long_text = FALSE;
+  g_autofree char *cut = tb_bounds_dup(item->text, TB_LISTED_TEXT_CHARS, &long_text);
   return g_strdup_printf(_("%s (kept unsent: %s) %s: %s%s"), item->id, item->last_error, to, cut,
-                         strlen(cut) < strlen(item->text) ? "\u2026" : "");
+                         long_text ? "\u2026" : "");
 }
 
 char *
