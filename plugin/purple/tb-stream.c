@@ -62,6 +62,7 @@ struct _TbStream {
   TbStreamApp *app;
   gboolean joined;    /* subscribed: its events are routed to it */
   gboolean said_cap;  /* the cap was said once */
+  gboolean said_keys; /* the app's keys refused was said once */
   guint creating;     /* subscriptions being created */
   gboolean have_some; /* at least one subscription of ours exists */
   GPtrArray *ours;    /* ids of this account's subscriptions (found or made): gone at sign-out */
@@ -545,8 +546,12 @@ token_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GErro
         _("X refused this app's consumer key and secret for the Activity stream (%s): Twinbird "
           "keeps checking for DMs and mentions as before."),
         (why ? why : error)->message);
-    for (GList *l = app->conns; l; l = l->next)
-      say(l->data, msg);
+    for (GList *l = app->conns; l; l = l->next) {
+      TbConn *c = l->data;
+      if (!c->stream->said_keys) /* an account signed in later asks again: told once each */
+        say(c, msg);
+      c->stream->said_keys = TRUE;
+    }
     return;
   }
   if (app->owner != NULL && app_pick_owner(app) != NULL) {

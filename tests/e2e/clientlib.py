@@ -386,21 +386,24 @@ class PatInPidgin:
     accounts, pat_home (personal) and pat_at_acme (work), polling DMs every second; dana
     (token tok-dana) is there to DM them."""
 
-    def start_pidgin(self, **work):
-        """Adds Pat's users and dana to the simulator self.x and starts Pidgin; sets self.d (the
-        display), self.pidgin, self.blist (the Buddy List window, once shown) and self.pb
-        (libpurple on Pidgin's bus). work: settings added to the work account."""
-        for handle in (HOME, WORK):
-            self.x.add_user(handle, NAMES[handle], token=TOKENS[handle])
+    def start_pidgin(self, settings=None, **work):
+        """Adds Pat's users and dana to the simulator self.x and starts Pidgin; sets self.ids
+        (Pat's X ids by handle), self.d (the display), self.pidgin, self.blist (the Buddy List
+        window, once shown) and self.pb (libpurple on Pidgin's bus). settings: a dict added to
+        both accounts (dm_interval among them); work: settings added to the work account."""
+        self.ids = {handle: self.x.add_user(handle, NAMES[handle], token=TOKENS[handle])['id']
+                    for handle in (HOME, WORK)}
         self.x.add_user('dana', 'Dana Example', token='tok-dana')
         xvfb = h.Xvfb(logdir=self.logdir).start()
         self.d = Display(xvfb.display)
         bus = DBusDaemon(self.logdir).start()
-        self.pidgin = PidginOnBus([h.account(handle, TOKENS[handle], self.x.api_base,
-                                             role=ROLES[handle], dm_interval=1,
-                                             **(work if handle == WORK else {}))
-                                   for handle in (HOME, WORK)],
-                                  bus, self.logdir, xvfb.display).start()
+        accounts = []
+        for handle in (HOME, WORK):
+            s = dict({'dm_interval': 1}, **(settings or {}))
+            s.update(work if handle == WORK else {})
+            accounts.append(h.account(handle, TOKENS[handle], self.x.api_base,
+                                      role=ROLES[handle], **s))
+        self.pidgin = PidginOnBus(accounts, bus, self.logdir, xvfb.display).start()
         self.blist = self.d.wait_window('^Buddy List$', 20)
         self.pb = PurpleBus(bus.address).wait_service()
         self.addCleanup(self.pb.close)

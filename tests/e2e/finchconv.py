@@ -13,19 +13,23 @@ class FinchConversation:
     """entry_shows, type_command and conversation_text for a test with self.finch; with several
     windows, focus_window, type_in, open_from_buddy_list and the focus seen on the screen."""
 
-    def start_pat_in_finch(self, **work):
+    def start_pat_in_finch(self, sim=None, settings=None, **work):
         """A simulator (self.x) with Pat's two users and dana, and Finch (self.finch) with both
-        accounts; work: settings added to the work account."""
-        self.x = self.sim()
+        accounts; self.ids maps Pat's handles to their X ids. sim: a simulator already started
+        (with what the test set up in it before Finch signs in) instead of a new one; settings:
+        a dict added to both accounts (dm_interval among them); work: settings added to the
+        work account."""
+        self.x = sim or self.sim()
         h.raise_dm_limit(self.x)
-        self.x.add_user(HOME, 'Pat', token=TOKENS[HOME])
-        self.x.add_user(WORK, 'Pat at Acme', token=TOKENS[WORK])
+        self.ids = {HOME: self.x.add_user(HOME, 'Pat', token=TOKENS[HOME])['id'],
+                    WORK: self.x.add_user(WORK, 'Pat at Acme', token=TOKENS[WORK])['id']}
         self.x.add_user('dana', 'Dana Example', token='tok-dana')
-        self.finch = h.Finch([h.account(HOME, TOKENS[HOME], self.x.api_base, role='personal',
-                                        dm_interval=1),
-                              h.account(WORK, TOKENS[WORK], self.x.api_base, role='work',
-                                        dm_interval=1, **work)],
-                             logdir=self.logdir, width=160, height=45).start()
+        accounts = []
+        for handle, role in ((HOME, 'personal'), (WORK, 'work')):
+            s = dict({'dm_interval': 1}, **(settings or {}))
+            s.update(work if handle == WORK else {})
+            accounts.append(h.account(handle, TOKENS[handle], self.x.api_base, role=role, **s))
+        self.finch = h.Finch(accounts, logdir=self.logdir, width=160, height=45).start()
 
     def entry_shows(self, text):
         # The conversation's entry line: "│text____...│"
