@@ -655,6 +655,13 @@ signout_delete(TbConn *conn, char *bearer)
 /* stream=off at sign-in, with subscriptions left from when it was on: deleted, with the app's
  * token (X deletes with it), and the store's mark goes once all of them are. */
 static void
+unmark(TbConn *conn)
+{
+  tb_store_set(conn->store, TB_STORE_STREAM_SUBS, NULL);
+  tb_conn_store_changed(conn);
+}
+
+static void
 tidy_one_deleted(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GError *error,
                  gpointer data)
 {
@@ -671,10 +678,8 @@ tidy_one_deleted(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const
   if (--st->tidy_pending > 0)
     return;
   g_clear_pointer(&st->tidy_bearer, tb_oauth_secret_free);
-  if (!st->tidy_failed) {
-    tb_store_set(conn->store, TB_STORE_STREAM_SUBS, NULL);
-    tb_conn_store_changed(conn);
-  }
+  if (!st->tidy_failed)
+    unmark(conn);
 }
 
 static void
@@ -696,10 +701,8 @@ tidy_listed(TbConn *conn, GPtrArray *mine, const GError *error)
   }
   purple_debug_info("twinbird", "@%s: stream is off, deleting %u activity subscriptions\n",
                     conn->handle, st->tidy_pending);
-  if (st->tidy_pending == 0) {
-    tb_store_set(conn->store, TB_STORE_STREAM_SUBS, NULL);
-    tb_conn_store_changed(conn);
-  }
+  if (st->tidy_pending == 0)
+    unmark(conn);
 }
 
 static void
