@@ -7,7 +7,8 @@ consumer_key and consumer_secret, DMs and mentions checked only every 10 minutes
 Both accounts share ONE stream; a DM to each arrives on IRC within 2 s of being made, as a private
 message from alice's nick on that account; a mention opens the account's mention channel within
 2 s; after the stream drops half-way through an event, the DM it carried comes once (backfill) and
-nothing is shown twice; with a wrong consumer secret there is one clear message about the consumer
+nothing is shown twice; `account ... off` deletes that account's subscriptions and the stream goes
+on for the other; with a wrong consumer secret there is one clear message about the consumer
 key and secret per account, no stream, and polling still brings a DM."""
 
 import os
@@ -84,6 +85,18 @@ class StreamBitlBee(TwoAccounts, h.E2ETestCase):
             self.assertEqual(self.count('streamed to %s' % ROLES[account]), 1)
         self.assertEqual(self.count('a streamed mention'), 1)
         self.assertEqual(irc.find(r'Login error|Signing off|consumer key'), [])
+
+        # `account ... off` is a sign-out: that account's subscriptions go, the stream stays
+        # for the other one
+        home = self.ids[HOME]
+        irc.root('account %s off' % self.acct[HOME])
+        h.wait_until(lambda: not [s for s in self.x.subscriptions()
+                                  if s.get('filter', {}).get('user_id') == home], 10,
+                     interval=0.1, what="@%s's subscriptions deleted at sign-out" % HOME)
+        self.assertEqual(len(self.x.subscriptions()), 3)
+        h.wait_until(lambda: len(self.x.stream_connections()) == 1, 10, interval=0.1,
+                     what='the stream on the other account')
+        self.dm_arrives(WORK, 'work, after home signed out')
 
     def test_drop_then_backfill_once(self):
         self.start_stream_bitlbee()
