@@ -293,7 +293,11 @@ class OAuthHost(h.E2ETestCase):
                                             password='signed-out')])
         prompt = o.wait_prompt(host, 'pat_home')
         self.assertIn('no longer accepts the saved sign-in', prompt['primary'])
-        tried = o.token_requests(self.x, 'refresh_token')
+        # the simulator logs a request's status once its answer is written: wait for it
+        tried = h.wait_until(
+            lambda: (lambda t: t and all(r['status'] is not None for r in t) and t)(
+                o.token_requests(self.x, 'refresh_token')), 5, interval=0.05,
+            what='the refresh request logged with its status')
         self.assertEqual([(r['body']['refresh_token'], r['status']) for r in tried],
                          [('signed-out', 400)])
         o.approve(prompt['secondary'], 'pat_home')
