@@ -64,6 +64,18 @@ tb_http_response_new(void)
   return resp;
 }
 
+TbHttpResponse *
+tb_http_response_copy(const TbHttpResponse *resp)
+{
+  TbHttpResponse *copy = g_new0(TbHttpResponse, 1);
+  copy->outcome = resp->outcome;
+  copy->status = resp->status;
+  copy->error = g_strdup(resp->error);
+  copy->body = g_bytes_ref(resp->body);
+  copy->headers = g_hash_table_ref(resp->headers);
+  return copy;
+}
+
 const char *
 tb_http_response_header(const TbHttpResponse *resp, const char *name)
 {

@@ -56,6 +56,8 @@ void tb_http_request_set_body(TbHttpRequest *req, const char *content_type, cons
 void tb_http_request_free(TbHttpRequest *req);
 
 TbHttpResponse *tb_http_response_new(void);
+/* Shares the body and headers (they are never changed once the answer is in). */
+TbHttpResponse *tb_http_response_copy(const TbHttpResponse *resp);
 const char *tb_http_response_header(const TbHttpResponse *resp, const char *name);
 void tb_http_response_free(TbHttpResponse *resp);
 

@@ -55,8 +55,10 @@ struct _TbHttp {
   GHashTable *jobs;  /* id -> TbHttpJob */
   GHashTable *socks; /* TbHttpSock set, so teardown can remove stray watches */
   guint next_id;
-  int dispatching; /* >0 while user callbacks run */
-  gboolean doomed; /* tb_http_free() was called during a callback */
+  GQueue *answers;    /* ids of finished jobs whose done has not run yet, oldest first */
+  guint answer_timer; /* hands one of them over per loop turn */
+  int dispatching;    /* >0 while user callbacks run */
+  gboolean doomed;    /* tb_http_free() was called during a callback */
   char *ca_file, *user_agent;
   TbProxyUrl *proxy; /* NULL: none */
   char *proxy_curl;  /* the proxy's URL for curl, without the credentials */
@@ -69,6 +71,7 @@ static int global_users;
 
 static void job_free(TbHttpJob *job);
 static void drain(TbHttp *http);
+static gboolean answer_next(gpointer data);
 
 static void
 sock_event(gpointer data, gint fd, PurpleInputCondition cond)
@@ -381,12 +384,12 @@ flush_streams(TbHttp *http)
   http->dispatching--;
 }
 
-/* Collects finished transfers first, then calls back: a callback may cancel other requests or
- * free the whole driver, which must not happen while curl_multi_info_read iterates. */
+/* Collects finished transfers; their answers are handed over later, one per loop turn (see
+ * answer_next), so curl's socket work and each answer's handling are separate callbacks, none of
+ * them holding the loop for all the answers that came in at once. */
 static void
 drain(TbHttp *http)
 {
-  GPtrArray *finished = g_ptr_array_new();
   CURLMsg *msg;
   int left;
 
@@ -397,24 +400,46 @@ drain(TbHttp *http)
     TbHttpJob *job = NULL;
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&job);
     job_finish(job, msg->data.result);
-    g_ptr_array_add(finished, GUINT_TO_POINTER(job->id));
+    g_queue_push_tail(http->answers, GUINT_TO_POINTER(job->id));
   }
+  if (!http->doomed && http->answer_timer == 0 && !g_queue_is_empty(http->answers))
+    http->answer_timer = purple_timeout_add(0, answer_next, http);
+  if (http->doomed && http->dispatching == 0)
+    tb_http_free(http);
+}
 
-  http->dispatching++;
-  for (guint i = 0; i < finished->len && !http->doomed; i++) {
-    TbHttpJob *job = g_hash_table_lookup(http->jobs, finished->pdata[i]);
-    if (job == NULL)
-      continue; /* cancelled by an earlier callback */
-    g_hash_table_steal(http->jobs, finished->pdata[i]);
+/* One finished job's done. A callback may cancel other jobs or free the whole driver. */
+static gboolean
+answer_next(gpointer data)
+{
+  TbHttp *http = data;
+  gint64 trace = tb_trace_begin();
+  TbHttpJob *job = NULL;
+
+  while (job == NULL && !g_queue_is_empty(http->answers)) {
+    gpointer id = g_queue_pop_head(http->answers);
+    job = g_hash_table_lookup(http->jobs, id); /* NULL: cancelled meanwhile */
+    if (job != NULL)
+      g_hash_table_steal(http->jobs, id);
+  }
+  if (job != NULL) {
+    http->dispatching++;
     job->done(job->resp, job->user_data);
     job->destroy = NULL; /* done owned user_data */
     job_free(job);
+    http->dispatching--;
   }
-  http->dispatching--;
-  g_ptr_array_free(finished, TRUE);
-
-  if (http->doomed && http->dispatching == 0)
-    tb_http_free(http);
+  tb_trace_end(trace, "HTTP answer");
+  if (http->doomed) {
+    http->answer_timer = 0;
+    if (http->dispatching == 0)
+      tb_http_free(http);
+    return FALSE;
+  }
+  if (!g_queue_is_empty(http->answers))
+    return TRUE;
+  http->answer_timer = 0;
+  return FALSE;
 }
 
 static void
@@ -447,6 +472,7 @@ tb_http_new(const TbHttpConfig *cfg)
   http->multi = curl_multi_init();
   http->jobs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify)job_free);
   http->socks = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+  http->answers = g_queue_new();
   http->ca_file = g_strdup(cfg->ca_file);
   if (cfg->proxy != NULL && cfg->proxy->kind != TB_PROXY_NONE) {
     http->proxy = tb_proxy_url_copy(cfg->proxy);
@@ -696,6 +722,9 @@ tb_http_free(TbHttp *http)
     http->doomed = TRUE; /* finish the callback loop first; drain() frees us */
     return;
   }
+  if (http->answer_timer)
+    purple_timeout_remove(http->answer_timer);
+  g_queue_free(http->answers);
   g_hash_table_destroy(http->jobs);
   /* cleanup may still call the socket callback for cached connections */
   curl_multi_cleanup(http->multi);

@@ -31,9 +31,17 @@ typedef struct {
   TbHttpRequest *waiting; /* held back until X's limit allows it (a read), or NULL */
   TbHttpRequest *copy;    /* a read: sent again after X's reset if X answers 429 */
   guint limited;          /* 429s this read met: a server that never lets it through ends it */
+  /* parsed, waiting for its turn in conn->answers */
+  TbHttpResponse *answer;
+  JsonNode *root;
+  GError *error;
 } TbConnCall;
 
 #define TB_SLOT_SCHED "sched-wake"
+#define TB_SLOT_ANSWERS "http-answer-handle"
+/* An answer this large is parsed in one loop callback and handled in the next: a page of 100
+ * posts with their includes is parsed in about as long as it takes to handle. */
+#define TB_CONN_SPLIT_BYTES 4096
 #define TB_SCHED_MAX_429 3
 
 TbConn *
@@ -142,6 +150,10 @@ call_free(gpointer data)
   tb_http_request_free(call->again);
   tb_http_request_free(call->waiting);
   tb_http_request_free(call->copy);
+  tb_http_response_free(call->answer);
+  if (call->root != NULL)
+    json_node_unref(call->root);
+  g_clear_error(&call->error);
   g_free(call);
 }
 
@@ -197,6 +209,34 @@ call_renewed(TbConn *conn, const GError *error, gpointer data)
   call_send(call, req);
 }
 
+/* The caller's callback, with the cost meter first. Frees call. */
+static void
+call_handle(TbConn *conn, TbConnCall *call, const TbHttpResponse *resp, JsonNode *root,
+            const GError *error)
+{
+  if (conn->hooks.answered != NULL)
+    conn->hooks.answered(conn, call->endpoint, call->cost_kind, resp, root);
+  call->done(conn, root, resp, error, call->user_data);
+  call_free(call);
+}
+
+/* One parsed answer's turn. */
+static gboolean
+answers_next(gpointer data)
+{
+  TbConn *conn = data;
+  TbConnCall *call = g_queue_pop_head(conn->answers);
+
+  if (call == NULL)
+    return FALSE;
+  g_hash_table_remove(conn->calls, call);
+  g_autoptr(TbHttpResponse) resp = g_steal_pointer(&call->answer);
+  g_autoptr(JsonNode) root = g_steal_pointer(&call->root);
+  g_autoptr(GError) error = g_steal_pointer(&call->error);
+  call_handle(conn, call, resp, root, error);
+  return !g_queue_is_empty(conn->answers);
+}
+
 static void
 call_done(const TbHttpResponse *resp, gpointer user_data)
 {
@@ -240,10 +280,18 @@ call_done(const TbHttpResponse *resp, gpointer user_data)
 
   if (error != NULL)
     purple_debug_info("twinbird", "@%s: request failed: %s\n", conn->handle, error->message);
-  if (conn->hooks.answered != NULL)
-    conn->hooks.answered(conn, call->endpoint, call->cost_kind, resp, root);
-  call->done(conn, root, resp, error, call->user_data);
-  call_free(call);
+  if (g_bytes_get_size(resp->body) >= TB_CONN_SPLIT_BYTES || !g_queue_is_empty(conn->answers)) {
+    /* handled in a callback of its own, after those before it */
+    call->answer = tb_http_response_copy(resp);
+    call->root = g_steal_pointer(&root);
+    call->error = g_steal_pointer(&error);
+    g_hash_table_add(conn->calls, call); /* freed at close, no callback runs */
+    g_queue_push_tail(conn->answers, call);
+    if (!tb_conn_timeout_is_set(conn, TB_SLOT_ANSWERS))
+      tb_conn_timeout_set(conn, TB_SLOT_ANSWERS, 0, answers_next, conn);
+    return;
+  }
+  call_handle(conn, call, resp, root, error);
 }
 
 /* Seconds a request to endpoint must wait for X's limits: the account's, and the app's shared
@@ -495,6 +543,7 @@ tb_conn_new(PurpleConnection *gc)
   conn->users_by_handle = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conn->calls = g_hash_table_new(g_direct_hash, g_direct_equal);
   conn->waiting = g_queue_new();
+  conn->answers = g_queue_new();
   conn->budget = tb_budget_new();
   purple_connection_set_protocol_data(gc, conn);
   return conn;
@@ -522,6 +571,7 @@ tb_conn_shutdown(TbConn *conn)
   }
   g_hash_table_remove_all(conn->calls);
   g_queue_clear(conn->waiting);               /* its calls were in conn->calls, freed above */
+  g_queue_clear(conn->answers);               /* so were these */
   g_clear_pointer(&conn->http, tb_http_free); /* cancels every request; no callback runs */
 }
 
@@ -538,6 +588,7 @@ tb_conn_free(TbConn *conn)
   g_hash_table_destroy(conn->slots);
   g_hash_table_destroy(conn->calls);
   g_queue_free(conn->waiting);
+  g_queue_free(conn->answers);
   tb_budget_free(conn->budget);
   tb_config_clear(&conn->cfg);
   tb_xapi_auth_clear(&conn->auth);

@@ -59,6 +59,7 @@ struct _TbConn {
   GHashTable *slots;    /* slot name -> TbConnTimer (same objects) */
   GHashTable *calls;    /* TbConnCall under way or held back: freed at close, no callback runs */
   GQueue *waiting;      /* TbConnCall held back for X's limits, oldest first (also in calls) */
+  GQueue *answers;      /* TbConnCall parsed, to be handled one per loop turn (also in calls) */
   TbBudget *budget;     /* what X still allows this account, per endpoint (the scheduler's) */
   TbBudget *app_budget; /* the app's own limits, shared by its accounts (tb-plugin.c's) or NULL */
   GHashTable *users_by_id;     /* id -> TbXapiUser, everyone seen */

@@ -20,8 +20,12 @@
  * events without expansions: one new DM in a conversation costs one request, and an idle day
  * costs two events. Only when all of a page is new does the walk go on, from that page's own
  * token, with growing pages; senders are looked up only when new and not already known. */
-#define TB_DMS_CHECK 2 /* in a conversation too: a day's first check bills its old events again */
-#define TB_DMS_GROW 5  /* each page of a walk this many times the one before, up to X's 100 */
+#define TB_DMS_CHECK 2 /* idle: a day's first check bills its old events again */
+/* In a conversation two DMs between checks would cost a walk's extra read of X's 15 a window,
+ * and slow every later check: the check reads more, but only as many as the checks before it
+ * have read since the conversation began (X bills an event once a UTC day: those are free). */
+#define TB_DMS_ACTIVE_CHECK_MAX 5
+#define TB_DMS_GROW 5 /* each page of a walk this many times the one before, up to X's 100 */
 #define TB_DMS_PAGE_MAX 100
 #define TB_DMS_MAX_PAGES 60 /* 6,000 events: more than 30 days of X's DMs for most people */
 
@@ -52,6 +56,8 @@ typedef struct _TbFetchRun {
   GDestroyNotify page_free;
   TbXapiRateLimit rl; /* the last answer's window, for the poller's next pause */
   guint lookups;      /* DMs: GET /2/users asked in this run (each answers up to 100 people) */
+  int check_size;     /* DMs: the first page's size */
+  gboolean active;    /* DMs: the run began in a conversation */
   gboolean waited;    /* DMs: stopped before an event of ours whose send is under way */
 } TbFetchRun;
 
@@ -72,6 +78,8 @@ typedef struct _TbFetchRun {
 struct _TbFetchState {
   TbPoller *mentions, *dms;
   gint64 dms_active_until;   /* Unix seconds: checks go faster until then */
+  guint dms_top_read;        /* the newest events this many in a row were read by checks ... */
+  gint64 dms_top_day;        /* ... on this UTC day (Unix days): X has billed them already */
   TbFetchRun *delivering[2]; /* a run being shown, [0] mentions, [1] DMs; freed at stop */
   gboolean stream_up;        /* tb-stream delivers: polls are only a rare safety check */
 };
@@ -428,12 +436,56 @@ static void dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *re
                           const GError *error, gpointer data);
 static void dms_lookup_senders(TbFetchRun *run, const TbHttpResponse *resp);
 
+static gboolean
+dms_active(TbConn *conn)
+{
+  return g_get_real_time() / G_USEC_PER_SEC < conn->fetch->dms_active_until;
+}
+
+/* The newest events read today in a row: what a check may read again without a new bill. */
+static guint
+dms_top_read_today(TbFetchState *f)
+{
+  return f->dms_top_day == g_get_real_time() / G_USEC_PER_SEC / 86400 ? f->dms_top_read : 0;
+}
+
+/* The check's size: idle, TB_DMS_CHECK; in a conversation, what is free to read again. */
+static int
+dms_check_size(TbConn *conn)
+{
+  if (!dms_active(conn))
+    return TB_DMS_CHECK;
+  return (int)CLAMP(dms_top_read_today(conn->fetch), TB_DMS_CHECK, TB_DMS_ACTIVE_CHECK_MAX);
+}
+
+/* A walk ended: the newest events in a row it read, counted for the next checks. An idle check
+ * counts from what every idle check reads, so what an old run read is not counted on: near the
+ * day's turn it may have been read the day before. */
+static void
+dms_note_read(TbFetchRun *run, gboolean reached_seen)
+{
+  TbFetchState *f = run->poller->conn->fetch;
+  guint returned = 0, fresh = 0;
+  guint before = dms_top_read_today(f);
+
+  for (guint p = 0; p < run->pages->len; p++) {
+    TbXapiDmPage *page = run->pages->pdata[p];
+    returned += page->events->len;
+    for (guint i = 0; run->since && i < page->events->len; i++)
+      fresh += tb_id_compare(((const TbXapiDmEvent *)page->events->pdata[i])->id, run->since) > 0;
+  }
+  if (!run->active)
+    before = MIN(before, TB_DMS_CHECK);
+  f->dms_top_read = MIN(reached_seen ? MAX(returned, fresh + before) : returned, 10000u);
+  f->dms_top_day = g_get_real_time() / G_USEC_PER_SEC / 86400;
+}
+
 /* The size of the next page: a first run's few, the check, then growing pages. */
 static int
 dms_page_size(TbFetchRun *run)
 {
   guint pages = run->pages ? run->pages->len : 0;
-  int size = TB_DMS_CHECK;
+  int size = run->check_size;
 
   if (run->since == NULL)
     return TB_FIRST_RUN_ITEMS;
@@ -667,6 +719,7 @@ dms_page_done(TbConn *conn, JsonNode *root, const TbHttpResponse *resp, const GE
   }
   /* "0" (no DM before) cannot be reached: that is not a gap. */
   run->gap = run->since && g_strcmp0(run->since, "0") != 0 && !reached_seen;
+  dms_note_read(run, reached_seen);
   dms_lookup_senders(run, resp);
 }
 
@@ -674,7 +727,10 @@ static void
 dms_run(TbPoller *poller)
 {
   TbConn *conn = poller->conn;
-  dms_request(run_new(poller, tb_store_get(conn->store, TB_CURSOR_DMS)), NULL);
+  TbFetchRun *run = run_new(poller, tb_store_get(conn->store, TB_CURSOR_DMS));
+  run->active = dms_active(conn);
+  run->check_size = dms_check_size(conn);
+  dms_request(run, NULL);
 }
 
 /* ---- mutuals ---- */
@@ -843,7 +899,7 @@ static guint
 dms_floor(TbPoller *poller)
 {
   TbConn *conn = poller->conn;
-  gboolean active = g_get_real_time() / G_USEC_PER_SEC < conn->fetch->dms_active_until;
+  gboolean active = dms_active(conn);
   if (conn->fetch->stream_up)
     return MAX(poller->interval_s, TB_STREAM_SAFETY_S);
   return active ? MIN(poller->interval_s, TB_DMS_ACTIVE_FLOOR_S) : poller->interval_s;

@@ -53,12 +53,44 @@ class SyncHost(h.OneAccountCase):
         host.wait_for({'event': 'received-im', 'plain': contains('and again')}, WAIT)
         checks = self.dm_reads(since)
         self.assertTrue(checks)
-        for r in checks:  # idle or in a conversation: the fewest events that tell what is new
-            self.assertEqual(r['query'].get('max_results'), '2', r['query'])
+        # idle, the fewest events that tell what is new; in a conversation (after alice's first
+        # DM) at most the events the checks before have read in a row
+        self.assertEqual(checks[0]['query'].get('max_results'), '2', checks[0]['query'])
+        for r in checks:
+            self.assertIn(r['query'].get('max_results'), ('2', '3'), r['query'])
             self.assertNotIn('expansions', r['query'], 'X bills every user included')
         lookups = [r for r in self.x.requests()[since:] if r.get('path') == '/2/users']
         self.assertEqual(len(lookups), 1, 'alice is looked up once, then known')
         self.assertEqual(lookups[0]['query'].get('ids'), self.alice)
+        self.assertEqual(host.quit(), 0)
+
+    def test_in_a_conversation_two_dms_between_checks_need_no_walk_and_no_new_bill(self):
+        self.x.add_user('bob', 'Bob')
+        for i in range(3):
+            self.x.dm('bob', HOME, 'history %d' % i)
+        host = self.start_polled(WAIT)
+        h.wait_until(lambda: len(self.shown_dms(host, 'history ')) == 3, WAIT,
+                     what='the history shown')
+        time.sleep(2)  # idle checks
+        since = len(self.x.requests())
+        billed0 = self.x.billing()['by_token'][self.TOKEN]['reads_billed'].get('dm_event', 0)
+        self.x.dm('alice', HOME, 'talk 0')  # the conversation begins
+        h.wait_until(lambda: self.shown_dms(host, 'talk '), WAIT, what='its first DM')
+        for n in range(1, 4):  # then two DMs at once, three times
+            self.x.call('POST', '/dms/bulk', {'from': ['alice'], 'to': HOME, 'count': 2,
+                                              'text': 'talk %d{i}' % n})
+            h.wait_until(lambda: len(self.shown_dms(host, 'talk ')) == 1 + 2 * n, WAIT,
+                         what='both DMs of round %d' % n)
+        self.assertEqual(self.shown_dms(host, 'talk '),
+                         ['0', '10', '11', '20', '21', '30', '31'], 'each once, in order')
+        reads = self.dm_reads(since)
+        for r in reads:
+            self.assertNotIn('pagination_token', r['query'], 'each check held what was new')
+        sizes = [int(r['query']['max_results']) for r in reads]
+        self.assertEqual(sizes[0], 2, 'idle')
+        self.assertEqual(max(sizes), 5, 'the check grew with what its checks had read')
+        billed = self.x.billing()['by_token'][self.TOKEN]['reads_billed'].get('dm_event', 0)
+        self.assertEqual(billed - billed0, 7, 'only the new DMs billed: no old one read again')
         self.assertEqual(host.quit(), 0)
 
     def test_a_backlog_goes_on_across_windows_oldest_first(self):

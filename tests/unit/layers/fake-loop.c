@@ -36,6 +36,7 @@ io_invoke(GIOChannel *ch, GIOCondition cond, gpointer p)
   Closure *c = p;
   PurpleInputCondition pc = 0;
 
+  fl.callbacks++;
   if (cond & G_IO_NVAL) {
     fl.nval_events++;
     return FALSE; /* as BitlBee does; the driver's later remove then counts as stale */
@@ -74,6 +75,7 @@ static gboolean
 timer_invoke(gpointer p)
 {
   Closure *c = p;
+  fl.callbacks++;
   /* A timer callback that arms the next one is not a pile-up: the firing one is ending. */
   fl.timers_firing++;
   gboolean again = c->timer(c->data);

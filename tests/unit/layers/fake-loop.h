@@ -25,6 +25,7 @@ typedef struct {
   guint timers_firing;
   guint stale_removes; /* a remove of an id that was not live: another loop could kill a stranger */
   guint nval_events;   /* a watch on a closed fd */
+  guint callbacks;     /* watch and timer callbacks begun: which ran in the same one */
 } FakeLoop;
 
 extern FakeLoop fl;
