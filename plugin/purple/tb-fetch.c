@@ -70,8 +70,9 @@ typedef struct _TbFetchRun {
 #define TB_DMS_RESERVE 0
 #define TB_MENTIONS_RESERVE 10 /* 800 mentions are 8 pages of 100 */
 
-/* A slice of delivery holds the loop at most this long (a UI must not stall 5 ms). */
-#define TB_SLICE_US 3000
+/* A slice of delivery holds the loop this long and the item that crosses it: a UI must not
+ * stall 5 ms, and a loaded machine stretches the wall time. */
+#define TB_SLICE_US 2000
 /* A backlog opens chats for its newest conversations only; the older ones are gathered. */
 #define TB_MENTIONS_OWN_CHATS 20
 
@@ -922,11 +923,14 @@ tb_fetch_stream_set_up(TbConn *conn, gboolean up)
   if (f == NULL || f->stream_up == up)
     return;
   f->stream_up = up;
-  /* down: back to the usual pace from now, not after a safety check's long pause */
-  if (!up && !f->dms->busy)
-    tb_poller_schedule(f->dms, dms_floor(f->dms) * 1000);
-  if (!up && !f->mentions->busy)
-    tb_poller_schedule(f->mentions, f->mentions->interval_s * 1000);
+  /* down: back to the usual pace from now, not after a safety check's long pause; up: a check
+   * planned at polling's pace waits for the safety check's instead (but a first run, which
+   * sets the cursors, goes as planned) */
+  TbPoller *pollers[] = {f->dms, f->mentions};
+  for (gsize i = 0; i < G_N_ELEMENTS(pollers); i++) {
+    if (!pollers[i]->busy && (!up || pollers[i]->ran))
+      tb_poller_schedule(pollers[i], pollers[i]->floor(pollers[i]) * 1000);
+  }
 }
 
 static void

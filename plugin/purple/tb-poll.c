@@ -105,6 +105,7 @@ poll_fire(gpointer data)
   TbPoller *p = data;
 
   p->busy = TRUE;
+  p->ran = TRUE;
   p->run(p);
   return FALSE;
 }

@@ -26,6 +26,7 @@ struct _TbPoller {
   TbPollFloor floor;    /* NULL: interval_s */
   char *slot;           /* its timer slot on the connection: "poll-mentions" */
   gboolean busy;
+  gboolean ran; /* has asked X at least once (its first run sets the cursors) */
   guint failures;
   gint64 last_notice; /* when the user was last told about a lasting failure */
 };

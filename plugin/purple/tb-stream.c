@@ -16,7 +16,7 @@
 #define TB_STREAM_BACKOFF_CAP_S 60
 #define TB_STREAM_BACKFILL_MAX_MIN 5 /* X's most */
 #define TB_STREAM_UUIDS_KEPT 2048    /* event_uuids remembered to drop a delivery seen twice */
-#define TB_STREAM_SLICE_US 3000
+#define TB_STREAM_SLICE_US 2000
 #define TB_STREAM_QUEUE_MAX 4096 /* lines waiting to be parsed and shown */
 #define TB_STREAM_QUEUE_BYTES (16u * 1024u * 1024u)
 #define TB_STREAM_STALL_S 60    /* X sends a keep-alive every 20 s */
