@@ -166,6 +166,12 @@ tb_id_set_add(TbIdSet *s, const char *id)
   return TRUE;
 }
 
+gboolean
+tb_id_set_contains(const TbIdSet *s, const char *id)
+{
+  return id != NULL && g_hash_table_contains(s->ids, id);
+}
+
 guint
 tb_id_set_size(const TbIdSet *s)
 {

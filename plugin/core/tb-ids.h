@@ -48,6 +48,7 @@ TbIdSet *tb_id_set_new(guint cap);
 void tb_id_set_free(TbIdSet *set);
 /* TRUE the first time id is added (and then remembered); FALSE for NULL. */
 gboolean tb_id_set_add(TbIdSet *set, const char *id);
+gboolean tb_id_set_contains(const TbIdSet *set, const char *id);
 guint tb_id_set_size(const TbIdSet *set);
 
 G_END_DECLS

@@ -46,6 +46,7 @@ typedef struct _TbFetchRun {
   GHashTable *tokens; /* pagination tokens followed: one seen twice is a loop, and ends the walk */
   GHashTable *shown;  /* ids handled in this run: an id sent twice (one page or two) counts once */
   gint64 started;     /* when the run asked X (Unix seconds) */
+  gint64 began_us;    /* the same, monotonic µs */
   gboolean gap;       /* DMs: the walk ended before the last DM seen; mentions: X kept no more */
   /* delivery, in slices (see "delivery" below) */
   GArray *queue; /* TbDelivery, oldest first */
@@ -83,7 +84,15 @@ struct _TbFetchState {
   gint64 dms_top_day;        /* ... on this UTC day (Unix days): X has billed them already */
   TbFetchRun *delivering[2]; /* a run being shown, [0] mentions, [1] DMs; freed at stop */
   gboolean stream_up;        /* tb-stream delivers: polls are only a rare safety check */
+  /* Per lane ([0] mentions, [1] DMs). The cursor is one high-water mark for both paths, so the
+   * stream moves it only while polling has caught up: no run under way, and the last one began
+   * after the stream came up (what came before it was polled). Otherwise what the stream shows
+   * is remembered here, and the poll run skips it without losing what lies below it. */
+  gboolean caught_up[2];
+  TbIdSet *streamed[2];
+  gint64 stream_up_at; /* monotonic µs the stream last came up */
 };
+#define TB_STREAMED_KEPT 4096
 
 /* While the Activity stream is up, a poll only checks that nothing slipped past it. */
 #define TB_STREAM_SAFETY_S (15 * 60)
@@ -105,6 +114,7 @@ run_new(TbPoller *poller, const char *since)
   run->poller = poller;
   run->since = g_strdup(since);
   run->started = g_get_real_time() / G_USEC_PER_SEC;
+  run->began_us = g_get_monotonic_time();
   run->tokens = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   run->shown = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return run;
@@ -215,10 +225,17 @@ run_end(TbFetchRun *run)
   TbPoller *poller = run->poller;
   TbXapiRateLimit rl = run->rl;
 
-  conn->fetch->delivering[run_lane(run)] = NULL;
+  TbFetchState *f = conn->fetch;
+  int lane = run_lane(run);
+  f->delivering[lane] = NULL;
+  /* all shown (not stopped before a send of ours), and nothing older left to the stream */
+  f->caught_up[lane] = !run->waited && run->began_us >= f->stream_up_at;
   run->delivered(run);
+  gboolean again = f->stream_up && !f->caught_up[lane] && !run->waited;
   run_free(run, run->page_free);
   tb_poller_finished(poller, &rl, NULL);
+  if (again)
+    tb_poller_poke(poller); /* began before the stream came up: once more, after it */
 }
 
 /* Shows what is queued for up to TB_SLICE_US, then yields to the loop and goes on. */
@@ -278,8 +295,7 @@ mention_deliver(TbFetchRun *run, const TbDelivery *d)
   const TbXapiTweet *t = d->item;
 
   if (t != NULL && (run->since == NULL || tb_id_compare(t->id, run->since) > 0) &&
-      (g_strcmp0(run->newest, tb_store_get(conn->store, TB_CURSOR_MENTIONS)) == 0 ||
-       !seen_by_cursor(conn, TB_CURSOR_MENTIONS, t->id)) &&
+      !tb_id_set_contains(conn->fetch->streamed[0], t->id) && /* the stream showed it */
       run_first_sight(run, t->id) &&
       /* The account's own posts (a repost of a mention, a self-mention) were echoed, tagged,
        * when they were sent: they are not something received. The cursor still moves past. */
@@ -427,6 +443,7 @@ mentions_run(TbPoller *poller)
 {
   TbConn *conn = poller->conn;
   TbFetchRun *run = run_new(poller, tb_store_get(conn->store, TB_CURSOR_MENTIONS));
+  conn->fetch->caught_up[0] = FALSE;
   run->start_time = g_strdup(tb_store_get(conn->store, TB_MENTIONS_START));
   mentions_request(run, NULL);
 }
@@ -564,10 +581,10 @@ dm_deliver(TbFetchRun *run, const TbDelivery *d)
 
   if ((run->since && tb_id_compare(e->id, run->since) <= 0) || !run_first_sight(run, e->id))
     return TRUE;
-  /* shown by the stream meanwhile (the run's own cursor moves only with what it shows) */
-  if (g_strcmp0(run->newest, tb_store_get(conn->store, TB_CURSOR_DMS)) != 0 &&
-      seen_by_cursor(conn, TB_CURSOR_DMS, e->id))
+  if (tb_id_set_contains(conn->fetch->streamed[1], e->id)) {
+    run_advance(run, TB_CURSOR_DMS, e->id); /* the stream showed it meanwhile */
     return TRUE;
+  }
   /* Ours but not known as sent: if a send is still awaiting X's answer it may be that one,
    * shown by the echo, not as "sent from another app". Stop here; the next fetch decides. */
   if (g_strcmp0(e->sender_id, conn->me->id) == 0 && !sent_by_us(conn, e->id) &&
@@ -729,6 +746,7 @@ dms_run(TbPoller *poller)
 {
   TbConn *conn = poller->conn;
   TbFetchRun *run = run_new(poller, tb_store_get(conn->store, TB_CURSOR_DMS));
+  conn->fetch->caught_up[1] = FALSE;
   run->active = dms_active(conn);
   run->check_size = dms_check_size(conn);
   dms_request(run, NULL);
@@ -923,23 +941,36 @@ tb_fetch_stream_set_up(TbConn *conn, gboolean up)
   if (f == NULL || f->stream_up == up)
     return;
   f->stream_up = up;
-  /* down: back to the usual pace from now, not after a safety check's long pause; up: a check
-   * planned at polling's pace waits for the safety check's instead (but a first run, which
-   * sets the cursors, goes as planned) */
-  TbPoller *pollers[] = {f->dms, f->mentions};
-  for (gsize i = 0; i < G_N_ELEMENTS(pollers); i++) {
-    if (!pollers[i]->busy && (!up || pollers[i]->ran))
-      tb_poller_schedule(pollers[i], pollers[i]->floor(pollers[i]) * 1000);
+  /* down: back to the usual pace from now, not after a safety check's long pause; up: one check
+   * now closes any gap before the stream's first event (a run under way checks again when it
+   * ends), then the safety check's pace */
+  TbPoller *pollers[] = {f->mentions, f->dms};
+  for (gsize lane = 0; lane < G_N_ELEMENTS(pollers); lane++) {
+    if (up) {
+      f->stream_up_at = g_get_monotonic_time();
+      f->caught_up[lane] = FALSE;
+      tb_poller_poke(pollers[lane]);
+    } else if (!pollers[lane]->busy) {
+      tb_poller_schedule(pollers[lane], pollers[lane]->floor(pollers[lane]) * 1000);
+    }
   }
 }
 
-static void
-stream_advance(TbConn *conn, const char *key, const char *id)
+/* FALSE if id was shown before, by a poll (the cursor is past it) or by the stream; else it is
+ * noted as shown: the cursor moves if polling has caught up, else it is remembered. */
+static gboolean
+stream_note(TbConn *conn, int lane, const char *id)
 {
-  if (seen_by_cursor(conn, key, id))
-    return;
-  tb_store_set(conn->store, key, id);
-  tb_conn_store_changed(conn);
+  TbFetchState *f = conn->fetch;
+  const char *key = lane ? TB_CURSOR_DMS : TB_CURSOR_MENTIONS;
+
+  if (seen_by_cursor(conn, key, id) || !tb_id_set_add(f->streamed[lane], id))
+    return FALSE;
+  if (f->caught_up[lane]) {
+    tb_store_set(conn->store, key, id);
+    tb_conn_store_changed(conn);
+  }
+  return TRUE;
 }
 
 void
@@ -952,18 +983,21 @@ tb_fetch_stream_dms(TbConn *conn, GPtrArray *dms, GPtrArray *users)
   for (guint i = 0; dms && i < dms->len; i++) {
     const TbXapiDmEvent *e = dms->pdata[i];
     char buf[24];
-    if (seen_by_cursor(conn, TB_CURSOR_DMS, e->id))
-      continue; /* a poll showed it first */
+    if (seen_by_cursor(conn, TB_CURSOR_DMS, e->id) ||
+        tb_id_set_contains(conn->fetch->streamed[1], e->id))
+      continue; /* shown first by a poll, or by the stream itself */
     gboolean ours = g_strcmp0(e->sender_id, conn->me->id) == 0;
     const char *peer = dm_peer_id(conn, e, buf, sizeof buf);
     /* A send of ours still awaiting X's answer, or a sender not known yet: the poller decides,
-     * as it would have without the stream (it waits, or looks the sender up). */
+     * as it would have without the stream (it waits, or looks the sender up); until it has,
+     * the stream no longer moves the cursor past this one. */
     if ((ours && !sent_by_us(conn, e->id) && tb_send_dm_under_way(conn)) ||
         (peer != NULL && tb_conn_user_by_id(conn, peer) == NULL)) {
+      conn->fetch->caught_up[1] = FALSE;
       tb_poller_poke(conn->fetch->dms);
-      return;
+      continue;
     }
-    stream_advance(conn, TB_CURSOR_DMS, e->id);
+    stream_note(conn, 1, e->id);
     dm_show(conn, e);
     tb_fetch_note_activity(conn);
   }
@@ -972,10 +1006,8 @@ tb_fetch_stream_dms(TbConn *conn, GPtrArray *dms, GPtrArray *users)
 void
 tb_fetch_stream_mention(TbConn *conn, const TbXapiTweet *post, GPtrArray *users)
 {
-  if (conn->fetch == NULL || conn->me == NULL || post == NULL ||
-      seen_by_cursor(conn, TB_CURSOR_MENTIONS, post->id))
+  if (conn->fetch == NULL || conn->me == NULL || post == NULL || !stream_note(conn, 0, post->id))
     return;
-  stream_advance(conn, TB_CURSOR_MENTIONS, post->id);
   if (g_strcmp0(post->author_id, conn->me->id) == 0)
     return; /* echoed, tagged, when it was sent */
   /* a page of one, whose includes are the event's users */
@@ -1006,6 +1038,8 @@ tb_fetch_start(TbConn *conn)
   TbFetchState *f = g_new0(TbFetchState, 1);
 
   conn->fetch = f;
+  for (int lane = 0; lane < 2; lane++)
+    f->streamed[lane] = tb_id_set_new(TB_STREAMED_KEPT);
   mutuals_start(conn);
   f->mentions = tb_poller_new(conn, "mentions", (guint)conn->cfg.mention_interval, mentions_run);
   f->dms = tb_poller_new(conn, "DMs", (guint)conn->cfg.dm_interval, dms_run);
@@ -1031,5 +1065,7 @@ tb_fetch_stop(TbConn *conn)
   }
   tb_poller_free(f->mentions);
   tb_poller_free(f->dms);
+  for (int lane = 0; lane < 2; lane++)
+    tb_id_set_free(f->streamed[lane]);
   g_free(f);
 }

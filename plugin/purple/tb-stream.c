@@ -282,6 +282,15 @@ reconnect_fire(gpointer data)
 }
 
 static void app_fetch_token(TbStreamApp *app, TbConn *conn);
+#define TB_BACKOFF_CAP ((guint)TB_STREAM_BACKOFF_CAP_S)
+
+static gboolean
+token_again_fire(gpointer data)
+{
+  TbStreamApp *app = data;
+  app_fetch_token(app, app->owner);
+  return FALSE;
+}
 
 /* Dropped, stalled, refused or ended: polling takes over, and the stream comes back later. */
 static void
@@ -300,16 +309,22 @@ stream_end(const TbHttpResponse *resp, gpointer data)
     g_autoptr(JsonNode) root = tb_activity_response_parse(resp, &error); /* for error's words */
     (void)root;
     if (resp->status == 401) {
-      /* the app's token was refused: ask for a new one, then connect */
+      /* the app's token was refused: ask for a new one, then connect; a new one refused too
+       * is asked for again only after the usual backoff */
       g_clear_pointer(&app->bearer, tb_oauth_secret_free);
-      app_fetch_token(app, app->owner);
+      guint wait = app->attempts == 0 ? 0 : MIN(1u << MIN(app->attempts, 6u), TB_BACKOFF_CAP);
+      app->attempts++;
+      if (wait == 0)
+        app_fetch_token(app, app->owner);
+      else
+        tb_conn_timeout_set(app->owner, SLOT_RECONNECT, wait * 1000, token_again_fire, app);
       return;
     }
   }
   purple_debug_warning("twinbird", "activity stream ended (outcome %d, status %ld)%s%s\n",
                        (int)resp->outcome, (long)resp->status, error ? ": " : "",
                        error ? error->message : "");
-  guint delay = MIN(1u << MIN(app->attempts, 6u), (guint)TB_STREAM_BACKOFF_CAP_S);
+  guint delay = MIN(1u << MIN(app->attempts, 6u), TB_BACKOFF_CAP);
   app->attempts++;
   app->reconnects++;
   tb_conn_timeout_set(app->owner, SLOT_RECONNECT, delay * 1000, reconnect_fire, app);

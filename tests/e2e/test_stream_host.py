@@ -7,6 +7,8 @@ back to polling with one clear message. Subscriptions: reused across restarts, d
 sign-out and when the option is turned off, never more than the cap; the app's token renewed
 when X refuses it."""
 
+import datetime
+import re
 import time
 
 import tbharness as h
@@ -14,6 +16,11 @@ from twoaccounts import HOME, WORK, ROLES, TOKENS, TwoAccounts
 
 KEY, SECRET = 'ck-twinbird-test', 'cs-twinbird-test'
 FAST = 2  # seconds: what only the stream can bring (polls are every 10 minutes)
+
+
+def seconds(iso):
+    """The simulator's request time (RFC 3339, "Z") as Unix seconds."""
+    return datetime.datetime.fromisoformat(iso.replace('Z', '+00:00')).timestamp()
 
 
 class StreamHost(TwoAccounts, h.E2ETestCase):
@@ -181,6 +188,17 @@ class StreamHost(TwoAccounts, h.E2ETestCase):
         self.dm_shown(HOME, 'after the new token', since)
         debug = open(host.debug_log, encoding='utf-8', errors='replace').read()
         self.assertNotIn(old, debug, 'the app token reached the debug log')
+        # a server refusing every new token too is asked again only after a growing pause
+        before = len(self.x.requests_to('/oauth2/token', method='POST'))
+        self.x.fault('401', count=3, method='GET', path='^/2/activity/stream$')
+        self.x.close_streams()
+        h.wait_until(lambda: len(self.x.requests_to('/oauth2/token', method='POST')) >= before + 3,
+                     20, interval=0.2, what='three new tokens asked for')
+        asked = [seconds(r['time']) for r in
+                 self.x.requests_to('/oauth2/token', method='POST')[before:before + 3]]
+        self.assertGreaterEqual(asked[2] - asked[1], 1.5, 'a pause before the third: %r' % asked)
+        h.wait_until(lambda: [c for c in self.x.stream_connections() if c['token'] != old], 20,
+                     interval=0.1, what='the stream back')
 
     def test_stranger_and_polls_never_show_a_streamed_dm_twice(self):
         self.ids['carol'] = self.x.add_user('carol', 'Carol Stranger')['id']
@@ -203,6 +221,54 @@ class StreamHost(TwoAccounts, h.E2ETestCase):
         time.sleep(4)  # a poll and the backfill have both been through
         for text in ('from someone new', 'while the stream is down'):
             self.assertEqual(len(host.find({'event': 'received-im', 'plain': text})), 1, text)
+
+    def test_a_backlog_polled_while_the_stream_shows_live_ones_loses_nothing(self):
+        host = self.start_stream_host()
+        self.wait_stream()
+        mark = host.mark()
+        host.send('disable', account=HOME)
+        host.wait_for({'event': 'signed-off', 'account': HOME}, 15, since=mark)
+        h.wait_until(lambda: len(self.x.subscriptions()) == 3, 10, what='its subscriptions gone')
+        # while away: in no stream's backfill, only polling can bring these
+        self.x.call('POST', '/dms/bulk', {'from': ['alice'], 'to': HOME, 'count': 50,
+                                          'text': 'away dm {i}'})
+        self.x.call('POST', '/tweets/bulk', {'author': ['alice'], 'count': 20,
+                                             'text': '@%s away mention {i}' % HOME})
+        # back: the first reads are slow, and live ones come through the stream meanwhile
+        for path in ('^/2/dm_events$', '/mentions$'):
+            self.x.fault('slow', count=1, method='GET', path=path, token=TOKENS[HOME], delay=3)
+        since = host.mark()
+        host.send('enable', account=HOME)
+        self.wait_stream()
+        time.sleep(0.5)  # joined to the stream once its subscriptions are made
+        self.x.dm('alice', HOME, 'live dm')
+        self.x.tweet('alice', '@%s live mention' % HOME)
+        self.dm_shown(HOME, 'live dm', since)
+        host.wait_for({'event': 'received-chat', 'account': HOME,
+                       'plain': h.contains('live mention')}, FAST, since=since)
+
+        def shown(kind, word):
+            return [e['plain'] for e in host.find({'event': kind, 'account': HOME}, since)
+                    if word in e.get('plain', '')]
+        h.wait_until(lambda: len(shown('received-im', 'away dm')) >= 50 and
+                     len(shown('received-chat', 'away mention')) >= 20, 20,
+                     what='the backlog polled')
+        time.sleep(2)
+        self.assertEqual(shown('received-im', 'away dm'),
+                         ['away dm %d' % i for i in range(50)], 'all, once, in order')
+        self.assertEqual([re.search(r'away mention (\d+)', t).group(1)
+                          for t in shown('received-chat', 'away mention')],
+                         [str(i) for i in range(20)])
+        self.assertEqual(len(shown('received-im', 'live dm')), 1)
+        self.assertEqual(len(shown('received-chat', 'live mention')), 1)
+        # and the cursors went past all of it: a restart shows none again
+        host.quit()
+        since = 0
+        host = self.start_stream_host(user_dir=host.user_dir, name='again')
+        self.wait_stream()
+        time.sleep(2)
+        self.assertEqual(shown('received-im', 'dm'), [])
+        self.assertEqual(shown('received-chat', 'mention'), [])
 
     def test_connects_keep_within_the_apps_limit(self):
         self.x.call('POST', '/ratelimits', {'endpoint': 'GET /2/activity/stream', 'limit': 3})

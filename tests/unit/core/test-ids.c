@@ -86,6 +86,9 @@ test_set_bounded(void)
   g_assert_true(tb_id_set_add(s, "3"));
   g_assert_true(tb_id_set_add(s, "4")); /* "1" is forgotten: the set stays at its cap */
   g_assert_cmpuint(tb_id_set_size(s), ==, 3);
+  g_assert_false(tb_id_set_contains(s, "1"));
+  g_assert_true(tb_id_set_contains(s, "4"));
+  g_assert_false(tb_id_set_contains(s, NULL));
   g_assert_false(tb_id_set_add(s, "4"));
   g_assert_false(tb_id_set_add(s, "2"));
   g_assert_true(tb_id_set_add(s, "1"));
