@@ -28,7 +28,7 @@ Scenarios, in the order they run (--scenario picks some; --list names them):
                     period from a simulated UTC midnight), then light traffic (7 DMs and 5
                     mentions over 450 s; quick 5 and 3 over 90 s): cost, shown once, DM and
                     mention latency (goal with the stream: within 2 s), HTTP 429, the stream
-                    host's worst callback. About 25 minutes (quick 19)
+                    host's worst callback. About 25 minutes (quick 17)
 
 --smoke: tiny sizes, 1-second intervals and a raised DM limit so that it all fits in about a
 minute (tests/e2e/test_bench_smoke.py runs it so this code cannot rot); its figures mean
@@ -148,12 +148,14 @@ ROWS = [
      'flat: second half <= +2%'),
     ('mem_peak', 'memory', 'peak memory of tb-host (VmHWM) over the batches', ''),
     # the columns of this section: Twinbird with stream=on | Twinbird with stream=off (polling)
-    ('st_signin', 'stream', 'sign-in, two accounts: requests, cost (stream setup included)', ''),
+    ('st_signin', 'stream', 'sign-in, two accounts: API requests, cost (stream setup included)',
+     ''),
     ('st_idle_requests', 'stream', 'idle requests per day, all endpoints, two accounts '
      '(extrapolated)', ''),
     ('st_idle_day_cost', 'stream', 'idle cost per day, two accounts', ''),
     ('st_idle_window', 'stream', 'idle day: bill of the first minutes after UTC midnight', ''),
-    ('st_traffic_cost', 'stream', 'billed under light traffic', "<= the new items' price"),
+    ('st_traffic_cost', 'stream', 'billed under light traffic',
+     "both <= the new items' price"),
     ('st_traffic_shown', 'stream', 'light traffic: shown / injected, duplicates', 'all, 0'),
     ('st_dm_latency', 'stream', 'DM latency p50 / p95, max', 'within 2 s'),
     ('st_mention_latency', 'stream', 'mention latency p50 / p95, max', 'within 2 s'),
@@ -942,6 +944,7 @@ class Bench:
                  % (' @'.join(users['rt']), ' @'.join(users['po'])))
         seq0 = self.seq_now()
         b0 = self.app_bills(apps)
+        t0_wall = time.time()
         hosts = {}
         try:
             hosts['rt'] = self.host([(a[0], a[2]) for a in STREAM_PAIRS['rt']], 'stream-host',
@@ -949,17 +952,35 @@ class Bench:
                                                     'consumer_secret': STREAM_SECRET})
             hosts['po'] = self.host([(a[0], a[2]) for a in STREAM_PAIRS['po']],
                                     'stream-poll-host')
-            self._stream(hosts, users, apps, seq0, b0)
+            self._stream(hosts, users, apps, seq0, b0, t0_wall)
         finally:
             for host in hosts.values():
                 host.quit()
         if 'rt' in hosts:
             self.put_callback('st_callback', worst_callback(hosts['rt'].debug_log))
 
-    def app_bills(self, apps):
-        """side -> what the side's X app was billed so far (the stream's events have no user)."""
+    def app_slots(self, apps):
+        """side -> the simulator's bill of the side's X app (the stream's events have no
+        user): usd, reads_billed and events_billed by kind, ..."""
         b = self.x.billing()['by_app']
-        return {side: b.get(app, {}).get('usd', 0.0) for side, app in apps.items()}
+        return {side: b.get(app, {}) for side, app in apps.items()}
+
+    def app_bills(self, apps):
+        """side -> what the side's X app was billed so far, in USD."""
+        return {side: slot.get('usd', 0.0) for side, slot in self.app_slots(apps).items()}
+
+    @staticmethod
+    def billed_items(before, after):
+        """'3 dm_event, 2 post reads, 3 dm.received events' billed between two app_slots."""
+        out = []
+        for field, what in (('reads_billed', 'read'), ('events_billed', 'event')):
+            a, b = before.get(field) or {}, after.get(field) or {}
+            n = {k: b.get(k, 0) - a.get(k, 0) for k in sorted(set(a) | set(b))}
+            n = {k: v for k, v in n.items() if v}
+            if n:
+                out.append('%s %s%s' % (', '.join('%d %s' % (v, k) for k, v in n.items()),
+                                        what, 's' if sum(n.values()) != 1 else ''))
+        return '; '.join(out) or 'nothing'
 
     @staticmethod
     def stream_side(entry, users):
@@ -985,54 +1006,55 @@ class Bench:
                 return False
         return True
 
-    def _stream(self, hosts, users, apps, seq0, b0):
+    def _stream(self, hosts, users, apps, seq0, b0, t0_wall):
         m = self.m
-        everyone = users['rt'] + users['po']
-        t0 = time.monotonic()
         for side in ('rt', 'po'):
             for u in users[side]:
                 hosts[side].wait_for({'event': 'signed-on', 'account': u}, 30)
-        for u in everyone:
+        for u in users['rt'] + users['po']:
             self.wait_round(u, seq0)
 
-        def stream_up():
-            conns = [c for c in self.x.stream_connections() if c['app'] == STREAM_APP]
-            return len(conns) == 1 and len(self.x.subscriptions(STREAM_APP)) == 6
-        h.wait_until(stream_up, 60, interval=0.2, what='one stream and 6 subscriptions')
-        t_up = time.monotonic() - t0
+        def stream_conns():
+            return [c for c in self.x.stream_connections() if c['app'] == STREAM_APP]
+        h.wait_until(lambda: len(stream_conns()) == 1 and
+                     len(self.x.subscriptions(STREAM_APP)) == 6, 60, interval=0.2,
+                     what='one stream and 6 subscriptions')
+        up_s = sim_time({'time': stream_conns()[0]['opened_at']}) - t0_wall
         time.sleep(max(1.0, m['quiet_s']))   # the subscriptions' last answers, the stream's head
         seq1 = self.seq_now()
         b1 = self.app_bills(apps)
         signin = [e for e in self.requests(seq0) if e['seq'] <= seq1]
         count = {s: sum(1 for e in signin if self.stream_side(e, users) == s) for s in apps}
-        self.put('st_signin', '%d requests, %s' % (count['rt'], usd(b1['rt'] - b0['rt'])),
-                 '%d requests, %s' % (count['po'], usd(b1['po'] - b0['po'])))
-        self.log('stream: signed in, stream up after %s; %s vs %s' % (
-            secs(t_up), usd(b1['rt'] - b0['rt']), usd(b1['po'] - b0['po'])))
+        self.put('st_signin', '%d API requests, %s; stream open %s after the start' % (
+            count['rt'], usd(b1['rt'] - b0['rt']), secs(up_s)),
+            '%d API requests, %s' % (count['po'], usd(b1['po'] - b0['po'])))
+        self.log('stream: signed in, stream open %s after the start; %s vs %s' % (
+            secs(up_s), usd(b1['rt'] - b0['rt']), usd(b1['po'] - b0['po'])))
 
         # idle, from a simulated UTC midnight on: one whole safety period of the stream pair's
-        # polls (a shorter one would count 0 or 2 checks), the requests per day, and the bill
-        # until every account made its first DM and mention check of the new day
+        # polls (a shorter one would count 0 or 2 checks), the requests per day, and each pair's
+        # bill until both its accounts made their first DM and mention check of the new day
         clock = self.x.call('POST', '/clock', {'billing_day_advance': 1})
         seq_m = self.seq_now()
         bm = self.app_bills(apps)
         tm = time.monotonic()
         self.log('stream: billing day now %s; idle for %ds' % (clock['billing_day'],
                                                                m['st_idle_s']))
-        cov = None   # (monotonic time, bills) once every account checked since midnight
+        cov = {s: None for s in apps}   # side -> (monotonic time, its bill) once it checked
+
+        def note_covered():
+            for side in apps:
+                if cov[side] is None and self.covered(users[side], seq_m):
+                    time.sleep(max(1.0, m['quiet_s']))   # the round's last answers
+                    cov[side] = (time.monotonic(), self.app_bills(apps)[side])
         while time.monotonic() < tm + m['st_idle_s']:
             time.sleep(min(1.0, max(0.0, tm + m['st_idle_s'] - time.monotonic())))
-            if cov is None and self.covered(everyone, seq_m):
-                time.sleep(max(1.0, m['quiet_s']))
-                cov = (time.monotonic(), self.app_bills(apps))
+            note_covered()
         seq2 = self.seq_now()
         idle_s = time.monotonic() - tm
-        b2 = self.app_bills(apps)
-        while cov is None and time.monotonic() < tm + m['st_idle_s'] + m['st_cap_s']:
+        while None in cov.values() and time.monotonic() < tm + m['st_idle_s'] + m['st_cap_s']:
             time.sleep(1)
-            if self.covered(everyone, seq_m):
-                time.sleep(max(1.0, m['quiet_s']))
-                cov = (time.monotonic(), self.app_bills(apps))
+            note_covered()
         t_end, b_end = time.monotonic(), self.app_bills(apps)
         idle = [e for e in self.requests(seq_m) if e['seq'] <= seq2]
         per_day = {}
@@ -1045,35 +1067,33 @@ class Bench:
              '%.0f' % (c['po'] * DAY / idle_s), '', '') for key, c in sorted(per_day.items())]
         tot = {s: sum(c[s] for c in per_day.values()) * DAY / idle_s for s in apps}
         self.put('st_idle_requests', '%.0f' % tot['rt'], '%.0f' % tot['po'])
-        if cov is not None:
-            win_s = cov[0] - tm
-            window = {s: cov[1][s] - bm[s] for s in apps}
-            rest_s = t_end - cov[0]
-            # the same-day accrual, measured from the first checks of the day to the end
-            accrual = {s: max(0.0, (b_end[s] - cov[1][s]) / rest_s) if rest_s >= 60 else 0.0
-                       for s in apps}
-        else:
-            win_s = t_end - tm
-            window = {s: b_end[s] - bm[s] for s in apps}
-            rest_s, accrual = 0.0, {s: 0.0 for s in apps}
-        day = {s: window[s] + accrual[s] * (DAY - win_s) for s in apps}
+        day, cells, how = {}, {}, {}
+        for side in apps:
+            if cov[side] is not None:
+                win_s, window, rest_s = cov[side][0] - tm, cov[side][1] - bm[side], \
+                    t_end - cov[side][0]
+                # the same-day accrual, from the first checks of the day to the end
+                accrual = max(0.0, (b_end[side] - cov[side][1]) / rest_s) if rest_s >= 60 \
+                    else None
+            else:
+                win_s, window, rest_s, accrual = t_end - tm, b_end[side] - bm[side], 0, None
+            day[side] = window + (accrual or 0.0) * (DAY - win_s)
+            cells[side] = '%s in %.0f s%s' % (usd(window), win_s,
+                                             '' if cov[side] else ' (a poller missed it)')
+            how[side] = ('%s/h over %.0f s' % (usd(accrual * 3600), rest_s) if accrual is not None
+                         else 'not measured, taken as 0')
         self.put('st_idle_day_cost', usd(day['rt']), usd(day['po']))
-        self.put('st_idle_window', '%s in %.0f s%s' % (usd(window['rt']), win_s,
-                                                      '' if cov else ' (a poller missed it)'),
-                 usd(window['po']))
+        self.put('st_idle_window', cells['rt'], cells['po'])
         self.notes.append(
             'Stream: the idle period lasts %.0f s, outside --smoke one whole safety period of '
             'the stream pair (while the stream is up its polls slow to one check each 15 '
             'minutes, so a shorter period would count none or two of them); requests per day '
-            '= count x 86,400 / its length. It begins at a simulated UTC midnight (POST /clock billing_day_advance); '
-            'idle cost per day = the bill until every account of both pairs made its first DM '
-            'and mention check of the day (%s, %.0f s) + the same-day accrual after that '
-            '(%s: stream=on %s/h, polling %s/h) x the rest of the day. Billed per app: the '
-            "stream's events are billed to the app, not to a user."
-            % (idle_s, 'done' if cov else 'NOT done within the period and %d s more'
-               % m['st_cap_s'], win_s,
-               'over %.0f s' % rest_s if rest_s >= 60 else 'not measured, taken as 0',
-               usd(accrual['rt'] * 3600), usd(accrual['po'] * 3600)))
+            '= count x 86,400 / its length. It begins at a simulated UTC midnight (POST /clock '
+            'billing_day_advance); idle cost per day = the bill until both accounts of a pair '
+            'made their first DM and mention check of the day (the idle day row) + the '
+            'same-day accrual after that x the rest of the day (stream=on: %s; polling: %s). '
+            "Billed per app: the stream's events are billed to the app, not to a user."
+            % (idle_s, how['rt'], how['po']))
         self.log('stream: idle: %s vs %s requests a day, %s vs %s a day' % (
             '%.0f' % tot['rt'], '%.0f' % tot['po'], usd(day['rt']), usd(day['po'])))
 
@@ -1104,7 +1124,7 @@ class Bench:
         plan.sort()
         self.log('stream: light traffic, %d DMs and %d mentions over %ds'
                  % (m['st_dms'], m['st_mentions'], m['st_traffic_s']))
-        b0 = self.app_bills(apps)
+        slots0 = self.app_slots(apps)
         marks = {s: hosts[s].mark() for s in apps}
         t0 = time.monotonic()
         injected = {'rt': {}, 'po': {}}   # tag -> (monotonic time, kind)
@@ -1128,11 +1148,11 @@ class Bench:
         while time.monotonic() < t_last + m['st_settle_s'] and not done():
             time.sleep(0.25)
         time.sleep(max(1.0, m['quiet_s']))
-        b1 = self.app_bills(apps)
+        slots1 = self.app_slots(apps)
         senders = {c for _a, _k, _i, _acct, c in plan}
         items = m['st_dms'] * PRICE['dm_event'] + m['st_mentions'] * PRICE['post']
         price = items + len(senders) * PRICE['user']
-        cost = {s: b1[s] - b0[s] for s in apps}
+        cost = {s: slots1[s].get('usd', 0.0) - slots0[s].get('usd', 0.0) for s in apps}
         self.put('st_traffic_cost', '%s (items %s, with their senders %s)' % (
             usd(cost['rt']), usd(items), usd(price)), usd(cost['po']),
             cost['rt'] <= price + 1e-9 and cost['po'] <= price + 1e-9)
@@ -1161,9 +1181,12 @@ class Bench:
             'both pairs at once; latency from the start of the control call that made it (the '
             "stream may show it before that call's answer is back) to the host's write-conv "
             'event of it; the goal (issue 17): every one within 2 s with the stream. The new '
-            "items' price: %s, with their %d distinct senders %s."
+            "items' price: %s, with their %d distinct senders %s. Billed under it: stream=on "
+            '%s; polling %s (X bills a resource once a UTC day: an older DM a check reads again '
+            'on a new day is billed again).'
             % (m['st_dms'], m['st_mentions'], m['st_traffic_s'], usd(items), len(senders),
-               usd(price)))
+               usd(price), self.billed_items(slots0['rt'], slots1['rt']),
+               self.billed_items(slots0['po'], slots1['po'])))
 
     # -- the run -----------------------------------------------------------------------------
     def run(self, scenarios):
