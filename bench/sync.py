@@ -21,9 +21,17 @@ Scenarios, in the order they run (--scenario picks some; --list names them):
   callgrind         tb-host under valgrind --tool=callgrind: instructions per delivered DM of a
                     1,000-DM backlog (quick 100), less the same host idle for the same time
   memory            RSS of tb-host over 100,000 delivered messages (quick 10,000) in batches
+  stream            issue 17: two accounts of one X app with its keys and stream=on (the
+                    Activity stream) in one tb-host, beside two at default settings (polling) in
+                    another, the same contacts, history and traffic, in the same run: sign-in,
+                    idle requests per day and what an idle day costs (one 15-minute safety
+                    period from a simulated UTC midnight), then light traffic (7 DMs and 5
+                    mentions over 450 s; quick 5 and 3 over 90 s): cost, shown once, DM and
+                    mention latency (goal with the stream: within 2 s), HTTP 429, the stream
+                    host's worst callback. About 25 minutes (quick 17)
 
---smoke: tiny sizes, 1-second intervals and a raised DM limit so that it all fits in well under
-a minute (tests/e2e/test_bench_smoke.py runs it so this code cannot rot); its figures mean
+--smoke: tiny sizes, 1-second intervals and a raised DM limit so that it all fits in about a
+minute (tests/e2e/test_bench_smoke.py runs it so this code cannot rot); its figures mean
 nothing and its results say so. Debian's /usr/bin/python3 and its standard library only; the
 processes are tests/e2e/tbharness.py's (started and stopped by PID)."""
 
@@ -59,8 +67,17 @@ TRACE_RE = re.compile(r'tb-trace: slowest callback (\d+) us \((.*)\)\s*$')
 CPU_TRACE_RE = re.compile(r'tb-trace: most CPU in a callback (\d+) us \((.*)\)\s*$')
 PRICE = {'dm_event': 0.010, 'post': 0.005, 'user': 0.010}
 
+# The stream scenario (issue 17): a pair of one X app with its keys and stream=on, beside a pair
+# at default settings (stream off: polling), each pair in an app of its own (the stream's events
+# are billed to the app, with no user).
+STREAM_APP, POLL_APP = 'bench-stream', 'bench-poll'
+STREAM_KEY, STREAM_SECRET = 'ck-bench-stream', 'cs-bench-stream'
+STREAM_PAIRS = {'rt': (('rt_home', 'Robin', 'personal'), ('rt_at_acme', 'Robin at Acme', 'work')),
+                'po': (('po_home', 'Paula', 'personal'), ('po_at_acme', 'Paula at Acme', 'work'))}
+STREAM_SAFETY_S = 900   # while the stream is up, polls are a safety check every 15 minutes
+
 SCENARIOS = ('pair', 'backlog-dm1', 'backlog-dm2', 'backlog-mentions', 'bitlbee-ping',
-             'callgrind', 'memory')
+             'callgrind', 'memory', 'stream')
 
 # Sizes and times by mode.
 MODES = {
@@ -68,17 +85,23 @@ MODES = {
                  memory=100000, mem_dm_batch=1000, mem_mention_batch=500,
                  idle_s=900, midnight_s=600, midnight_cap_s=1800, traffic_s=450,
                  traffic_dms=7, traffic_mentions=5, settle_s=240, quiet_s=5, ping_idle_s=30,
-                 conv_dms=16, mention_timeout_s=600),
+                 conv_dms=16, mention_timeout_s=600,
+                 st_idle_s=STREAM_SAFETY_S, st_cap_s=300, st_traffic_s=450, st_dms=7,
+                 st_mentions=5, st_settle_s=240),
     'quick': dict(dm1=100, dm2=200, mentions=80, irc_mentions=80, cg_dms=100,
                   memory=10000, mem_dm_batch=500, mem_mention_batch=250,
                   idle_s=240, midnight_s=180, midnight_cap_s=1200, traffic_s=240,
                   traffic_dms=7, traffic_mentions=5, settle_s=240, quiet_s=5, ping_idle_s=15,
-                  conv_dms=8, mention_timeout_s=300),
+                  conv_dms=8, mention_timeout_s=300,
+                  st_idle_s=STREAM_SAFETY_S, st_cap_s=120, st_traffic_s=90, st_dms=5,
+                  st_mentions=3, st_settle_s=200),
     'smoke': dict(dm1=10, dm2=20, mentions=10, irc_mentions=6, cg_dms=0,
                   memory=300, mem_dm_batch=100, mem_mention_batch=50,
                   idle_s=2, midnight_s=2, midnight_cap_s=20, traffic_s=3,
                   traffic_dms=3, traffic_mentions=2, settle_s=15, quiet_s=0, ping_idle_s=1.5,
-                  conv_dms=2, conv_gap_s=(1, 2), mention_timeout_s=20),
+                  conv_dms=2, conv_gap_s=(1, 2), mention_timeout_s=20,
+                  st_idle_s=2, st_cap_s=1, st_traffic_s=2, st_dms=2, st_mentions=2,
+                  st_settle_s=8),
 }
 
 # Every row of the results, in order: (key, section, figure, goal). The smoke test checks that
@@ -124,7 +147,26 @@ ROWS = [
     ('mem_flat', 'memory', 'RSS of tb-host after 10% / 50% / all of the messages',
      'flat: second half <= +2%'),
     ('mem_peak', 'memory', 'peak memory of tb-host (VmHWM) over the batches', ''),
+    # the columns of this section: Twinbird with stream=on | Twinbird with stream=off (polling)
+    ('st_signin', 'stream', 'sign-in, two accounts: API requests, cost (stream setup included)',
+     ''),
+    ('st_idle_requests', 'stream', 'idle requests per day, all endpoints, two accounts '
+     '(extrapolated)', ''),
+    ('st_idle_day_cost', 'stream', 'idle cost per day, two accounts', ''),
+    ('st_idle_window', 'stream', 'idle day: bill of the first minutes after UTC midnight', ''),
+    ('st_traffic_cost', 'stream', 'billed under light traffic',
+     "both <= the new items' price"),
+    ('st_traffic_shown', 'stream', 'light traffic: shown / injected, duplicates', 'all, 0'),
+    ('st_dm_latency', 'stream', 'DM latency p50 / p95, max', 'within 2 s'),
+    ('st_mention_latency', 'stream', 'mention latency p50 / p95, max', 'within 2 s'),
+    ('st_429', 'stream', 'HTTP 429, sign-in + idle + traffic', '0'),
+    ('st_callback', 'stream', 'worst main-loop callback (plugin trace), stream=on host: wall; CPU',
+     '<= 5 ms'),
 ]
+
+# A section whose columns are not Twinbird and the naive poller: its first line says what they are.
+SECTION_HEADS = {'stream': ('(columns of this section)', 'stream=on, one app',
+                            'stream=off (polling)')}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +279,7 @@ class Bench:
         self.ids = {}
         self.tokens = {}
         self.req_seq = 0
-        self.endpoint_rows = []   # idle requests per day, one row per endpoint seen
+        self.extra_rows = {}      # key -> rows after it (idle requests per endpoint)
         self.started = time.monotonic()
         self.commit = git_commit()   # now: the tree may move on while a long run goes
 
@@ -417,7 +459,7 @@ class Bench:
             for e in idle:
                 if e.get('username') in users:
                     per_day.setdefault(endpoint(e), {'tb': 0, 'nv': 0})[side] += 1
-        self.endpoint_rows = [('pair', 'idle requests per day: %s' % key,
+        self.extra_rows['idle_requests'] = [('pair', 'idle requests per day: %s' % key,
                                '%.0f' % (c['tb'] * DAY / idle_s),
                                '%.0f' % (c['nv'] * DAY / idle_s), '', '')
                               for key, c in sorted(per_day.items())]
@@ -884,6 +926,268 @@ class Bench:
                           'conversations closed after each batch (libpurple keeps their '
                           'history).' % batch)
 
+    # -- scenario: the Activity stream against polling ---------------------------------------
+    def run_stream(self):
+        """Two accounts of one app with its keys and stream=on in one tb-host, two at default
+        settings (polling) in another, the same contacts and history, both in the same run:
+        sign-in, an idle period after a simulated UTC midnight, then light traffic injected
+        to both pairs at the same moments."""
+        self.x.call('POST', '/apps', {'client_id': STREAM_APP, 'consumer_key': STREAM_KEY,
+                                      'consumer_secret': STREAM_SECRET, 'replace': True})
+        apps = {'rt': STREAM_APP, 'po': POLL_APP}
+        users = {}
+        for side, accts in STREAM_PAIRS.items():
+            for username, name, _role in accts:
+                self.add_account(username, name, apps[side])
+            users[side] = [a[0] for a in accts]
+        self.log('stream: @%s with stream=on in one tb-host, @%s polling in another'
+                 % (' @'.join(users['rt']), ' @'.join(users['po'])))
+        seq0 = self.seq_now()
+        b0 = self.app_bills(apps)
+        t0_wall = time.time()
+        hosts = {}
+        try:
+            hosts['rt'] = self.host([(a[0], a[2]) for a in STREAM_PAIRS['rt']], 'stream-host',
+                                    extra_settings={'stream': 'on', 'consumer_key': STREAM_KEY,
+                                                    'consumer_secret': STREAM_SECRET})
+            hosts['po'] = self.host([(a[0], a[2]) for a in STREAM_PAIRS['po']],
+                                    'stream-poll-host')
+            self._stream(hosts, users, apps, seq0, b0, t0_wall)
+        finally:
+            for host in hosts.values():
+                host.quit()
+        if 'rt' in hosts:
+            self.put_callback('st_callback', worst_callback(hosts['rt'].debug_log))
+
+    def app_slots(self, apps):
+        """side -> the simulator's bill of the side's X app (the stream's events have no
+        user): usd, reads_billed and events_billed by kind, ..."""
+        b = self.x.billing()['by_app']
+        return {side: b.get(app, {}) for side, app in apps.items()}
+
+    def app_bills(self, apps):
+        """side -> what the side's X app was billed so far, in USD."""
+        return {side: slot.get('usd', 0.0) for side, slot in self.app_slots(apps).items()}
+
+    @staticmethod
+    def billed_items(before, after):
+        """'3 dm_event, 2 post reads, 3 dm.received events' billed between two app_slots."""
+        out = []
+        for field, what in (('reads_billed', 'read'), ('events_billed', 'event')):
+            a, b = before.get(field) or {}, after.get(field) or {}
+            n = {k: b.get(k, 0) - a.get(k, 0) for k in sorted(set(a) | set(b))}
+            n = {k: v for k, v in n.items() if v}
+            if n:
+                out.append('%s %s%s' % (', '.join('%d %s' % (v, k) for k, v in n.items()),
+                                        what, 's' if sum(n.values()) != 1 else ''))
+        return '; '.join(out) or 'nothing'
+
+    @staticmethod
+    def stream_side(entry, users):
+        """Which pair made a logged request: 'rt', 'po' or None. The app-only requests (the
+        app's token, the stream's connects, deletions) are the stream pair's: no other app in
+        this scenario has keys."""
+        u = entry.get('username')
+        for side in ('rt', 'po'):
+            if u in users[side]:
+                return side
+        if u is None and (entry.get('path') == '/oauth2/token'
+                          or (entry.get('path') or '').startswith('/2/activity/')):
+            return 'rt'
+        return None
+
+    def covered(self, users, since):
+        """Every account of users made a DM check and a mention check since request since."""
+        entries = self.requests(since)
+        for u in users:
+            paths = {e['path'] for e in entries if e.get('username') == u}
+            if not (any(p.startswith('/2/dm_') for p in paths)
+                    and '/2/users/%s/mentions' % self.ids[u] in paths):
+                return False
+        return True
+
+    def _stream(self, hosts, users, apps, seq0, b0, t0_wall):
+        m = self.m
+        for side in ('rt', 'po'):
+            for u in users[side]:
+                hosts[side].wait_for({'event': 'signed-on', 'account': u}, 30)
+        for u in users['rt'] + users['po']:
+            self.wait_round(u, seq0)
+
+        def stream_conns():
+            return [c for c in self.x.stream_connections() if c['app'] == STREAM_APP]
+        h.wait_until(lambda: len(stream_conns()) == 1 and
+                     len(self.x.subscriptions(STREAM_APP)) == 6, 60, interval=0.2,
+                     what='one stream and 6 subscriptions')
+        up_s = sim_time({'time': stream_conns()[0]['opened_at']}) - t0_wall
+        time.sleep(max(1.0, m['quiet_s']))   # the subscriptions' last answers, the stream's head
+        seq1 = self.seq_now()
+        b1 = self.app_bills(apps)
+        signin = [e for e in self.requests(seq0) if e['seq'] <= seq1]
+        count = {s: sum(1 for e in signin if self.stream_side(e, users) == s) for s in apps}
+        self.put('st_signin', '%d API requests, %s; stream open %s after the start' % (
+            count['rt'], usd(b1['rt'] - b0['rt']), secs(up_s)),
+            '%d API requests, %s' % (count['po'], usd(b1['po'] - b0['po'])))
+        self.log('stream: signed in, stream open %s after the start; %s vs %s' % (
+            secs(up_s), usd(b1['rt'] - b0['rt']), usd(b1['po'] - b0['po'])))
+
+        # idle, from a simulated UTC midnight on: one whole safety period of the stream pair's
+        # polls (a shorter one would count 0 or 2 checks), the requests per day, and each pair's
+        # bill until both its accounts made their first DM and mention check of the new day
+        clock = self.x.call('POST', '/clock', {'billing_day_advance': 1})
+        seq_m = self.seq_now()
+        bm = self.app_bills(apps)
+        tm = time.monotonic()
+        self.log('stream: billing day now %s; idle for %ds' % (clock['billing_day'],
+                                                               m['st_idle_s']))
+        cov = {s: None for s in apps}   # side -> (monotonic time, its bill) once it checked
+
+        def note_covered():
+            for side in apps:
+                if cov[side] is None and self.covered(users[side], seq_m):
+                    time.sleep(max(1.0, m['quiet_s']))   # the round's last answers
+                    cov[side] = (time.monotonic(), self.app_bills(apps)[side])
+        while time.monotonic() < tm + m['st_idle_s']:
+            time.sleep(min(1.0, max(0.0, tm + m['st_idle_s'] - time.monotonic())))
+            note_covered()
+        seq2 = self.seq_now()
+        idle_s = time.monotonic() - tm
+        while None in cov.values() and time.monotonic() < tm + m['st_idle_s'] + m['st_cap_s']:
+            time.sleep(1)
+            note_covered()
+        t_end, b_end = time.monotonic(), self.app_bills(apps)
+        idle = [e for e in self.requests(seq_m) if e['seq'] <= seq2]
+        per_day = {}
+        for e in idle:
+            side = self.stream_side(e, users)
+            if side:
+                per_day.setdefault(endpoint(e), {'rt': 0, 'po': 0})[side] += 1
+        self.extra_rows['st_idle_requests'] = [
+            ('stream', 'idle requests per day: %s' % key, '%.0f' % (c['rt'] * DAY / idle_s),
+             '%.0f' % (c['po'] * DAY / idle_s), '', '') for key, c in sorted(per_day.items())]
+        tot = {s: sum(c[s] for c in per_day.values()) * DAY / idle_s for s in apps}
+        self.put('st_idle_requests', '%.0f' % tot['rt'], '%.0f' % tot['po'])
+        day, cells, how = {}, {}, {}
+        for side in apps:
+            if cov[side] is not None:
+                win_s, window, rest_s = cov[side][0] - tm, cov[side][1] - bm[side], \
+                    t_end - cov[side][0]
+                # the same-day accrual, from the first checks of the day to the end
+                accrual = max(0.0, (b_end[side] - cov[side][1]) / rest_s) if rest_s >= 60 \
+                    else None
+            else:
+                win_s, window, rest_s, accrual = t_end - tm, b_end[side] - bm[side], 0, None
+            day[side] = window + (accrual or 0.0) * (DAY - win_s)
+            cells[side] = '%s in %.0f s%s' % (usd(window), win_s,
+                                             '' if cov[side] else ' (a poller missed it)')
+            how[side] = ('%s/h over %.0f s' % (usd(accrual * 3600), rest_s) if accrual is not None
+                         else 'not measured, taken as 0')
+        self.put('st_idle_day_cost', usd(day['rt']), usd(day['po']))
+        self.put('st_idle_window', cells['rt'], cells['po'])
+        self.notes.append(
+            'Stream: the idle period lasts %.0f s, outside --smoke one whole safety period of '
+            'the stream pair (while the stream is up its polls slow to one check each 15 '
+            'minutes, so a shorter period would count none or two of them); requests per day '
+            '= count x 86,400 / its length. It begins at a simulated UTC midnight (POST /clock '
+            'billing_day_advance); idle cost per day = the bill until both accounts of a pair '
+            'made their first DM and mention check of the day (the idle day row) + the '
+            'same-day accrual after that x the rest of the day (stream=on: %s; polling: %s). '
+            "Billed per app: the stream's events are billed to the app, not to a user."
+            % (idle_s, how['rt'], how['po']))
+        self.log('stream: idle: %s vs %s requests a day, %s vs %s a day' % (
+            '%.0f' % tot['rt'], '%.0f' % tot['po'], usd(day['rt']), usd(day['po'])))
+
+        self.stream_traffic(hosts, users, apps)
+        entries = [e for e in self.requests(seq0)]
+        n429 = {s: sum(1 for e in entries if self.stream_side(e, users) == s
+                       and e['status'] == 429) for s in apps}
+        self.put('st_429', str(n429['rt']), str(n429['po']), not n429['rt'] and not n429['po'])
+        connects = [e for e in entries if e.get('path') == '/2/activity/stream']
+        conns = [c for c in self.x.stream_connections() if c['app'] == STREAM_APP]
+        self.notes.append(
+            'Stream: %d connect%s of GET /2/activity/stream in the run (statuses %s); the open '
+            'one had sent %s events and %s keep-alives.' % (
+                len(connects), '' if len(connects) == 1 else 's',
+                ', '.join(str(e['status']) for e in connects) or '-',
+                conns[0]['events_sent'] if conns else '-',
+                conns[0]['keepalives'] if conns else '-'))
+
+    def stream_traffic(self, hosts, users, apps):
+        """Light traffic at seeded times: each DM or mention made for both pairs at once (the
+        order turns from one item to the next), latency from the start of its control call."""
+        m = self.m
+        plan = []
+        for kind, n in (('dm', m['st_dms']), ('mention', m['st_mentions'])):
+            for i in range(n):
+                plan.append((self.rng.uniform(0, m['st_traffic_s']), kind, i,
+                             self.rng.randrange(2), self.rng.choice(CONTACTS[:4])))
+        plan.sort()
+        self.log('stream: light traffic, %d DMs and %d mentions over %ds'
+                 % (m['st_dms'], m['st_mentions'], m['st_traffic_s']))
+        slots0 = self.app_slots(apps)
+        marks = {s: hosts[s].mark() for s in apps}
+        t0 = time.monotonic()
+        injected = {'rt': {}, 'po': {}}   # tag -> (monotonic time, kind)
+        for n, (at, kind, i, acct, contact) in enumerate(plan):
+            delay = t0 + at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            for side in (('rt', 'po') if n % 2 == 0 else ('po', 'rt')):
+                tag = 'st-%s-%s%d' % (side, kind[0], i)
+                user = users[side][acct]
+                start = time.monotonic()
+                if kind == 'dm':
+                    self.x.dm(contact, user, 'are you around? [bm-%s]' % tag)
+                else:
+                    self.x.tweet(contact, '@%s a quick question [bm-%s]' % (user, tag))
+                injected[side][tag] = (start, kind)
+        t_last = time.monotonic()
+
+        def done():
+            return all(set(self.shown(hosts[s], marks[s])) >= set(injected[s]) for s in apps)
+        while time.monotonic() < t_last + m['st_settle_s'] and not done():
+            time.sleep(0.25)
+        time.sleep(max(1.0, m['quiet_s']))
+        slots1 = self.app_slots(apps)
+        senders = {c for _a, _k, _i, _acct, c in plan}
+        items = m['st_dms'] * PRICE['dm_event'] + m['st_mentions'] * PRICE['post']
+        price = items + len(senders) * PRICE['user']
+        cost = {s: slots1[s].get('usd', 0.0) - slots0[s].get('usd', 0.0) for s in apps}
+        self.put('st_traffic_cost', '%s (items %s, with their senders %s)' % (
+            usd(cost['rt']), usd(items), usd(price)), usd(cost['po']),
+            cost['rt'] <= price + 1e-9 and cost['po'] <= price + 1e-9)
+        cells = {}
+        for side in apps:
+            inj = injected[side]
+            sh = self.shown(hosts[side], marks[side])
+            dups = sum(len(v) - 1 for v in sh.values() if v)
+            missing = [t for t in inj if t not in sh]
+            cells[side] = {'shown': '%d / %d, %d dup' % (len(inj) - len(missing), len(inj), dups),
+                           'ok': not missing and dups == 0}
+            for k, want in (('dm', m['st_dms']), ('mention', m['st_mentions'])):
+                lat = [min(sh[t]) - inj[t][0] for t in inj if inj[t][1] == k and t in sh]
+                cells[side][k] = '%s / %s, max %s%s' % (
+                    secs(pctl(lat, 50)), secs(pctl(lat, 95)), secs(max(lat) if lat else None),
+                    '' if len(lat) == want else ' (%d missing)' % (want - len(lat)))
+                cells[side][k + '_ok'] = len(lat) == want and bool(lat) and max(lat) <= 2.0
+        rt, po = cells['rt'], cells['po']
+        self.put('st_traffic_shown', rt['shown'], po['shown'], rt['ok'] and po['ok'])
+        self.put('st_dm_latency', rt['dm'], po['dm'], rt['dm_ok'])
+        self.put('st_mention_latency', rt['mention'], po['mention'], rt['mention_ok'])
+        self.log('stream: DMs %s vs %s; mentions %s vs %s' % (rt['dm'], po['dm'], rt['mention'],
+                                                              po['mention']))
+        self.notes.append(
+            'Stream, light traffic: %d DMs and %d mentions over %d s (seeded), each made for '
+            'both pairs at once; latency from the start of the control call that made it (the '
+            "stream may show it before that call's answer is back) to the host's write-conv "
+            'event of it; the goal (issue 17): every one within 2 s with the stream. The new '
+            "items' price: %s, with their %d distinct senders %s. Billed under it: stream=on "
+            '%s; polling %s (X bills a resource once a UTC day: an older DM a check reads again '
+            'on a new day is billed again).'
+            % (m['st_dms'], m['st_mentions'], m['st_traffic_s'], usd(items), len(senders),
+               usd(price), self.billed_items(slots0['rt'], slots1['rt']),
+               self.billed_items(slots0['po'], slots1['po'])))
+
     # -- the run -----------------------------------------------------------------------------
     def run(self, scenarios):
         self.start_sim()
@@ -897,7 +1201,8 @@ class Bench:
                                                           self.m['mentions']),
                  'bitlbee-ping': self.run_bitlbee,
                  'callgrind': self.run_callgrind,
-                 'memory': self.run_memory}[name]()
+                 'memory': self.run_memory,
+                 'stream': self.run_stream}[name]()
             except Exception as e:   # a scenario that breaks says so in its rows
                 self.log('%s failed: %r' % (name, e))
                 self.notes.append('Scenario %s did not finish: %s' % (name, e))
@@ -911,13 +1216,14 @@ class Bench:
         for key, section, figure, goal in ROWS:
             if section not in scenarios:
                 continue
+            if section in SECTION_HEADS and not any(r[0] == section for r in rows):
+                rows.append((section,) + SECTION_HEADS[section] + ('', ''))
             tb, nv, ok = self.results.get(key, ('not run', '', None))
             verdict = '' if ok is None or not goal else 'PASS' if ok else 'FAIL'
             if self.mode == 'smoke' and verdict:
                 verdict = '(smoke)'
             rows.append((section, figure, tb, nv or '-', goal, verdict))
-            if key == 'idle_requests':
-                rows += self.endpoint_rows
+            rows += self.extra_rows.get(key, [])
         return rows
 
 
@@ -1005,9 +1311,14 @@ def write_results(bench, rows, path, command):
            'pay-per-use prices (shared/reference/xapi.md §1.1, §2.4); Twinbird: two accounts at '
            'default settings in tb-host; naive poller: bench/naive.py (every 60 s, 20-item '
            'pages, DMs with expansions sender_id,participant_ids, mentions with since_id) on a '
-           'mirrored pair with the same contacts, history and traffic, in another X app',
-           '', '| section | figure | Twinbird | naive poller | goal | result |',
-           '|---|---|---|---|---|---|']
+           'mirrored pair with the same contacts, history and traffic, in another X app']
+    if any(r[0] == 'stream' for r in rows):
+        out.append("* section stream: its columns are Twinbird with stream=on and the app's keys "
+                   '(the Twinbird column) and Twinbird at default settings, stream off, polling '
+                   '(the naive poller column), two accounts each, each pair in an X app of its '
+                   'own')
+    out += ['', '| section | figure | Twinbird | naive poller | goal | result |',
+            '|---|---|---|---|---|---|']
     for r in rows:
         out.append('| %s |' % ' | '.join(c.replace('|', '\\|') for c in r))
     out += ['', '## Notes', ''] + ['* ' + n for n in bench.notes]
