@@ -416,14 +416,16 @@ class ActivityMixin:
                         h.wfile.flush()
                         h.connection.shutdown(socket.SHUT_RDWR)
                         return
-                    self.chunk(h, line)
-                    c.last_write = time.monotonic()
+                    # counted (and billed) as it goes out, so that a client that has read it
+                    # and asks for the bill at once finds it there
                     with self.lock:
                         c.events_sent += 1
                         ev['deliveries'] += 1
                         b = ev['bill']
                         self.billing.event(req.token, c.app, self.billing_now(),
                                            ev['event_type'], b)
+                    self.chunk(h, line)
+                    c.last_write = time.monotonic()
                 if c.end_time is not None and self.now() > c.end_time and not c.queue:
                     self.chunk(h, b'')   # recovery done: the stream ends
                     return
