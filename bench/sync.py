@@ -520,14 +520,19 @@ class Bench:
                 return False
             time.sleep(1)
 
+    def traffic_plan(self, dms, mentions, span):
+        """(seconds in, kind, index, which account, contact) of each item, in time order,
+        from the seeded generator (the same seed gives the same plan)."""
+        plan = []
+        for kind, n in (('dm', dms), ('mention', mentions)):
+            for i in range(n):
+                plan.append((self.rng.uniform(0, span), kind, i, self.rng.randrange(2),
+                             self.rng.choice(CONTACTS[:4])))
+        return sorted(plan)
+
     def traffic(self, host, naive, tb_users, nv_users):
         m = self.m
-        plan = []
-        for kind, n in (('dm', m['traffic_dms']), ('mention', m['traffic_mentions'])):
-            for i in range(n):
-                plan.append((self.rng.uniform(0, m['traffic_s']), kind, i,
-                             self.rng.randrange(2), self.rng.choice(CONTACTS[:4])))
-        plan.sort()
+        plan = self.traffic_plan(m['traffic_dms'], m['traffic_mentions'], m['traffic_s'])
         self.log('pair: light traffic, %d DMs and %d mentions over %ds'
                  % (m['traffic_dms'], m['traffic_mentions'], m['traffic_s']))
         b0 = (self.bill(tb_users), self.bill(nv_users))
@@ -1116,12 +1121,7 @@ class Bench:
         """Light traffic at seeded times: each DM or mention made for both pairs at once (the
         order turns from one item to the next), latency from the start of its control call."""
         m = self.m
-        plan = []
-        for kind, n in (('dm', m['st_dms']), ('mention', m['st_mentions'])):
-            for i in range(n):
-                plan.append((self.rng.uniform(0, m['st_traffic_s']), kind, i,
-                             self.rng.randrange(2), self.rng.choice(CONTACTS[:4])))
-        plan.sort()
+        plan = self.traffic_plan(m['st_dms'], m['st_mentions'], m['st_traffic_s'])
         self.log('stream: light traffic, %d DMs and %d mentions over %ds'
                  % (m['st_dms'], m['st_mentions'], m['st_traffic_s']))
         slots0 = self.app_slots(apps)
