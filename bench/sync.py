@@ -63,7 +63,8 @@ FOLLOWERS = ('alice', 'bob', 'carol', 'frank')         # and is followed by thes
 PAIR = {'twinbird': (('pat_home', 'Pat', 'personal'), ('pat_at_acme', 'Pat at Acme', 'work')),
         'naive': (('naive_home', 'Naive', 'personal'), ('naive_acme', 'Naive at Acme', 'work'))}
 TAG_RE = re.compile(r'\[bm-([a-z0-9-]+)\]')
-TRACE_RE = re.compile(r'tb-trace: slowest callback (\d+) us \((.*)\)\s*$')
+# "... (what) [cpu C us, waits W, ...]": the bracket, when there, says where the wall time went
+TRACE_RE = re.compile(r'tb-trace: slowest callback (\d+) us \((.*?)\)(?: \[(.*)\])?\s*$')
 CPU_TRACE_RE = re.compile(r'tb-trace: most CPU in a callback (\d+) us \((.*)\)\s*$')
 PRICE = {'dm_event': 0.010, 'post': 0.005, 'user': 0.010}
 
@@ -221,21 +222,23 @@ def mib(kb):
 
 
 def worst_callback(debug_log):
-    """(microseconds, what, cpu) of the largest tb-trace line in a tb-host debug log, or None;
-    cpu is (microseconds, what) of the largest CPU time in one callback, or None."""
+    """(microseconds, what, cpu, detail) of the largest tb-trace line in a tb-host debug log, or
+    None; cpu is (microseconds, what) of the largest CPU time in one callback, or None; detail is
+    that slowest callback's own CPU time, waits, preemptions and page faults (None from a plugin
+    that does not log them)."""
     best = cpu = None
     try:
         with open(debug_log, encoding='utf-8', errors='replace') as f:
             for line in f:
                 m = TRACE_RE.search(line)
                 if m and (best is None or int(m.group(1)) > best[0]):
-                    best = (int(m.group(1)), m.group(2))
+                    best = (int(m.group(1)), m.group(2), m.group(3))
                 m = CPU_TRACE_RE.search(line)
                 if m and (cpu is None or int(m.group(1)) > cpu[0]):
                     cpu = (int(m.group(1)), m.group(2))
     except OSError:
         pass
-    return best + (cpu,) if best else None
+    return (best[0], best[1], cpu, best[2]) if best else None
 
 
 def machine():
@@ -282,6 +285,7 @@ class Bench:
         self.extra_rows = {}      # key -> rows after it (idle requests per endpoint)
         self.started = time.monotonic()
         self.commit = git_commit()   # now: the tree may move on while a long run goes
+        self.pinned = []          # 'name on CPU n', as the kernel says after --host-cpu
 
     # -- output ------------------------------------------------------------------------------
     def log(self, msg):
@@ -296,9 +300,9 @@ class Bench:
             self.put(key, 'not measured (no tb-trace line: this plugin has no '
                           'TB_TRACE_CALLBACKS)')
         else:
-            cpu = best[2] if len(best) > 2 else None
-            self.put(key, '%.2f ms (%s)%s' % (
-                best[0] / 1000.0, best[1],
+            cpu, detail = best[2], best[3]
+            self.put(key, '%.2f ms (%s%s)%s' % (
+                best[0] / 1000.0, best[1], ': ' + detail if detail else '',
                 '; CPU %.2f ms (%s)' % (cpu[0] / 1000.0, cpu[1]) if cpu else ''),
                 '', best[0] <= 5000)
 
@@ -382,7 +386,22 @@ class Bench:
             return {'dm_interval': 1, 'mention_interval': 1}
         return {'dm_interval': None, 'mention_interval': None}
 
-    def host(self, users, name, wrapper=None, extra_settings=None):
+    def pin(self, pid, name):
+        """With --host-cpu, moves a plugin process (every thread of it) to that CPU, where
+        nothing else of the benchmark runs: its callbacks' wall times are then its own."""
+        cpu = self.args.host_cpu
+        if cpu is None:
+            return
+        for tid in os.listdir('/proc/%d/task' % pid):
+            try:
+                os.sched_setaffinity(int(tid), {cpu})
+            except ProcessLookupError:   # a thread that ended meanwhile
+                pass
+        # read back from the kernel, for the results file
+        self.pinned.append('%s on CPU %s' % (name, ','.join(
+            str(c) for c in sorted(os.sched_getaffinity(pid)))))
+
+    def host(self, users, name, wrapper=None, extra_settings=None, pin=True):
         accounts = []
         for username, role in users:
             s = self.settings()
@@ -391,7 +410,10 @@ class Bench:
                                       role=role, **s))
         host = h.Host(accounts, logdir=self.logdir, name=name, wrapper=wrapper,
                       env={'TB_TRACE_CALLBACKS': '1'})
-        return host.start(timeout=120 if wrapper else 20)
+        host.start(timeout=120 if wrapper else 20)
+        if pin:
+            self.pin(host.proc.pid, name)
+        return host
 
     @staticmethod
     def shown(host, since=0):
@@ -748,6 +770,7 @@ class Bench:
         username = 'bl_irc'
         self.add_account(username, 'Backlog IRC', 'bench-irc')
         bb = h.BitlBee(logdir=self.logdir).start()
+        self.pin(bb.proc.pid, 'bitlbee')   # before any IRC client: its forked children inherit the CPU
         pongs, tagged = {}, {}
         irc = bb.connect('pat', echo=lambda d, line: record_line(pongs, tagged, d, line))
         irc.register()
@@ -956,7 +979,7 @@ class Bench:
                                     extra_settings={'stream': 'on', 'consumer_key': STREAM_KEY,
                                                     'consumer_secret': STREAM_SECRET})
             hosts['po'] = self.host([(a[0], a[2]) for a in STREAM_PAIRS['po']],
-                                    'stream-poll-host')
+                                    'stream-poll-host', pin=False)   # its callbacks: not a figure
             self._stream(hosts, users, apps, seq0, b0, t0_wall)
         finally:
             for host in hosts.values():
@@ -1304,6 +1327,11 @@ def write_results(bench, rows, path, command):
            '* plugin: %s, source tree at commit %s when the run began' % (
                h.PLUGIN_DIR, bench.commit),
            '* seed of the traffic times: %d' % bench.args.seed,
+           '* pinning: %s' % ('each measured plugin host on CPU %d alone (--host-cpu), the rest '
+                              'of the benchmark on the other CPUs; read back: %s' % (
+                                  bench.args.host_cpu, '; '.join(bench.pinned) or 'no host')
+                              if bench.args.host_cpu is not None else 'none (--host-cpu not '
+                              'given): every process shares every CPU'),
            '* mode: %s%s' % (bench.mode, ' — a smoke run: tiny sizes, 1-second polls, the DM '
                              'limit raised; its figures mean nothing' if bench.mode == 'smoke'
                              else ''),
@@ -1347,7 +1375,18 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=11, help='traffic times (default 11)')
     ap.add_argument('--out', default=os.path.join(HERE, 'results.md'))
     ap.add_argument('--logdir', help='logs of every process (default under the build dir)')
+    ap.add_argument('--host-cpu', type=int, metavar='N',
+                    help='run each plugin host (tb-host, BitlBee) whose callbacks are measured '
+                         'on CPU N and everything else of the benchmark (simulator, naive '
+                         'poller, clients) on the other CPUs, so no other process of the run '
+                         'inflates the main-loop figures')
     a = ap.parse_args(argv)
+    if a.host_cpu is not None:
+        cpus = os.sched_getaffinity(0)
+        if a.host_cpu not in cpus or len(cpus) < 2:
+            ap.error('--host-cpu %d: not one of at least two CPUs this process may use (%s)'
+                     % (a.host_cpu, sorted(cpus)))
+        os.sched_setaffinity(0, cpus - {a.host_cpu})   # inherited by every process started
     if a.list:
         print('\n'.join(SCENARIOS))
         return 0

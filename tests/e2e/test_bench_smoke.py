@@ -22,10 +22,12 @@ class BenchSmoke(h.E2ETestCase):
     def test_smoke_writes_every_row(self):
         out = os.path.join(h.mkdtemp('bench-smoke'), 'results.md')
         log = os.path.join(self.logdir, 'bench-smoke.log')
+        cpus = sorted(os.sched_getaffinity(0))
+        pin = ['--host-cpu', str(cpus[-1])] if len(cpus) >= 2 else []
         with open(log, 'wb') as f:
             proc = h.register_process('bench/sync.py', subprocess.Popen(
                 [h.PY, os.path.join(h.SOURCE_ROOT, 'bench', 'sync.py'), '--smoke', '--out', out,
-                 '--logdir', self.logdir], stdout=f, stderr=subprocess.STDOUT,
+                 '--logdir', self.logdir] + pin, stdout=f, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=h.base_env()))
             try:
                 rc = proc.wait(90)
@@ -38,6 +40,9 @@ class BenchSmoke(h.E2ETestCase):
         self.assertIn('* mode: smoke', text)
         self.assertRegex(text, r'\* command: `bench/sync\.py --smoke')
         self.assertRegex(text, r'\* machine: \d+ cores')
+        if pin:   # the kernel's own word that each measured host ran on that CPU
+            self.assertRegex(text, r'\* pinning: .*read back: pair-host on CPU %d;.*'
+                             r'bitlbee on CPU %d' % (cpus[-1], cpus[-1]))
         table = [line for line in text.splitlines() if line.startswith('| ')]
         self.assertEqual(table[0], '| section | figure | Twinbird | naive poller | goal | result |')
         for key, section, figure, goal in sync.ROWS:
@@ -60,10 +65,16 @@ class BenchSmoke(h.E2ETestCase):
             f.write('12:00:00.000001 misc twinbird: tb-trace: slowest callback 812 us (poll)\n'
                     'DEBUG twinbird: tb-trace: slowest callback 4100 us (deliver (DMs))\n'
                     '12:00:01.000001 misc twinbird: tb-trace: slowest callback 950 us (x)\n'
+                    'DEBUG twinbird: tb-trace: slowest callback 4200 us (HTTP timer) [cpu 310 us, '
+                    'waits 1, preempted 0, faults 2 minor 0 major]\n'
                     'DEBUG twinbird: tb-trace: most CPU in a callback 700 us (poll)\n'
                     'DEBUG twinbird: tb-trace: most CPU in a callback 2300 us (store-save)\n')
-        self.assertEqual(sync.worst_callback(path), (4100, 'deliver (DMs)',
-                                                     (2300, 'store-save')))
+        self.assertEqual(sync.worst_callback(path), (
+            4200, 'HTTP timer', (2300, 'store-save'),
+            'cpu 310 us, waits 1, preempted 0, faults 2 minor 0 major'))
+        with open(path, 'w') as f:   # a plugin that does not say where the time went
+            f.write('DEBUG twinbird: tb-trace: slowest callback 4100 us (deliver (DMs))\n')
+        self.assertEqual(sync.worst_callback(path), (4100, 'deliver (DMs)', None, None))
         self.assertIsNone(sync.worst_callback(os.path.join(self.logdir, 'none.log')))
 
 
