@@ -408,9 +408,13 @@ class Bench:
             s.update(extra_settings or {})
             accounts.append(h.account(username, self.tokens[username], self.x.api_base,
                                       role=role, **s))
+        if pin and self.args.host_cpu is not None:
+            # on its CPU from exec on: its sign-in runs in its first second
+            wrapper = ' '.join(['taskset', '-c', str(self.args.host_cpu)] + (
+                [wrapper] if wrapper else []))
         host = h.Host(accounts, logdir=self.logdir, name=name, wrapper=wrapper,
                       env={'TB_TRACE_CALLBACKS': '1'})
-        host.start(timeout=120 if wrapper else 20)
+        host.start(timeout=120 if wrapper and 'valgrind' in wrapper else 20)
         if pin:
             self.pin(host.proc.pid, name)
         return host

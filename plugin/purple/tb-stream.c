@@ -13,7 +13,7 @@
 
 #include <glib/gi18n-lib.h>
 
-#define TB_STREAM_BACKOFF_CAP_S 60
+#define TB_STREAM_BACKOFF_CAP_S 60u
 #define TB_STREAM_BACKFILL_MAX_MIN 5 /* X's most */
 #define TB_STREAM_UUIDS_KEPT 2048    /* event_uuids remembered to drop a delivery seen twice */
 #define TB_STREAM_SLICE_US 2000
@@ -282,7 +282,6 @@ reconnect_fire(gpointer data)
 }
 
 static void app_fetch_token(TbStreamApp *app, TbConn *conn);
-#define TB_BACKOFF_CAP ((guint)TB_STREAM_BACKOFF_CAP_S)
 
 static gboolean
 token_again_fire(gpointer data)
@@ -312,7 +311,8 @@ stream_end(const TbHttpResponse *resp, gpointer data)
       /* the app's token was refused: ask for a new one, then connect; a new one refused too
        * is asked for again only after the usual backoff */
       g_clear_pointer(&app->bearer, tb_oauth_secret_free);
-      guint wait = app->attempts == 0 ? 0 : MIN(1u << MIN(app->attempts, 6u), TB_BACKOFF_CAP);
+      guint wait =
+          app->attempts == 0 ? 0 : MIN(1u << MIN(app->attempts, 6u), TB_STREAM_BACKOFF_CAP_S);
       app->attempts++;
       if (wait == 0)
         app_fetch_token(app, app->owner);
@@ -324,7 +324,7 @@ stream_end(const TbHttpResponse *resp, gpointer data)
   purple_debug_warning("twinbird", "activity stream ended (outcome %d, status %ld)%s%s\n",
                        (int)resp->outcome, (long)resp->status, error ? ": " : "",
                        error ? error->message : "");
-  guint delay = MIN(1u << MIN(app->attempts, 6u), TB_BACKOFF_CAP);
+  guint delay = MIN(1u << MIN(app->attempts, 6u), TB_STREAM_BACKOFF_CAP_S);
   app->attempts++;
   app->reconnects++;
   tb_conn_timeout_set(app->owner, SLOT_RECONNECT, delay * 1000, reconnect_fire, app);
