@@ -546,6 +546,12 @@ renew(TbAuth *a)
 }
 
 gboolean
+tb_auth_signing_out(TbConn *conn)
+{
+  return conn->oauth != NULL && conn->oauth->signing_out;
+}
+
+gboolean
 tb_auth_renew_then(TbConn *conn, TbConnRenewed cb, gpointer data, GDestroyNotify destroy)
 {
   TbAuth *a = conn->oauth;

@@ -37,6 +37,10 @@ void tb_auth_free(TbAuth *auth);
 void tb_auth_identity_confirmed(TbConn *conn);
 void tb_auth_identity_refused(TbConn *conn, const char *x_username);
 
+/* TRUE while "Sign out" revokes the tokens: a read X refuses meanwhile was refused by that
+ * sign-out, not because the sign-in was lost, and the sign-out ends the connection itself. */
+gboolean tb_auth_signing_out(TbConn *conn);
+
 /* After a 401: renews the OAuth 2.0 access token, then calls cb (error NULL on success). FALSE,
  * and cb is never called, when there is nothing to renew (bearer, OAuth 1.0a, mid sign-in).
  * destroy frees data if the connection closes first. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "tb-poll.h"
 #include "core/tb-delay.h"
+#include "tb-auth.h"
 #include "tb-proxy.h"
 
 #include <glib/gi18n-lib.h>
@@ -147,6 +148,8 @@ tb_poller_finished(TbPoller *p, const TbXapiRateLimit *limit, const GError *erro
     p->last_notice = 0; /* mended: a new lasting failure is worth saying again */
   } else if (tb_proxy_error_report(p->conn->gc, p->conn->handle, error)) {
     return; /* the connection closes, and its timers with it */
+  } else if (tb_auth_signing_out(p->conn)) {
+    return; /* the sign-out revoked the token under this read; it ends the connection itself */
   } else if ((failure = poll_lasting_error(p, error)) != TB_POLL_TRANSIENT) {
     if (failure == TB_POLL_FATAL)
       return; /* the connection closes, and its timers with it */

@@ -54,6 +54,25 @@ class SignOut(h.E2ETestCase):
         self.assertEqual(o.token_requests(self.x, 'refresh_token'), [])
         self.assertEqual(host.quit(), 0)
 
+    def test_reads_refused_while_revoking_are_the_sign_out_not_a_lost_sign_in(self):
+        """X revokes at once but answers late: the 2-second checks meanwhile get 401 for the
+        revoked token. That is the sign-out's doing: the account ends with the sign-out's own
+        message, not "X no longer accepts this account's sign-in"."""
+        h.raise_dm_limit(self.x)
+        host = self.start('slow')
+        prompt = o.wait_prompt(host, 'pat_home')
+        o.approve(prompt['secondary'], 'pat_home')
+        host.wait_for({'event': 'signed-on', 'account': 'pat_home'}, 20)
+        self.x.fault('slow', count=2, method='POST', path=REVOKE, after=True, delay=5)
+        seq = self.x.requests()[-1]['seq']
+        self.assertTrue(host.send('account-action', account='pat_home', label='Sign out')['ok'])
+        err = host.wait_for({'event': 'connection-error', 'account': 'pat_home'}, 20)
+        self.assertIn('Signed out of X', err['description'])
+        self.assertIn('is revoked and forgotten', err['description'])
+        refused = [r for r in self.x.requests() if r['seq'] > seq and r.get('status') == 401]
+        self.assertTrue(refused, 'no check ran while the revokes were answered late')
+        self.assertEqual(host.quit(), 0)
+
 
 if __name__ == '__main__':
     h.main()

@@ -1982,6 +1982,9 @@ class TestActivity(SimTestCase):
         self.subscribe('dm.received', self.pat, 'tok-pat')
         for i in range(3):
             self.dm('alice', 'pat_home', 'missed %d' % i)
+            # a second apart: start_time and end_time are given to the millisecond, and two
+            # events of one millisecond are one instant to them (a fast machine made them so)
+            self.ctl('POST', '/clock', {'advance': 1})
         self.ctl('POST', '/clock', {'advance': 150})
         self.dm('alice', 'pat_home', 'recent')
         st = self.stream(query='backfill_minutes=1')
